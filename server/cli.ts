@@ -1,0 +1,35 @@
+import 'dotenv/config';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { startNode } from './main.js';
+
+/** `npm start`: one node from the environment; SIGTERM/SIGINT drain it and exit 0. */
+let config: Config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(78); // EX_CONFIG
+  }
+  throw error;
+}
+
+const node = await startNode(config);
+console.log(`Atende listening on ${node.url} (chat namespace /chat, HTTP API /api/chat)`);
+
+let signalled = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (signalled) return;
+    signalled = true;
+    const deadline = setTimeout(() => process.exit(1), 10_000);
+    deadline.unref();
+    node.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('shutdown failed', error);
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { getCountries } from 'libphonenumber-js';
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+
+const configSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATABASE_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+      .optional(),
+  ),
+  DATA_DIR: z.string().min(1).default('./data'),
+  REDIS_URL: optionalString.pipe(
+    z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+  ),
+  ADMIN_TOKEN: optionalString.pipe(z.string().min(16, 'must have at least 16 characters').optional()),
+  CHAT_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(1_800_000),
+  DEFAULT_PHONE_REGION: z
+    .string()
+    .default('BR')
+    .transform((value) => value.toUpperCase())
+    .refine((value) => (getCountries() as string[]).includes(value), 'is not a known ISO 3166 region'),
+  TZ: optionalString.pipe(
+    z
+      .string()
+      .refine((zone) => {
+        try {
+          new Intl.DateTimeFormat('en', { timeZone: zone });
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'is not a known time zone')
+      .optional(),
+  ),
+  CORS_ORIGINS: optionalString.transform((value) =>
+    value === undefined
+      ? undefined
+      : value
+          .split(',')
+          .map((origin) => origin.trim())
+          .filter(Boolean),
+  ),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.output<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment once, at boot; a bad value throws a ConfigError naming the variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const result = configSchema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`),
+    );
+  }
+  return result.data;
+}

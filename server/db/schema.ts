@@ -1,0 +1,182 @@
+import { sql } from 'drizzle-orm';
+import {
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+  bigint,
+} from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () =>
+  timestamp('updated_at', { withTimezone: true })
+    .notNull()
+    .defaultNow()
+    .$onUpdate(() => new Date());
+
+export const agents = pgTable(
+  'agents',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    name: text('name').notNull(),
+    email: text('email').notNull(),
+    role: text('role', { enum: ['admin', 'agent'] }).notNull().default('agent'),
+    /** SHA-256 of the API token, hex; the token itself is never stored. */
+    tokenHash: text('token_hash').notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('agents_email_key').on(t.email),
+    uniqueIndex('agents_token_hash_key').on(t.tokenHash),
+    check('agents_role_check', sql`${t.role} in ('admin', 'agent')`),
+  ],
+);
+
+export const clients = pgTable(
+  'clients',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** Trimmed and lower-cased; null only for customers known by phone alone (non-chat channels). */
+    email: text('email'),
+    name: text('name'),
+    /** E.164. */
+    phone: text('phone'),
+    totalTickets: integer('total_tickets').notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('clients_email_key').on(t.email),
+    uniqueIndex('clients_phone_key').on(t.phone),
+    index('clients_name_idx').on(sql`lower(${t.name})`),
+    check('clients_contact_check', sql`${t.email} is not null or ${t.phone} is not null`),
+  ],
+);
+
+export const tickets = pgTable(
+  'tickets',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    number: integer('number').notNull().generatedAlwaysAsIdentity(),
+    subject: text('subject').notNull(),
+    description: text('description').notNull().default(''),
+    status: text('status', { enum: ['OPEN', 'PENDING', 'RESOLVED', 'CLOSED'] })
+      .notNull()
+      .default('OPEN'),
+    priority: text('priority', { enum: ['LOW', 'NORMAL', 'HIGH', 'URGENT'] })
+      .notNull()
+      .default('NORMAL'),
+    source: text('source', { enum: ['chat', 'email', 'phone', 'web', 'api'] }).notNull(),
+    category: text('category'),
+    clientId: uuid('client_id')
+      .notNull()
+      .references(() => clients.id),
+    assigneeId: uuid('assignee_id').references(() => agents.id),
+    escalated: boolean('escalated').notNull().default(false),
+    escalatedAt: timestamp('escalated_at', { withTimezone: true }),
+    firstResponseAt: timestamp('first_response_at', { withTimezone: true }),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+    closedAt: timestamp('closed_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('tickets_number_key').on(t.number),
+    // Keyset pagination is newest first by number; each list filter has its own index.
+    index('tickets_source_number_idx').on(t.source, t.number),
+    index('tickets_status_number_idx').on(t.status, t.number),
+    index('tickets_client_number_idx').on(t.clientId, t.number),
+    index('tickets_assignee_number_idx').on(t.assigneeId, t.number),
+    index('tickets_created_at_idx').on(t.createdAt),
+    check('tickets_status_check', sql`${t.status} in ('OPEN', 'PENDING', 'RESOLVED', 'CLOSED')`),
+    check('tickets_priority_check', sql`${t.priority} in ('LOW', 'NORMAL', 'HIGH', 'URGENT')`),
+    check('tickets_source_check', sql`${t.source} in ('chat', 'email', 'phone', 'web', 'api')`),
+  ],
+);
+
+export const chatSessions = pgTable(
+  'chat_sessions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    clientId: uuid('client_id')
+      .notNull()
+      .references(() => clients.id),
+    ticketId: uuid('ticket_id')
+      .notNull()
+      .references(() => tickets.id),
+    /** Exactly what the visitor typed (the customer row may hold other values). */
+    userName: text('user_name').notNull(),
+    userEmail: text('user_email').notNull(),
+    userPhone: text('user_phone').notNull(),
+    locale: text('locale').notNull().default('pt-BR'),
+    status: text('status', { enum: ['active', 'closed'] }).notNull().default('active'),
+    closeReason: text('close_reason', { enum: ['client', 'agent', 'timeout'] }),
+    /** SHA-256 of the resume token's secret part; the token itself is never stored. */
+    resumeTokenHash: text('resume_token_hash').notNull(),
+    lastSeq: integer('last_seq').notNull().default(0),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+    lastActivityAt: timestamp('last_activity_at', { withTimezone: true }).notNull().defaultNow(),
+    endedAt: timestamp('ended_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('chat_sessions_ticket_idx').on(t.ticketId),
+    index('chat_sessions_client_idx').on(t.clientId),
+    // The idle sweeper scans active sessions by last activity.
+    index('chat_sessions_active_activity_idx')
+      .on(t.lastActivityAt)
+      .where(sql`${t.status} = 'active'`),
+    check('chat_sessions_status_check', sql`${t.status} in ('active', 'closed')`),
+  ],
+);
+
+export const chatMessages = pgTable(
+  'chat_messages',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    sessionId: uuid('session_id')
+      .notNull()
+      .references(() => chatSessions.id),
+    seq: integer('seq').notNull(),
+    senderType: text('sender_type', { enum: ['client', 'agent', 'bot', 'system'] }).notNull(),
+    agentId: uuid('agent_id').references(() => agents.id),
+    senderName: text('sender_name'),
+    body: text('body').notNull(),
+    clientMsgId: text('client_msg_id'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('chat_messages_session_seq_key').on(t.sessionId, t.seq),
+    uniqueIndex('chat_messages_session_client_msg_id_key').on(t.sessionId, t.clientMsgId),
+    check('chat_messages_sender_type_check', sql`${t.senderType} in ('client', 'agent', 'bot', 'system')`),
+  ],
+);
+
+export const ticketEvents = pgTable(
+  'ticket_events',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    ticketId: uuid('ticket_id')
+      .notNull()
+      .references(() => tickets.id),
+    actorType: text('actor_type', { enum: ['agent', 'client', 'system'] }).notNull(),
+    actorId: uuid('actor_id'),
+    type: text('type').notNull(),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (t) => [index('ticket_events_ticket_idx').on(t.ticketId, t.id)],
+);
+
+export type ClientRow = typeof clients.$inferSelect;
+export type TicketRow = typeof tickets.$inferSelect;
+export type ChatSessionRow = typeof chatSessions.$inferSelect;
+export type ChatMessageRow = typeof chatMessages.$inferSelect;
+export type TicketEventRow = typeof ticketEvents.$inferSelect;
+export type AgentRow = typeof agents.$inferSelect;

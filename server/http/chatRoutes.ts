@@ -1,0 +1,52 @@
+import { Router, type Request } from 'express';
+import { resolveLocale } from '../../shared/messages.js';
+import { afterSeqSchema, chatPatchSchema } from '../../shared/schemas.js';
+import { AppError } from '../errors.js';
+import type { ServiceContext } from '../services/context.js';
+import { authenticateChat } from '../services/chat/authenticateChat.js';
+import { closeChat } from '../services/chat/closeChat.js';
+import { postMessage } from '../services/chat/postMessage.js';
+import { readTranscript } from '../services/chat/resumeChat.js';
+import { startChat } from '../services/chat/startChat.js';
+import { parsePayload, type PayloadSchemas } from '../validation.js';
+
+/** `/api/chat` (PROTOCOL §3): the socket's use cases for clients without a socket. */
+export function createChatRoutes(ctx: ServiceContext, schemas: PayloadSchemas): Router {
+  const router = Router();
+
+  router.put('/', async (req, res) => {
+    const locale = resolveLocale(req.body?.locale ?? req.headers['accept-language']);
+    const input = parsePayload(schemas[locale].chatStart, req.body);
+    const { started } = await startChat(input, ctx);
+    res.status(201).json(started);
+  });
+
+  router.post('/', async (req, res) => {
+    const { chat } = await authenticateChat(bearerToken(req), ctx);
+    const input = parsePayload(schemas[resolveLocale(req.headers['accept-language'])].messageSend, req.body);
+    const { message } = await postMessage(chat, { type: 'client', name: chat.customerName }, input, ctx);
+    res.status(201).json(message);
+  });
+
+  router.patch('/', async (req, res) => {
+    const { chat } = await authenticateChat(bearerToken(req), ctx);
+    const input = parsePayload(chatPatchSchema, req.body);
+    await closeChat(chat, { reason: 'client', actorType: 'client', actorId: chat.clientId, note: input.reason }, ctx);
+    res.status(200).json({ status: 'closed' });
+  });
+
+  router.get('/', async (req, res) => {
+    const { chat, status } = await authenticateChat(bearerToken(req), ctx);
+    const { afterSeq } = parsePayload(afterSeqSchema, req.query);
+    res.status(200).json(await readTranscript(chat, status, afterSeq ?? 0, ctx));
+  });
+
+  return router;
+}
+
+function bearerToken(req: Request): string {
+  const header = req.headers.authorization;
+  const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+  if (!match?.[1]) throw new AppError('UNAUTHORIZED', 'Missing Authorization: Bearer <resumeToken>');
+  return match[1];
+}

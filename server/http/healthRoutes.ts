@@ -1,0 +1,46 @@
+import { Router } from 'express';
+
+/** A dependency `/readyz` asks: the database, and Redis when configured. */
+export interface ReadinessCheck {
+  name: string;
+  check(): Promise<void>;
+}
+
+const CHECK_TIMEOUT_MS = 2000;
+
+export function createHealthRoutes(checks: ReadinessCheck[]): Router {
+  const router = Router();
+
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  router.get('/readyz', async (_req, res) => {
+    const results = await Promise.all(
+      checks.map(async ({ name, check }) => {
+        try {
+          await withTimeout(check(), CHECK_TIMEOUT_MS);
+          return [name, 'ok'] as const;
+        } catch (error) {
+          return [name, error instanceof Error ? error.message : 'failed'] as const;
+        }
+      }),
+    );
+    const failed = results.filter(([, outcome]) => outcome !== 'ok').map(([name]) => name);
+    res.status(failed.length === 0 ? 200 : 503).json({
+      status: failed.length === 0 ? 'ok' : 'unavailable',
+      checks: Object.fromEntries(results),
+      ...(failed.length > 0 ? { failed } : {}),
+    });
+  });
+
+  return router;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

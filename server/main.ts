@@ -1,0 +1,115 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Server as SocketServer } from 'socket.io';
+import { CHAT_NAMESPACE } from '../shared/chat.js';
+import type { Config } from './config.js';
+import { openDatabase, type DatabaseHandle } from './db/client.js';
+import { createInMemoryEventBus, type EventBus } from './events/bus.js';
+import { createHttpApp } from './http/app.js';
+import { createOriginPolicy } from './http/origins.js';
+import { createInflightTracker } from './inflight.js';
+import { createLogger, type Logger } from './logger.js';
+import { registerChatNamespace } from './realtime/chatNamespace.js';
+import { createCustomerChannel, type ChatNamespace } from './realtime/customerChannel.js';
+import type { ServiceContext } from './services/context.js';
+import { createPayloadSchemas } from './validation.js';
+
+export interface NodeOverrides {
+  /** An already open database (tests share one per file); the node then leaves it open on stop. */
+  database?: DatabaseHandle;
+  logger?: Logger;
+}
+
+export interface AtendeNode {
+  url: string;
+  port: number;
+  ctx: ServiceContext;
+  io: SocketServer;
+  httpServer: HttpServer;
+  /** Stops accepting, lets in-flight writes finish, disconnects sockets and closes what it opened. */
+  stop(): Promise<void>;
+}
+
+const DRAIN_TIMEOUT_MS = 8000;
+
+/** The composition root: config → database → bus → services → transports. */
+export async function startNode(config: Config, overrides: NodeOverrides = {}): Promise<AtendeNode> {
+  const logger = overrides.logger ?? createLogger(config.LOG_LEVEL);
+  const ownsDatabase = !overrides.database;
+  const database =
+    overrides.database ?? (await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR }));
+  await database.migrate();
+
+  const bus: EventBus = createInMemoryEventBus((error) => logger.error({ err: error }, 'event listener failed'));
+  const inflight = createInflightTracker();
+  const isOriginAllowed = createOriginPolicy(config.CORS_ORIGINS);
+
+  const httpServer = createServer();
+  const io = new SocketServer(httpServer, {
+    serveClient: false,
+    maxHttpBufferSize: 100_000,
+    cors: { origin: (origin, callback) => callback(null, isOriginAllowed(origin, undefined) ? origin ?? false : false) },
+    allowRequest: (req, callback) => callback(null, isOriginAllowed(req.headers.origin, req.headers.host)),
+  });
+  const chatNamespace = io.of(CHAT_NAMESPACE) as ChatNamespace;
+
+  const ctx: ServiceContext = {
+    db: database.db,
+    bus,
+    customers: createCustomerChannel(chatNamespace),
+    policy: {
+      defaultPhoneRegion: config.DEFAULT_PHONE_REGION,
+      timeZone: config.TZ,
+      closeTicketOnChatEnd: 'RESOLVED',
+    },
+    logger,
+  };
+  const schemas = createPayloadSchemas(config.DEFAULT_PHONE_REGION);
+
+  registerChatNamespace(chatNamespace, { ctx, schemas, logger, inflight });
+  const app = createHttpApp({
+    ctx,
+    schemas,
+    logger,
+    inflight,
+    isOriginAllowed,
+    readiness: [{ name: 'database', check: database.ping }],
+  });
+  httpServer.on('request', app);
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.PORT, config.HOST, () => {
+      httpServer.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+  const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
+  logger.info({ port, driver: database.driver }, 'Atende node listening');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    ctx,
+    io,
+    httpServer,
+    stop() {
+      stopping ??= (async () => {
+        // Refuse new connections, send sockets away (they resume on another node), then let
+        // writes already started commit: a reply that never reaches its client is retried
+        // there with the same clientMsgId and answered from the database.
+        const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        io.disconnectSockets(true);
+        await inflight.drain(DRAIN_TIMEOUT_MS);
+        httpServer.closeAllConnections();
+        await closed;
+        await bus.close();
+        if (ownsDatabase) await database.close();
+        logger.info('Atende node stopped');
+      })();
+      return stopping;
+    },
+  };
+}

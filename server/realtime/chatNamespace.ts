@@ -1,0 +1,140 @@
+import type { Socket } from 'socket.io';
+import {
+  sessionRoom,
+  type ClientToServerEvents,
+  type ServerToClientEvents,
+} from '../../shared/chat.js';
+import type { Ack } from '../../shared/errors.js';
+import { resolveLocale, type Locale } from '../../shared/messages.js';
+import { chatCloseSchema, chatResumeSchema, typingSchema } from '../../shared/schemas.js';
+import { AppError, toAppError, toErrorBody } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { ServiceContext } from '../services/context.js';
+import type { ChatRef } from '../services/chat/chatRef.js';
+import { startChat } from '../services/chat/startChat.js';
+import { resumeChat } from '../services/chat/resumeChat.js';
+import { postMessage } from '../services/chat/postMessage.js';
+import { closeChat } from '../services/chat/closeChat.js';
+import { parsePayload, type PayloadSchemas } from '../validation.js';
+import type { ChatNamespace } from './customerChannel.js';
+import type { InflightTracker } from '../inflight.js';
+
+export interface SocketData {
+  /** The chat this socket is attached to, after `chat:start` or `chat:resume`. */
+  chat?: ChatRef;
+  locale: Locale;
+}
+
+type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+export interface ChatNamespaceDeps {
+  ctx: ServiceContext;
+  schemas: PayloadSchemas;
+  logger: Logger;
+  inflight: InflightTracker;
+}
+
+/** Wires the `/chat` namespace (PROTOCOL §2): each handler parses, authorizes, calls one service. */
+export function registerChatNamespace(nsp: ChatNamespace, deps: ChatNamespaceDeps): void {
+  const { ctx, schemas, inflight } = deps;
+
+  nsp.on('connection', (socket: ChatSocket) => {
+    const auth = socket.handshake.auth as Record<string, unknown> | undefined;
+    socket.data.locale = resolveLocale(auth?.locale ?? socket.handshake.query.locale);
+    const logger = deps.logger.child({ socketId: socket.id });
+    const handle = <T>(event: keyof ClientToServerEvents, handler: (payload: unknown) => Promise<T>) =>
+      handleEvent(socket, logger, inflight, event, handler);
+
+    handle('chat:start', async (payload) => {
+      const locale = resolveLocale(readLocale(payload) ?? socket.data.locale);
+      const input = parsePayload(schemas[locale].chatStart, payload);
+      const { started, chat } = await startChat(input, ctx);
+      attach(socket, chat);
+      socket.data.locale = locale;
+      return started;
+    });
+
+    handle('chat:resume', async (payload) => {
+      const input = parsePayload(chatResumeSchema, payload);
+      const { resumed, chat } = await resumeChat(input, ctx);
+      attach(socket, chat);
+      return resumed;
+    });
+
+    handle('message:send', async (payload) => {
+      const input = parsePayload(schemas[socket.data.locale].messageSend, payload);
+      const chat = requireChat(socket);
+      const { message } = await postMessage(chat, { type: 'client', name: chat.customerName }, input, ctx);
+      return message;
+    });
+
+    handle('chat:close', async (payload) => {
+      const input = parsePayload(chatCloseSchema, payload ?? {});
+      const chat = requireChat(socket);
+      await closeChat(chat, { reason: 'client', actorType: 'client', actorId: chat.clientId, note: input.reason }, ctx);
+      return { status: 'closed' as const };
+    });
+
+    socket.on('typing', (payload: unknown) => {
+      const parsed = typingSchema.safeParse(payload);
+      const chat = socket.data.chat;
+      if (!parsed.success || !chat) return;
+      ctx.bus.publish({
+        type: 'chat.typing',
+        ticketId: chat.ticketId,
+        ticketNumber: chat.ticketNumber,
+        at: new Date().toISOString(),
+        sessionId: chat.sessionId,
+        from: 'client',
+        isTyping: parsed.data.isTyping,
+      });
+    });
+  });
+}
+
+function readLocale(payload: unknown): unknown {
+  return payload && typeof payload === 'object' ? (payload as { locale?: unknown }).locale : undefined;
+}
+
+function attach(socket: ChatSocket, chat: ChatRef): void {
+  const previous = socket.data.chat;
+  if (previous && previous.sessionId !== chat.sessionId) socket.leave(sessionRoom(previous.sessionId));
+  socket.data.chat = chat;
+  socket.join(sessionRoom(chat.sessionId));
+}
+
+function requireChat(socket: ChatSocket): ChatRef {
+  const chat = socket.data.chat;
+  if (!chat) throw new AppError('UNAUTHORIZED', 'Start or resume a chat on this connection first');
+  return chat;
+}
+
+/**
+ * Runs one event handler with the contract's guarantees: the payload is untrusted, the ack
+ * (when the client gave one) is called exactly once, and nothing thrown escapes the socket.
+ */
+function handleEvent<T>(
+  socket: ChatSocket,
+  logger: Logger,
+  inflight: InflightTracker,
+  event: keyof ClientToServerEvents,
+  handler: (payload: unknown) => Promise<T>,
+): void {
+  socket.on(event, (async (...args: unknown[]) => {
+    const last = args[args.length - 1];
+    const ack = typeof last === 'function' ? (last as (result: Ack<T>) => void) : undefined;
+    const payload = ack ? (args.length > 1 ? args[0] : undefined) : args[0];
+    const result = await inflight.track(async (): Promise<Ack<T>> => {
+      try {
+        return { ok: true, data: await handler(payload) };
+      } catch (thrown) {
+        const error = toAppError(thrown);
+        if (error.code === 'INTERNAL' || error.code === 'UNAVAILABLE') {
+          logger.error({ err: error.cause ?? error, event }, 'socket event failed');
+        }
+        return { ok: false, error: toErrorBody(error) };
+      }
+    });
+    ack?.(result);
+  }) as never);
+}

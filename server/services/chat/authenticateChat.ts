@@ -1,0 +1,28 @@
+import type { ChatStatus } from '../../../shared/chat.js';
+import { findSessionWithTicketNumber } from '../../repositories/chatSessions.js';
+import { AppError } from '../../errors.js';
+import type { ServiceContext } from '../context.js';
+import { parseResumeToken, secretMatches } from '../resumeTokens.js';
+import type { ChatRef } from './chatRef.js';
+
+/** Opens the session a resume token belongs to, and no other; anything else is UNAUTHORIZED. */
+export async function authenticateChat(
+  resumeToken: string,
+  ctx: ServiceContext,
+): Promise<{ chat: ChatRef; status: ChatStatus }> {
+  const parsed = parseResumeToken(resumeToken);
+  const session = parsed ? await findSessionWithTicketNumber(ctx.db, parsed.sessionId) : undefined;
+  if (!parsed || !session || !secretMatches(parsed.secret, session.resumeTokenHash)) {
+    throw new AppError('UNAUTHORIZED', 'Invalid resume token');
+  }
+  return {
+    status: session.status,
+    chat: {
+      sessionId: session.id,
+      ticketId: session.ticketId,
+      ticketNumber: session.ticketNumber,
+      clientId: session.clientId,
+      customerName: session.userName,
+    },
+  };
+}

@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import type { ChatStarted } from '../../../shared/chat.js';
+import type { ChatStartInput } from '../../../shared/schemas.js';
+import { CHAT_CATEGORY } from '../../../shared/tickets.js';
+import { chatMessagesRepository } from '../../repositories/chatMessages.js';
+import { chatSessionsRepository } from '../../repositories/chatSessions.js';
+import { ticketEventsRepository } from '../../repositories/ticketEvents.js';
+import { ticketsRepository } from '../../repositories/tickets.js';
+import type { ServiceContext } from '../context.js';
+import { matchCustomer } from '../customers/matchCustomer.js';
+import type { ChatRef } from './chatRef.js';
+import { toMessage } from './messageView.js';
+import { issueResumeToken } from '../resumeTokens.js';
+
+/**
+ * The intake: in one transaction, find or create the customer, open a chat ticket and a
+ * session linked to both (and store the first message when given). Events go out after commit.
+ */
+export async function startChat(
+  input: ChatStartInput,
+  ctx: ServiceContext,
+): Promise<{ started: ChatStarted; chat: ChatRef }> {
+  const now = new Date();
+  const sessionId = randomUUID();
+  const resume = issueResumeToken(sessionId);
+
+  const result = await ctx.db.transaction(async (tx) => {
+    const { client, returning } = await matchCustomer(tx, {
+      email: input.email,
+      phone: input.phone,
+      name: input.name,
+    });
+    const ticket = await ticketsRepository.insert(tx, {
+      subject: `Chat iniciado - ${input.name}`,
+      description: `Chat iniciado em ${now.toLocaleString('pt-BR', { timeZone: ctx.policy.timeZone })}`,
+      status: 'OPEN',
+      source: 'chat',
+      category: CHAT_CATEGORY,
+      clientId: client.id,
+    });
+    const session = await chatSessionsRepository.insert(tx, {
+      id: sessionId,
+      clientId: client.id,
+      ticketId: ticket.id,
+      userName: input.name,
+      userEmail: input.email,
+      userPhone: input.phone,
+      locale: input.locale ?? 'pt-BR',
+      resumeTokenHash: resume.hash,
+      lastSeq: input.message ? 1 : 0,
+    });
+    await ticketEventsRepository.append(tx, {
+      ticketId: ticket.id,
+      actorType: 'client',
+      actorId: client.id,
+      type: 'ticket.created',
+      data: { source: 'chat', sessionId: session.id, returningClient: returning },
+    });
+    const firstMessage = input.message
+      ? await chatMessagesRepository.insertUnlessDuplicate(tx, {
+          sessionId: session.id,
+          seq: 1,
+          senderType: 'client',
+          senderName: input.name,
+          body: input.message,
+          clientMsgId: null,
+        })
+      : undefined;
+    return { client, returning, ticket, session, firstMessage };
+  });
+
+  const chat: ChatRef = {
+    sessionId: result.session.id,
+    ticketId: result.ticket.id,
+    ticketNumber: result.ticket.number,
+    clientId: result.client.id,
+    customerName: input.name,
+  };
+  const at = result.ticket.createdAt.toISOString();
+  ctx.bus.publish({
+    type: 'ticket.created',
+    ticketId: chat.ticketId,
+    ticketNumber: chat.ticketNumber,
+    at,
+    source: 'chat',
+    clientId: chat.clientId,
+    sessionId: chat.sessionId,
+    subject: result.ticket.subject,
+  });
+  if (result.firstMessage) {
+    const message = toMessage(result.firstMessage);
+    ctx.bus.publish({
+      type: 'message.created',
+      ticketId: chat.ticketId,
+      ticketNumber: chat.ticketNumber,
+      at: message.createdAt,
+      sessionId: chat.sessionId,
+      message,
+    });
+  }
+
+  return {
+    chat,
+    started: {
+      sessionId: chat.sessionId,
+      resumeToken: resume.token,
+      ticketId: chat.ticketId,
+      ticketNumber: chat.ticketNumber,
+      clientId: chat.clientId,
+      returningClient: result.returning,
+    },
+  };
+}

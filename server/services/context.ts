@@ -1,0 +1,29 @@
+import type { Message, CloseReason } from '../../shared/chat.js';
+import type { TicketStatus } from '../../shared/tickets.js';
+import type { Database } from '../db/client.js';
+import type { EventBus } from '../events/bus.js';
+import type { Logger } from '../logger.js';
+
+/** How services reach the customers' sockets, on every node (implemented by the realtime layer). */
+export interface CustomerChannel {
+  message(sessionId: string, message: Message): void;
+  closed(sessionId: string, reason: CloseReason): void;
+  ticketUpdated(sessionId: string, payload: { ticketNumber: number; status: string }): void;
+  typing(sessionId: string, isTyping: boolean): void;
+}
+
+export interface ServicePolicy {
+  defaultPhoneRegion: string;
+  /** Time zone of dates written for people; undefined = the system's. */
+  timeZone: string | undefined;
+  /** Status the ticket takes when its chat ends; null leaves it. */
+  closeTicketOnChatEnd: TicketStatus | null;
+}
+
+export interface ServiceContext {
+  db: Database;
+  bus: EventBus;
+  customers: CustomerChannel;
+  policy: ServicePolicy;
+  logger: Logger;
+}

@@ -1,0 +1,83 @@
+import type { Ack } from './errors.js';
+import type { ChatCloseInput, ChatResumeInput } from './schemas.js';
+
+/**
+ * The Socket.IO contract of the `/chat` namespace (PROTOCOL §2). Payload types are what
+ * a client sends; the server never trusts them and parses each with its zod schema.
+ */
+
+export const CHAT_NAMESPACE = '/chat';
+
+export type SenderType = 'client' | 'agent' | 'bot' | 'system';
+export type ChatStatus = 'active' | 'closed';
+export type CloseReason = 'client' | 'agent' | 'timeout';
+
+export interface Message {
+  id: string;
+  sessionId: string;
+  seq: number;
+  senderType: SenderType;
+  senderName?: string;
+  body: string;
+  clientMsgId?: string;
+  createdAt: string;
+}
+
+export interface ChatStarted {
+  sessionId: string;
+  resumeToken: string;
+  ticketId: string;
+  ticketNumber: number;
+  clientId: string;
+  returningClient: boolean;
+}
+
+export interface ChatResumed {
+  sessionId: string;
+  ticketId: string;
+  ticketNumber: number;
+  status: ChatStatus;
+  messages: Message[];
+}
+
+export interface ChatTranscript {
+  sessionId: string;
+  ticketNumber: number;
+  status: ChatStatus;
+  messages: Message[];
+}
+
+export interface ChatStartPayload {
+  name: string;
+  email: string;
+  phone: string;
+  locale?: string;
+  message?: string;
+}
+
+export interface MessageSendPayload {
+  body: string;
+  clientMsgId: string;
+}
+
+type AckFn<T> = (result: Ack<T>) => void;
+
+export interface ClientToServerEvents {
+  'chat:start': (payload: ChatStartPayload, ack: AckFn<ChatStarted>) => void;
+  'chat:resume': (payload: ChatResumeInput, ack: AckFn<ChatResumed>) => void;
+  'message:send': (payload: MessageSendPayload, ack: AckFn<Message>) => void;
+  typing: (payload: { isTyping: boolean }) => void;
+  'chat:close': (payload: ChatCloseInput, ack: AckFn<{ status: 'closed' }>) => void;
+}
+
+export interface ServerToClientEvents {
+  'message:new': (message: Message) => void;
+  typing: (payload: { from: 'agent'; isTyping: boolean }) => void;
+  'chat:closed': (payload: { reason: CloseReason }) => void;
+  'ticket:updated': (payload: { ticketNumber: number; status: string }) => void;
+}
+
+/** Room of every socket attached to one chat session, on every node. */
+export function sessionRoom(sessionId: string): string {
+  return `session:${sessionId}`;
+}

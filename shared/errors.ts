@@ -1,0 +1,25 @@
+/** The closed set of error codes every transport speaks (PROTOCOL §2). */
+export const ERROR_CODES = [
+  'VALIDATION',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'CLOSED',
+  'RATE_LIMITED',
+  'UNAVAILABLE',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Field name → message, for VALIDATION errors. */
+export type FieldErrors = Record<string, string>;
+
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  fields?: FieldErrors;
+}
+
+/** The shape of every Socket.IO acknowledgement. */
+export type Ack<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };

@@ -1,0 +1,112 @@
+import { z } from 'zod';
+import { toE164 } from './phone.js';
+import { LOCALES, text, type Locale } from './messages.js';
+
+/**
+ * The payload schemas of the customer chat. The widget validates with these very
+ * schemas as the visitor types; the server validates with them again on arrival.
+ */
+
+export const NAME_MAX = 120;
+export const BODY_MAX = 4000;
+export const CLIENT_MSG_ID_MAX = 64;
+export const EMAIL_MAX = 254;
+
+export interface SchemaOptions {
+  /** Region applied to phone numbers typed without a country code, e.g. `BR`. */
+  defaultRegion: string;
+  /** Language of the validation messages. */
+  locale: Locale;
+}
+
+function requiredString(locale: Locale) {
+  return z.string({ error: text(locale, 'required') });
+}
+
+export function nameSchema({ locale }: Pick<SchemaOptions, 'locale'>) {
+  return requiredString(locale)
+    .trim()
+    .min(1, text(locale, 'required'))
+    .max(NAME_MAX, text(locale, 'nameLength'));
+}
+
+export function emailSchema({ locale }: Pick<SchemaOptions, 'locale'>) {
+  return requiredString(locale)
+    .trim()
+    .toLowerCase()
+    .min(1, text(locale, 'required'))
+    .max(EMAIL_MAX, text(locale, 'email'))
+    .pipe(z.email({ error: text(locale, 'email') }));
+}
+
+/** A phone number as typed, turned into E.164; invalid numbers are refused. */
+export function phoneSchema({ locale, defaultRegion }: SchemaOptions) {
+  return requiredString(locale)
+    .trim()
+    .min(1, text(locale, 'required'))
+    .max(40, text(locale, 'phone'))
+    .transform((value, ctx) => {
+      const e164 = toE164(value, defaultRegion);
+      if (!e164) {
+        ctx.issues.push({ code: 'custom', message: text(locale, 'phone'), input: value });
+        return z.NEVER;
+      }
+      return e164;
+    });
+}
+
+export function bodySchema({ locale }: Pick<SchemaOptions, 'locale'>) {
+  return requiredString(locale)
+    .trim()
+    .min(1, text(locale, 'bodyLength'))
+    .max(BODY_MAX, text(locale, 'bodyLength'));
+}
+
+export const localeSchema = z.enum(LOCALES);
+
+/** `chat:start` / `PUT /api/chat`. */
+export function chatStartSchema(options: SchemaOptions) {
+  return z.object({
+    name: nameSchema(options),
+    email: emailSchema(options),
+    phone: phoneSchema(options),
+    locale: localeSchema.optional(),
+    message: bodySchema(options).optional(),
+  });
+}
+export type ChatStartInput = z.output<ReturnType<typeof chatStartSchema>>;
+
+/** `message:send` / `POST /api/chat`. */
+export function messageSendSchema(options: Pick<SchemaOptions, 'locale'>) {
+  return z.object({
+    body: bodySchema(options),
+    clientMsgId: requiredString(options.locale)
+      .min(1, text(options.locale, 'clientMsgId'))
+      .max(CLIENT_MSG_ID_MAX, text(options.locale, 'clientMsgId')),
+  });
+}
+export type MessageSendInput = z.output<ReturnType<typeof messageSendSchema>>;
+
+export const chatResumeSchema = z.object({
+  resumeToken: z.string().min(1).max(512),
+  lastSeq: z.number().int().min(0).optional(),
+});
+export type ChatResumeInput = z.output<typeof chatResumeSchema>;
+
+export const chatCloseSchema = z.object({
+  reason: z.string().trim().max(500).optional(),
+});
+export type ChatCloseInput = z.output<typeof chatCloseSchema>;
+
+export const typingSchema = z.object({ isTyping: z.boolean() });
+
+/** `GET /api/chat?afterSeq=N` */
+export const afterSeqSchema = z.object({
+  afterSeq: z.coerce.number().int().min(0).optional(),
+});
+
+/** `PATCH /api/chat` */
+export const chatPatchSchema = z.object({
+  action: z.literal('close'),
+  reason: z.string().trim().max(500).optional(),
+});
