@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { afterAll, beforeAll, describe, inject } from 'vitest';
+import { openDatabase, wrapPglite, type DatabaseHandle, type DriverName } from '../../server/db/client.js';
+import { createPostgresDatabase } from './postgres.js';
+
+export interface TestDatabase {
+  driver: DriverName;
+  handle: DatabaseHandle;
+  /** The PostgreSQL URL (for child processes); undefined on PGlite. */
+  url?: string;
+  close(): Promise<void>;
+}
+
+/** A migrated in-memory PGlite database, loaded from the run's template. */
+export async function openTestPglite(): Promise<TestDatabase> {
+  const template = readFileSync(inject('pgliteTemplate'));
+  const client = new PGlite({ loadDataDir: new Blob([template]) });
+  await client.waitReady;
+  const handle = wrapPglite(client);
+  return { driver: 'pglite', handle, close: () => handle.close() };
+}
+
+/** A migrated PostgreSQL database of its own, dropped on close. */
+export async function openTestPostgres(): Promise<TestDatabase> {
+  const database = await createPostgresDatabase();
+  const handle = await openDatabase({ databaseUrl: database.url, dataDir: 'unused' });
+  await handle.migrate();
+  return {
+    driver: 'postgres',
+    handle,
+    url: database.url,
+    async close() {
+      await handle.close();
+      await database.drop();
+    },
+  };
+}
+
+/**
+ * Runs a suite once on PGlite and once on PostgreSQL, one database per driver shared by the
+ * suite's tests (each test makes its own data). PostgreSQL is skipped, loudly, when absent.
+ */
+export function describeOnEachDriver(name: string, suite: (db: () => TestDatabase) => void): void {
+  for (const driver of ['pglite', 'postgres'] as const) {
+    const skip = driver === 'postgres' && !inject('postgresAvailable');
+    describe.skipIf(skip)(`${name} [${driver}]`, () => {
+      let database: TestDatabase | undefined;
+      beforeAll(async () => {
+        database = driver === 'pglite' ? await openTestPglite() : await openTestPostgres();
+      });
+      afterAll(async () => {
+        await database?.close();
+      });
+      suite(() => {
+        if (!database) throw new Error('test database not open');
+        return database;
+      });
+    });
+  }
+}

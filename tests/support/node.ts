@@ -1,0 +1,18 @@
+import { loadConfig } from '../../server/config.js';
+import { startNode, type AtendeNode } from '../../server/main.js';
+import type { DatabaseHandle } from '../../server/db/client.js';
+
+/** A real node on a random port over the given database, configured like `npm start` would be. */
+export async function startTestNode(
+  database: DatabaseHandle,
+  env: Record<string, string> = {},
+): Promise<AtendeNode> {
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    TZ: 'America/Sao_Paulo',
+    ...env,
+  });
+  return startNode(config, { database });
+}
