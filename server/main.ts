@@ -101,6 +101,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
         // writes already started commit: a reply that never reaches its client is retried
         // there with the same clientMsgId and answered from the database.
         const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        chatNamespace.disconnectSockets(true);
         io.disconnectSockets(true);
         await inflight.drain(DRAIN_TIMEOUT_MS);
         httpServer.closeAllConnections();
