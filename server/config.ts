@@ -19,6 +19,10 @@ const configSchema = z.object({
   REDIS_URL: optionalString.pipe(
     z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
   ),
+  REDIS_SHARDED: z
+    .enum(['0', '1', 'true', 'false', ''])
+    .default('0')
+    .transform((value) => value === '1' || value === 'true'),
   ADMIN_TOKEN: optionalString.pipe(z.string().min(16, 'must have at least 16 characters').optional()),
   CHAT_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(1_800_000),
   DEFAULT_PHONE_REGION: z

@@ -4,7 +4,11 @@ import { Server as SocketServer } from 'socket.io';
 import { CHAT_NAMESPACE } from '../shared/chat.js';
 import type { Config } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/client.js';
+import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import { createInMemoryEventBus, type EventBus } from './events/bus.js';
+import { adapterPublisher, connectRedis, type RedisConnections } from './events/redis.js';
+import { createRedisEventBus } from './events/redisBus.js';
+import type { ReadinessCheck } from './http/healthRoutes.js';
 import { createHttpApp } from './http/app.js';
 import { createOriginPolicy } from './http/origins.js';
 import { createInflightTracker } from './inflight.js';
@@ -40,7 +44,10 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
     overrides.database ?? (await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR }));
   await database.migrate();
 
-  const bus: EventBus = createInMemoryEventBus((error) => logger.error({ err: error }, 'event listener failed'));
+  const redis: RedisConnections | undefined = config.REDIS_URL ? await connectRedis(config.REDIS_URL, logger) : undefined;
+  const bus: EventBus = redis
+    ? await createRedisEventBus({ pub: redis.pub, sub: redis.busSub, logger, sharded: config.REDIS_SHARDED })
+    : createInMemoryEventBus((error) => logger.error({ err: error }, 'event listener failed'));
   const inflight = createInflightTracker();
   const isOriginAllowed = createOriginPolicy(config.CORS_ORIGINS);
 
@@ -51,6 +58,14 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
     cors: { origin: (origin, callback) => callback(null, isOriginAllowed(origin, undefined) ? origin ?? false : false) },
     allowRequest: (req, callback) => callback(null, isOriginAllowed(req.headers.origin, req.headers.host)),
   });
+  if (redis) {
+    const pub = adapterPublisher(redis.pub, () => {}); // the outage is logged by connectRedis
+    io.adapter(
+      config.REDIS_SHARDED
+        ? createShardedAdapter(pub, redis.adapterSub, { channelPrefix: 'atende' })
+        : createAdapter(pub, redis.adapterSub, { key: 'atende' }),
+    );
+  }
   const chatNamespace = io.of(CHAT_NAMESPACE) as ChatNamespace;
 
   const ctx: ServiceContext = {
@@ -73,7 +88,10 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
     logger,
     inflight,
     isOriginAllowed,
-    readiness: [{ name: 'database', check: database.ping }],
+    readiness: [
+      { name: 'database', check: database.ping },
+      ...(redis ? [{ name: 'redis', check: redis.ping } satisfies ReadinessCheck] : []),
+    ],
   });
   httpServer.on('request', app);
 
@@ -86,7 +104,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
   });
   const port = (httpServer.address() as AddressInfo).port;
   const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
-  logger.info({ port, driver: database.driver }, 'Atende node listening');
+  logger.info({ port, driver: database.driver, redis: Boolean(redis) }, 'Atende node listening');
 
   let stopping: Promise<void> | undefined;
   return {
@@ -107,6 +125,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
         httpServer.closeAllConnections();
         await closed;
         await bus.close();
+        await redis?.close();
         if (ownsDatabase) await database.close();
         logger.info('Atende node stopped');
       })();

@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { DomainEvent } from '../../shared/tickets.js';
+import type { Logger } from '../logger.js';
+import { createInMemoryEventBus, type EventBus } from './bus.js';
+
+export interface RedisEventBusOptions {
+  pub: Redis;
+  sub: Redis;
+  logger: Logger;
+  /** Sharded pub/sub (SPUBLISH/SSUBSCRIBE, Redis 7), as a Redis Cluster needs. */
+  sharded: boolean;
+  channel?: string;
+}
+
+interface Envelope {
+  origin: string;
+  event: DomainEvent;
+}
+
+/**
+ * The event bus across nodes. Each event is delivered to this node's subscribers at once and
+ * published to Redis for the others; a node ignores its own echoes. While Redis is away the
+ * local half keeps working and the remote half is dropped (and counted), never queued.
+ */
+export async function createRedisEventBus(options: RedisEventBusOptions): Promise<EventBus & { dropped(): number }> {
+  const { pub, sub, logger, sharded } = options;
+  const channel = options.channel ?? 'atende:events';
+  const origin = randomUUID();
+  const local = createInMemoryEventBus((error) => logger.error({ err: error }, 'event listener failed'));
+  let dropped = 0;
+
+  const onMessage = (from: string, raw: string) => {
+    if (from !== channel) return;
+    let envelope: Envelope;
+    try {
+      envelope = JSON.parse(raw) as Envelope;
+    } catch {
+      logger.warn('ignored a malformed event from Redis');
+      return;
+    }
+    if (envelope.origin !== origin && envelope.event) local.publish(envelope.event);
+  };
+  if (sharded) {
+    sub.on('smessage', onMessage);
+    await sub.ssubscribe(channel);
+  } else {
+    sub.on('message', onMessage);
+    await sub.subscribe(channel);
+  }
+
+  return {
+    publish(event) {
+      local.publish(event);
+      if (pub.status !== 'ready') {
+        dropped++;
+        return;
+      }
+      const payload = JSON.stringify({ origin, event } satisfies Envelope);
+      const sent = sharded ? pub.spublish(channel, payload) : pub.publish(channel, payload);
+      sent.catch((error: unknown) => {
+        dropped++;
+        logger.warn({ err: error instanceof Error ? error.message : error }, 'event not fanned out');
+      });
+    },
+    subscribe: local.subscribe,
+    dropped: () => dropped,
+    async close() {
+      sub.off(sharded ? 'smessage' : 'message', onMessage);
+      await local.close();
+    },
+  };
+}
