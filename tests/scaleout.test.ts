@@ -264,3 +264,31 @@ describe.skipIf(!available)('PostgreSQL unreachable', () => {
     socket.disconnect();
   });
 });
+
+describe.skipIf(!available)('sharded pub/sub (REDIS_SHARDED=1, Redis 7)', () => {
+  let database: TestDatabase;
+  let redis: TestRedis;
+  let nodes: NodeProcess[] = [];
+
+  beforeAll(async () => {
+    [database, redis] = await Promise.all([openTestPostgres(), startRedisServer()]);
+    const env = { DATABASE_URL: database.url!, REDIS_URL: redis.url, REDIS_SHARDED: '1' };
+    nodes = await Promise.all([spawnNode(env), spawnNode(env)]);
+  });
+  afterAll(async () => {
+    await Promise.all(nodes.map((node) => node.stop()));
+    await redis?.stop();
+    await database?.close();
+  });
+
+  it('fans a session’s messages out across nodes', async () => {
+    const { socket: onA, started } = await startChatOn(nodes[0]!.url);
+    const onB = await connectCustomer(nodes[1]!.url);
+    await requestOk(onB, 'chat:resume', { resumeToken: started.resumeToken });
+    const arrived = waitForEvent<Message>(onB, 'message:new', (m) => m.clientMsgId === 'sharded');
+    const sent = await requestOk<Message>(onA, 'message:send', { body: 'shard', clientMsgId: 'sharded' });
+    expect(await arrived).toEqual(sent);
+    onA.disconnect();
+    onB.disconnect();
+  });
+});
