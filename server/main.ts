@@ -16,6 +16,8 @@ import { createLogger, type Logger } from './logger.js';
 import { registerChatNamespace } from './realtime/chatNamespace.js';
 import { createCustomerChannel, type ChatNamespace } from './realtime/customerChannel.js';
 import type { ServiceContext } from './services/context.js';
+import { ensureBootstrapAdmin } from './services/agents/bootstrapAdmin.js';
+import { createAgentApi } from './trpc/handler.js';
 import { createPayloadSchemas } from './validation.js';
 
 export interface NodeOverrides {
@@ -80,6 +82,8 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
     logger,
   };
   const schemas = createPayloadSchemas(config.DEFAULT_PHONE_REGION);
+  await ensureBootstrapAdmin(config.ADMIN_TOKEN, ctx);
+  const agentApi = createAgentApi(ctx);
 
   registerChatNamespace(chatNamespace, { ctx, schemas, logger, inflight });
   const app = createHttpApp({
@@ -92,6 +96,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
       { name: 'database', check: database.ping },
       ...(redis ? [{ name: 'redis', check: redis.ping } satisfies ReadinessCheck] : []),
     ],
+    agentApi: agentApi.handler,
   });
   httpServer.on('request', app);
 
@@ -121,6 +126,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
         const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
         chatNamespace.disconnectSockets(true);
         io.disconnectSockets(true);
+        agentApi.close();
         await inflight.drain(DRAIN_TIMEOUT_MS);
         httpServer.closeAllConnections();
         await closed;

@@ -15,6 +15,8 @@ export interface HttpAppDeps {
   inflight: InflightTracker;
   isOriginAllowed: OriginPolicy;
   readiness: ReadinessCheck[];
+  /** The tRPC agent API, mounted at `/trpc` when given. */
+  agentApi?: RequestHandler;
 }
 
 /** The Express application: health, the HTTP chat API, and one error mapping for all of it. */
@@ -26,6 +28,7 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
   app.use(trackInflight(deps.inflight));
   app.use(createHealthRoutes(deps.readiness));
   app.use('/api/chat', allowOrigins(deps.isOriginAllowed), express.json({ limit: '64kb' }), createChatRoutes(deps.ctx, deps.schemas));
+  if (deps.agentApi) app.use('/trpc', deps.agentApi);
   app.use('/api', (_req, _res, next) => next(new AppError('NOT_FOUND', 'No such endpoint')));
   app.use(errorHandler(deps.logger));
   return app;

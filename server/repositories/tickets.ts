@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { tickets, type TicketRow } from '../db/schema.js';
 
@@ -27,3 +27,11 @@ export const ticketsRepository = {
     return row;
   },
 };
+
+/** Marks the first agent response; later ones leave it as it is. */
+export async function markFirstResponse(ex: Executor, ticketId: string): Promise<void> {
+  await ex
+    .update(tickets)
+    .set({ firstResponseAt: sql`now()` })
+    .where(and(eq(tickets.id, ticketId), isNull(tickets.firstResponseAt)));
+}

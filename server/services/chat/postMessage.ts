@@ -2,6 +2,7 @@ import type { Message, SenderType } from '../../../shared/chat.js';
 import { chatMessagesRepository } from '../../repositories/chatMessages.js';
 import { chatSessionsRepository } from '../../repositories/chatSessions.js';
 import { ticketEventsRepository } from '../../repositories/ticketEvents.js';
+import { markFirstResponse } from '../../repositories/tickets.js';
 import { AppError } from '../../errors.js';
 import type { ServiceContext } from '../context.js';
 import type { ChatRef } from './chatRef.js';
@@ -61,6 +62,7 @@ export async function postMessage(
           type: 'message.created',
           data: { sessionId: chat.sessionId, messageId: inserted.id, seq },
         });
+        await markFirstResponse(tx, chat.ticketId);
       }
       return inserted;
     });

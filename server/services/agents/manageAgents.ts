@@ -1,0 +1,49 @@
+import type { Agent } from '../../../shared/agentApi.js';
+import type { AgentCreateInput } from '../../../shared/agentSchemas.js';
+import type { AgentRow } from '../../db/schema.js';
+import { AppError, sqlState } from '../../errors.js';
+import { agentsRepository } from '../../repositories/agents.js';
+import type { ServiceContext } from '../context.js';
+import { issueAgentToken } from './agentTokens.js';
+import { toAgent } from './agentView.js';
+
+const UNIQUE_VIOLATION = '23505';
+
+/** Creates an agent and its API token; the token is returned here and never again. */
+export async function createAgent(input: AgentCreateInput, ctx: ServiceContext): Promise<{ agent: Agent; token: string }> {
+  const { token, hash } = issueAgentToken();
+  try {
+    const row = await agentsRepository.insert(ctx.db, {
+      name: input.name,
+      email: input.email,
+      role: input.role,
+      tokenHash: hash,
+    });
+    ctx.logger.info({ agentId: row.id, role: row.role }, 'agent created');
+    return { agent: toAgent(row), token };
+  } catch (error) {
+    if (sqlState(error) === UNIQUE_VIOLATION) {
+      throw new AppError('VALIDATION', 'An agent with this e-mail already exists', {
+        fields: { email: 'Already in use' },
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+/** Every agent, revoked ones included, oldest first. */
+export async function listAgents(ctx: ServiceContext): Promise<Agent[]> {
+  return (await agentsRepository.list(ctx.db)).map(toAgent);
+}
+
+/** Revokes an agent's token for good; an admin cannot lock themself out this way. */
+export async function revokeAgent(id: string, actor: AgentRow, ctx: ServiceContext): Promise<Agent> {
+  if (id === actor.id) {
+    throw new AppError('VALIDATION', 'You cannot revoke your own token', { fields: { id: 'Is your own agent' } });
+  }
+  const row = await agentsRepository.revoke(ctx.db, id);
+  if (!row) throw new AppError('NOT_FOUND', 'No such agent');
+  ctx.logger.info({ agentId: id, by: actor.id }, 'agent revoked');
+  return toAgent(row);
+}

@@ -1,0 +1,14 @@
+import type { Client } from '../../../shared/agentApi.js';
+import type { ClientRow } from '../../db/schema.js';
+
+/** The wire shape of a customer (PROTOCOL §4 "Client"). */
+export function toClient(row: ClientRow): Client {
+  return {
+    id: row.id,
+    name: row.name,
+    email: row.email,
+    phone: row.phone,
+    totalTickets: row.totalTickets,
+    createdAt: row.createdAt.toISOString(),
+  };
+}

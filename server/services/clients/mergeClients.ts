@@ -1,0 +1,69 @@
+import type { Client } from '../../../shared/agentApi.js';
+import type { AgentRow } from '../../db/schema.js';
+import { AppError } from '../../errors.js';
+import {
+  absorbIntoClient,
+  deleteClient,
+  lockClients,
+  moveChatSessions,
+  moveTickets,
+} from '../../repositories/clientQueries.js';
+import { ticketEventsRepository } from '../../repositories/ticketEvents.js';
+import type { ServiceContext } from '../context.js';
+import { toClient } from './clientView.js';
+
+/**
+ * Merges two records of one person, in one transaction: every ticket and chat of the source
+ * moves to the target, the ticket counts add up, the target's empty e-mail, phone and name
+ * are filled from the source, the source is deleted, and each moved ticket is audited.
+ */
+export async function mergeClients(
+  input: { sourceId: string; targetId: string },
+  agent: AgentRow,
+  ctx: ServiceContext,
+): Promise<Client> {
+  const { target, moved } = await ctx.db.transaction(async (tx) => {
+    const locked = await lockClients(tx, [input.sourceId, input.targetId]);
+    const source = locked.find((client) => client.id === input.sourceId);
+    const target = locked.find((client) => client.id === input.targetId);
+    if (!source) throw new AppError('NOT_FOUND', 'No such customer (source)');
+    if (!target) throw new AppError('NOT_FOUND', 'No such customer (target)');
+
+    const moved = await moveTickets(tx, source.id, target.id);
+    const sessionsMoved = await moveChatSessions(tx, source.id, target.id);
+    // Deleted before its e-mail and phone are given to the target: both are unique.
+    await deleteClient(tx, source.id);
+    const merged = await absorbIntoClient(tx, target.id, source);
+    await ticketEventsRepository.append(
+      tx,
+      moved.map((ticket) => ({
+        ticketId: ticket.id,
+        actorType: 'agent' as const,
+        actorId: agent.id,
+        type: 'clients.merged',
+        data: {
+          sourceId: source.id,
+          targetId: target.id,
+          source: { name: source.name, email: source.email, phone: source.phone },
+          ticketsMoved: moved.length,
+          chatSessionsMoved: sessionsMoved,
+        },
+      })),
+    );
+    return { target: merged, moved };
+  });
+
+  const at = new Date().toISOString();
+  for (const ticket of moved) {
+    ctx.bus.publish({
+      type: 'ticket.updated',
+      ticketId: ticket.id,
+      ticketNumber: ticket.number,
+      at,
+      changes: { clientId: { from: input.sourceId, to: input.targetId } },
+      actorId: agent.id,
+    });
+  }
+  ctx.logger.info({ sourceId: input.sourceId, targetId: input.targetId, tickets: moved.length }, 'customers merged');
+  return toClient(target);
+}

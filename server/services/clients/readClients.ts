@@ -1,0 +1,53 @@
+import type { Client, ClientHistory } from '../../../shared/agentApi.js';
+import { toE164 } from '../../../shared/phone.js';
+import type { ClientRow } from '../../db/schema.js';
+import { AppError } from '../../errors.js';
+import { findNamesakes, searchClients } from '../../repositories/clientQueries.js';
+import { clientsRepository } from '../../repositories/clients.js';
+import { listSessionsOfClient, listTicketsWithClient } from '../../repositories/ticketQueries.js';
+import type { ServiceContext } from '../context.js';
+import { toSessionSummary, toTicketSummary } from '../tickets/ticketViews.js';
+import { toClient } from './clientView.js';
+
+async function requireClient(id: string, ctx: ServiceContext): Promise<ClientRow> {
+  const client = await clientsRepository.findById(ctx.db, id);
+  if (!client) throw new AppError('NOT_FOUND', 'No such customer');
+  return client;
+}
+
+/** One customer by id. */
+export async function getClient(id: string, ctx: ServiceContext): Promise<Client> {
+  return toClient(await requireClient(id, ctx));
+}
+
+/** Customers matching an e-mail, a phone number (as typed, or some of its digits) or a name. */
+export async function findClients(q: string, ctx: ServiceContext): Promise<Client[]> {
+  const digits = q.replace(/\D/g, '');
+  const rows = await searchClients(ctx.db, {
+    text: q,
+    phone: toE164(q, ctx.policy.defaultPhoneRegion),
+    // Fewer digits than this match nearly every phone number.
+    digits: digits.length >= 4 && /^[\d\s()+.-]+$/.test(q) ? digits : null,
+  });
+  return rows.map(toClient);
+}
+
+/** Every ticket of every channel of a customer, and every chat, newest first. */
+export async function getClientHistory(id: string, ctx: ServiceContext): Promise<ClientHistory> {
+  const client = await requireClient(id, ctx);
+  const [tickets, sessions] = await Promise.all([
+    listTicketsWithClient(ctx.db, { clientId: id }),
+    listSessionsOfClient(ctx.db, id),
+  ]);
+  return {
+    client: toClient(client),
+    tickets: tickets.map(toTicketSummary),
+    chatSessions: sessions.map(toSessionSummary),
+  };
+}
+
+/** Customers that may be the same person as this one (same name, other e-mail and phone). */
+export async function findPossibleDuplicates(id: string, ctx: ServiceContext): Promise<Client[]> {
+  const client = await requireClient(id, ctx);
+  return (await findNamesakes(ctx.db, client)).map(toClient);
+}

@@ -1,0 +1,27 @@
+import type { BySource, MetricsSummary } from '../../../shared/agentApi.js';
+import { TICKET_SOURCES } from '../../../shared/tickets.js';
+import { countReturningClients, figuresBySource, type TimeRange } from '../../repositories/metricsQueries.js';
+import type { ServiceContext } from '../context.js';
+
+function bySource<T>(value: (source: (typeof TICKET_SOURCES)[number]) => T): BySource<T> {
+  return Object.fromEntries(TICKET_SOURCES.map((source) => [source, value(source)])) as BySource<T>;
+}
+
+/** Channel figures over tickets created in [from, to); every source is present, even at zero. */
+export async function metricsSummary(range: TimeRange, ctx: ServiceContext): Promise<MetricsSummary> {
+  const [figures, returningClients] = await Promise.all([
+    figuresBySource(ctx.db, range),
+    countReturningClients(ctx.db, range),
+  ]);
+  const of = (source: string) => figures.find((row) => row.source === source);
+  return {
+    chatTickets: of('chat')?.total ?? 0,
+    ticketsBySource: bySource((source) => of(source)?.total ?? 0),
+    resolutionRateBySource: bySource((source) => {
+      const row = of(source);
+      return row && row.total > 0 ? row.resolved / row.total : null;
+    }),
+    avgHandleTimeMsBySource: bySource((source) => of(source)?.avgHandleTimeMs ?? null),
+    returningClients,
+  };
+}

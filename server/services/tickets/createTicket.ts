@@ -1,0 +1,57 @@
+import type { Ticket } from '../../../shared/agentApi.js';
+import type { TicketCreateInput } from '../../../shared/agentSchemas.js';
+import { toE164 } from '../../../shared/phone.js';
+import type { AgentRow } from '../../db/schema.js';
+import { AppError } from '../../errors.js';
+import { ticketEventsRepository } from '../../repositories/ticketEvents.js';
+import { ticketsRepository } from '../../repositories/tickets.js';
+import type { ServiceContext } from '../context.js';
+import { matchCustomer } from '../customers/matchCustomer.js';
+import { toTicket } from './ticketViews.js';
+
+/**
+ * A ticket from another channel (e-mail, phone, web form, API), opened by an agent. The
+ * customer is matched exactly as a chat's is, and counts one more ticket; audited, announced.
+ */
+export async function createTicket(input: TicketCreateInput, agent: AgentRow, ctx: ServiceContext): Promise<Ticket> {
+  const phone = input.client.phone ? toE164(input.client.phone, ctx.policy.defaultPhoneRegion) : null;
+  if (input.client.phone && !phone) {
+    throw new AppError('VALIDATION', 'Invalid input', { fields: { 'client.phone': 'Enter a valid phone number' } });
+  }
+
+  const { ticket, client, returning } = await ctx.db.transaction(async (tx) => {
+    const matched = await matchCustomer(tx, {
+      email: input.client.email ?? null,
+      phone,
+      name: input.client.name ?? null,
+    });
+    const inserted = await ticketsRepository.insert(tx, {
+      subject: input.subject,
+      description: input.description ?? '',
+      status: 'OPEN',
+      source: input.source,
+      clientId: matched.client.id,
+    });
+    await ticketEventsRepository.append(tx, {
+      ticketId: inserted.id,
+      actorType: 'agent',
+      actorId: agent.id,
+      type: 'ticket.created',
+      data: { source: input.source, returningClient: matched.returning },
+    });
+    return { ticket: inserted, ...matched };
+  });
+
+  ctx.bus.publish({
+    type: 'ticket.created',
+    ticketId: ticket.id,
+    ticketNumber: ticket.number,
+    at: ticket.createdAt.toISOString(),
+    source: ticket.source,
+    clientId: client.id,
+    subject: ticket.subject,
+    returningClient: returning,
+    actorId: agent.id,
+  });
+  return toTicket({ ...ticket, client });
+}

@@ -1,0 +1,38 @@
+import type { TicketPage } from '../../../shared/agentApi.js';
+import type { TicketListInput } from '../../../shared/agentSchemas.js';
+import { AppError } from '../../errors.js';
+import { listTicketsWithClient } from '../../repositories/ticketQueries.js';
+import type { ServiceContext } from '../context.js';
+import { toTicketSummary } from './ticketViews.js';
+
+/** One page of tickets, newest first; `nextCursor` continues strictly below the last one shown. */
+export async function listTickets(input: TicketListInput, ctx: ServiceContext): Promise<TicketPage> {
+  const rows = await listTicketsWithClient(ctx.db, {
+    source: input.source,
+    status: input.status,
+    clientId: input.clientId,
+    assigneeId: input.assigneeId,
+    q: input.q || undefined,
+    beforeNumber: input.cursor ? decodeCursor(input.cursor) : undefined,
+    // One more than asked tells whether another page exists without counting.
+    limit: input.limit + 1,
+  });
+  const items = rows.slice(0, input.limit).map(toTicketSummary);
+  const last = items[items.length - 1];
+  return { items, nextCursor: rows.length > input.limit && last ? encodeCursor(last.number) : null };
+}
+
+/** Opaque to clients, so the keyset behind it can change without breaking them. */
+export function encodeCursor(beforeNumber: number): string {
+  return Buffer.from(JSON.stringify({ v: 1, n: beforeNumber })).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): number {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: unknown; n?: unknown };
+    if (parsed.v === 1 && Number.isSafeInteger(parsed.n) && (parsed.n as number) > 0) return parsed.n as number;
+  } catch {
+    // falls through to the VALIDATION error below
+  }
+  throw new AppError('VALIDATION', 'Invalid cursor', { fields: { cursor: 'Pass back a nextCursor as given' } });
+}

@@ -1,0 +1,26 @@
+import { clientIdInput, clientMergeInput, clientSearchInput } from '../../../shared/agentSchemas.js';
+import { mergeClients } from '../../services/clients/mergeClients.js';
+import {
+  findClients,
+  findPossibleDuplicates,
+  getClient,
+  getClientHistory,
+} from '../../services/clients/readClients.js';
+import { agentProcedure, router } from '../init.js';
+
+/** `clients.*` (PROTOCOL §4): customers, their history, possible duplicates and merging. */
+export const clientsRouter = router({
+  get: agentProcedure.input(clientIdInput).query(({ input, ctx }) => getClient(input.id, ctx.services)),
+
+  search: agentProcedure.input(clientSearchInput).query(({ input, ctx }) => findClients(input.q, ctx.services)),
+
+  history: agentProcedure.input(clientIdInput).query(({ input, ctx }) => getClientHistory(input.id, ctx.services)),
+
+  duplicates: agentProcedure
+    .input(clientIdInput)
+    .query(({ input, ctx }) => findPossibleDuplicates(input.id, ctx.services)),
+
+  merge: agentProcedure
+    .input(clientMergeInput)
+    .mutation(({ input, ctx }) => mergeClients(input, ctx.agent, ctx.services)),
+});

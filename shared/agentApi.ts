@@ -1,0 +1,106 @@
+import type { TicketPriority, TicketSource, TicketStatus } from './tickets.js';
+
+/**
+ * The shapes the agent API answers with (PROTOCOL §4). Times are ISO-8601 strings in UTC.
+ * Agent tooling gets these through `AppRouter`; the console imports them directly.
+ */
+
+export type AgentRole = 'admin' | 'agent';
+
+export interface Agent {
+  id: string;
+  name: string;
+  email: string;
+  role: AgentRole;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+/** A customer (PROTOCOL §4 "Client"). */
+export interface Client {
+  id: string;
+  name: string | null;
+  email: string | null;
+  phone: string | null;
+  totalTickets: number;
+  createdAt: string;
+}
+
+export interface TicketSummary {
+  id: string;
+  number: number;
+  subject: string;
+  status: TicketStatus;
+  priority: TicketPriority;
+  source: TicketSource;
+  category: string | null;
+  escalated: boolean;
+  client: { id: string; name: string | null; email: string | null; phone: string | null };
+  assigneeId: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A ticket with everything on its row; what create and update answer with. */
+export interface Ticket extends TicketSummary {
+  description: string;
+  escalatedAt: string | null;
+  firstResponseAt: string | null;
+  resolvedAt: string | null;
+  closedAt: string | null;
+}
+
+export interface ChatSessionSummary {
+  id: string;
+  ticketId: string;
+  status: 'active' | 'closed';
+  startedAt: string;
+  endedAt: string | null;
+  messageCount: number;
+}
+
+/** One row of a ticket's audit trail. */
+export interface TicketEvent {
+  id: number;
+  type: string;
+  actorType: 'agent' | 'client' | 'system';
+  actorId: string | null;
+  data: Record<string, unknown>;
+  createdAt: string;
+}
+
+/** `tickets.get`: the ticket with its customer, chats and audit trail. */
+export interface TicketDetail extends Omit<Ticket, 'client'> {
+  client: Client;
+  chatSessions: ChatSessionSummary[];
+  events: TicketEvent[];
+}
+
+export interface TicketPage {
+  items: TicketSummary[];
+  /** Pass back as `cursor` for the next (older) page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface ClientHistory {
+  client: Client;
+  tickets: TicketSummary[];
+  chatSessions: ChatSessionSummary[];
+}
+
+export type BySource<T> = Record<TicketSource, T>;
+
+export interface MetricsSummary {
+  /** Tickets of source `chat` created in the range. */
+  chatTickets: number;
+  ticketsBySource: BySource<number>;
+  /** (RESOLVED + CLOSED) / created, per source; null when a source has no ticket in the range. */
+  resolutionRateBySource: BySource<number | null>;
+  /** Mean of (resolved_at, else closed_at) − created_at in ms over tickets that have one; null when none. */
+  avgHandleTimeMsBySource: BySource<number | null>;
+  /**
+   * Customers with a ticket in the range who, counting every ticket created before the end of
+   * the range (whatever its channel), have more than one: they came back.
+   */
+  returningClients: number;
+}

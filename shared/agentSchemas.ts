@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import { emailSchema, messageSendSchema, NAME_MAX } from './schemas.js';
+import { TICKET_PRIORITIES, TICKET_SOURCES, TICKET_STATUSES } from './tickets.js';
+
+/**
+ * Inputs of the agent API (PROTOCOL §4). The server validates every call with these; the
+ * console may validate forms with them too. Phone numbers stay as typed here: the server
+ * turns them into E.164 with its own default region.
+ */
+
+export const LIST_LIMIT_MAX = 100;
+export const LIST_LIMIT_DEFAULT = 25;
+export const MESSAGES_LIMIT_MAX = 500;
+
+const id = z.uuid();
+const isoDateTime = z.iso.datetime({ offset: true });
+
+export const ticketListInput = z.object({
+  source: z.enum(TICKET_SOURCES).optional(),
+  status: z.enum(TICKET_STATUSES).optional(),
+  clientId: id.optional(),
+  assigneeId: id.optional(),
+  /** Free text over subject, customer name, e-mail and ticket number (`123` or `#123`). */
+  q: z.string().trim().max(200).optional(),
+  /** The `nextCursor` of the previous page, as given. */
+  cursor: z.string().max(200).nullish(),
+  limit: z.number().int().min(1).max(LIST_LIMIT_MAX).default(LIST_LIMIT_DEFAULT),
+});
+export type TicketListInput = z.output<typeof ticketListInput>;
+
+export const ticketRefInput = z.union([
+  z.object({ id }).strict(),
+  z.object({ number: z.number().int().positive() }).strict(),
+]);
+export type TicketRefInput = z.output<typeof ticketRefInput>;
+
+export const API_SOURCES = ['email', 'phone', 'web', 'api'] as const;
+
+export const ticketCreateInput = z.object({
+  subject: z.string().trim().min(1).max(200),
+  description: z.string().trim().max(10_000).optional(),
+  source: z.enum(API_SOURCES),
+  client: z
+    .object({
+      name: z.string().trim().min(1).max(NAME_MAX).optional(),
+      email: emailSchema({ locale: 'en' }).optional(),
+      phone: z.string().trim().min(1).max(40).optional(),
+    })
+    .refine((client) => client.email !== undefined || client.phone !== undefined, {
+      message: 'Give the customer an e-mail or a phone',
+      path: ['email'],
+    }),
+});
+export type TicketCreateInput = z.output<typeof ticketCreateInput>;
+
+export const ticketUpdateInput = z.object({
+  id,
+  status: z.enum(TICKET_STATUSES).optional(),
+  priority: z.enum(TICKET_PRIORITIES).optional(),
+  /** null clears it. */
+  category: z.string().trim().min(1).max(100).nullable().optional(),
+  /** null unassigns. */
+  assigneeId: id.nullable().optional(),
+});
+export type TicketUpdateInput = z.output<typeof ticketUpdateInput>;
+
+export const ticketReplyInput = messageSendSchema({ locale: 'en' }).extend({ id });
+export type TicketReplyInput = z.output<typeof ticketReplyInput>;
+
+export const ticketTypingInput = z.object({ id, isTyping: z.boolean() });
+
+export const ticketEventsInput = z.object({ ticketId: id.optional() }).optional();
+
+export const chatMessagesInput = z.object({
+  sessionId: id,
+  afterSeq: z.number().int().min(0).optional(),
+  limit: z.number().int().min(1).max(MESSAGES_LIMIT_MAX).default(MESSAGES_LIMIT_MAX),
+});
+
+export const clientIdInput = z.object({ id });
+
+export const clientSearchInput = z.object({ q: z.string().trim().min(1).max(200) });
+
+export const clientMergeInput = z
+  .object({ sourceId: id, targetId: id })
+  .refine((input) => input.sourceId !== input.targetId, {
+    message: 'A customer cannot be merged into itself',
+    path: ['targetId'],
+  });
+
+export const metricsSummaryInput = z
+  .object({ from: isoDateTime.optional(), to: isoDateTime.optional() })
+  .refine((range) => !range.from || !range.to || Date.parse(range.from) < Date.parse(range.to), {
+    message: '`from` must be before `to`',
+    path: ['to'],
+  })
+  .optional();
+export type MetricsSummaryInput = z.output<typeof metricsSummaryInput>;
+
+export const agentCreateInput = z.object({
+  name: z.string().trim().min(1).max(NAME_MAX),
+  email: emailSchema({ locale: 'en' }),
+  role: z.enum(['admin', 'agent']).default('agent'),
+});
+export type AgentCreateInput = z.output<typeof agentCreateInput>;
+
+export const agentIdInput = z.object({ id });
