@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, ilike, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { TicketSource, TicketStatus } from '../../shared/tickets.js';
 import type { Executor } from '../db/client.js';
-import { chatMessages, chatSessions, clients, tickets, type ChatSessionRow, type TicketRow } from '../db/schema.js';
+import { chatSessions, clients, tickets, type ChatSessionRow, type TicketRow } from '../db/schema.js';
 
 export interface TicketFilters {
   source?: TicketSource;
@@ -95,7 +95,8 @@ const sessionWithCount = {
   status: chatSessions.status,
   startedAt: chatSessions.startedAt,
   endedAt: chatSessions.endedAt,
-  messageCount: sql<number>`(select count(*)::int from ${chatMessages} where ${chatMessages.sessionId} = ${chatSessions.id})`,
+  // Spelled out: inside a one-table select Drizzle leaves column names unqualified.
+  messageCount: sql<number>`(select count(*)::int from chat_messages m where m.session_id = "chat_sessions"."id")`,
 };
 
 /** The chat sessions of a ticket, oldest first, with how many messages each holds. */
