@@ -1,6 +1,7 @@
 import 'dotenv/config';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { startNode } from './main.js';
+import { AutomationsError } from './automations/automationsConfig.js';
 
 /** `npm start`: one node from the environment; SIGTERM/SIGINT drain it and exit 0. */
 let config: Config;
@@ -14,7 +15,16 @@ try {
   throw error;
 }
 
-const node = await startNode(config);
+let node: Awaited<ReturnType<typeof startNode>>;
+try {
+  node = await startNode(config);
+} catch (error) {
+  if (error instanceof AutomationsError) {
+    console.error(error.message);
+    process.exit(78);
+  }
+  throw error;
+}
 console.log(`Atende listening on ${node.url} (chat namespace /chat, HTTP API /api/chat)`);
 
 let signalled = false;

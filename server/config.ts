@@ -43,6 +43,7 @@ const configSchema = z.object({
       }, 'is not a known time zone')
       .optional(),
   ),
+  AUTOMATIONS_FILE: optionalString,
   CORS_ORIGINS: optionalString.transform((value) =>
     value === undefined
       ? undefined

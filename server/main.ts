@@ -9,6 +9,9 @@ import { createInMemoryEventBus, type EventBus } from './events/bus.js';
 import { adapterPublisher, connectRedis, type RedisConnections } from './events/redis.js';
 import { createRedisEventBus } from './events/redisBus.js';
 import type { ReadinessCheck } from './http/healthRoutes.js';
+import { loadAutomations, type Automations } from './automations/automationsConfig.js';
+import { createChatAutomations } from './automations/chatAutomations.js';
+import { startIdleSweeper } from './services/chat/sweepIdleChats.js';
 import { createHttpApp } from './http/app.js';
 import { createOriginPolicy } from './http/origins.js';
 import { createInflightTracker } from './inflight.js';
@@ -24,6 +27,8 @@ export interface NodeOverrides {
   /** An already open database (tests share one per file); the node then leaves it open on stop. */
   database?: DatabaseHandle;
   logger?: Logger;
+  /** Automations given inline instead of read from AUTOMATIONS_FILE. */
+  automations?: Automations;
 }
 
 export interface AtendeNode {
@@ -41,6 +46,8 @@ const DRAIN_TIMEOUT_MS = 8000;
 /** The composition root: config → database → bus → services → transports. */
 export async function startNode(config: Config, overrides: NodeOverrides = {}): Promise<AtendeNode> {
   const logger = overrides.logger ?? createLogger(config.LOG_LEVEL);
+  const automations = overrides.automations ?? loadAutomations(config.AUTOMATIONS_FILE);
+  const idleTimeoutMs = automations.idleTimeoutMs ?? config.CHAT_IDLE_TIMEOUT_MS;
   const ownsDatabase = !overrides.database;
   const database =
     overrides.database ?? (await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR }));
@@ -77,10 +84,13 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
     policy: {
       defaultPhoneRegion: config.DEFAULT_PHONE_REGION,
       timeZone: config.TZ,
-      closeTicketOnChatEnd: 'RESOLVED',
+      closeTicketOnChatEnd: automations.closeTicketOnChatEnd,
     },
+    hooks: { afterCustomerMessage: () => {} },
     logger,
   };
+  const chatAutomations = createChatAutomations(automations, ctx);
+  ctx.hooks = chatAutomations;
   const schemas = createPayloadSchemas(config.DEFAULT_PHONE_REGION);
   await ensureBootstrapAdmin(config.ADMIN_TOKEN, ctx);
   const agentApi = createAgentApi(ctx);
@@ -110,6 +120,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
   const port = (httpServer.address() as AddressInfo).port;
   const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
   logger.info({ port, driver: database.driver, redis: Boolean(redis) }, 'Atende node listening');
+  const stopSweeper = startIdleSweeper(idleTimeoutMs, ctx);
 
   let stopping: Promise<void> | undefined;
   return {
@@ -127,7 +138,9 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
         chatNamespace.disconnectSockets(true);
         io.disconnectSockets(true);
         agentApi.close();
+        stopSweeper();
         await inflight.drain(DRAIN_TIMEOUT_MS);
+        await chatAutomations.idle();
         httpServer.closeAllConnections();
         await closed;
         await bus.close();

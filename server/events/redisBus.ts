@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { DomainEvent } from '../../shared/tickets.js';
 import type { Logger } from '../logger.js';
-import { createInMemoryEventBus, type EventBus } from './bus.js';
+import { createInMemoryEventBus, EVENT_META, type EventBus } from './bus.js';
 
 export interface RedisEventBusOptions {
   pub: Redis;
@@ -39,7 +39,7 @@ export async function createRedisEventBus(options: RedisEventBusOptions): Promis
       logger.warn('ignored a malformed event from Redis');
       return;
     }
-    if (envelope.origin !== origin && envelope.event) local.publish(envelope.event);
+    if (envelope.origin !== origin && envelope.event) local.deliver(envelope.event, EVENT_META.REMOTE);
   };
   if (sharded) {
     sub.on('smessage', onMessage);

@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { chatSessions, tickets, type ChatSessionRow } from '../db/schema.js';
 
@@ -56,4 +56,33 @@ export async function findSessionWithTicketNumber(
     .innerJoin(tickets, eq(tickets.id, chatSessions.ticketId))
     .where(eq(chatSessions.id, id));
   return row ? { ...row.session, ticketNumber: row.ticketNumber } : undefined;
+}
+
+/**
+ * Closes up to `limit` active sessions idle for `idleMs`, in one statement. Rows another
+ * transaction holds are skipped, so several nodes sweeping at once each close different
+ * chats and no chat is closed twice.
+ */
+export async function closeIdleSessions(
+  ex: Executor,
+  idleMs: number,
+  limit: number,
+): Promise<Array<Pick<ChatSessionRow, 'id' | 'ticketId' | 'endedAt'>>> {
+  const idle = ex
+    .select({ id: chatSessions.id })
+    .from(chatSessions)
+    .where(
+      and(
+        eq(chatSessions.status, 'active'),
+        sql`${chatSessions.lastActivityAt} < now() - make_interval(secs => ${idleMs / 1000})`,
+      ),
+    )
+    .orderBy(chatSessions.lastActivityAt)
+    .limit(limit)
+    .for('update', { skipLocked: true });
+  return ex
+    .update(chatSessions)
+    .set({ status: 'closed', closeReason: 'timeout', endedAt: sql`now()` })
+    .where(and(inArray(chatSessions.id, idle), eq(chatSessions.status, 'active')))
+    .returning({ id: chatSessions.id, ticketId: chatSessions.ticketId, endedAt: chatSessions.endedAt });
 }

@@ -3,6 +3,7 @@ import type { TicketStatus } from '../../shared/tickets.js';
 import type { Database } from '../db/client.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
+import type { ChatRef } from './chat/chatRef.js';
 
 /** How services reach the customers' sockets, on every node (implemented by the realtime layer). */
 export interface CustomerChannel {
@@ -20,10 +21,17 @@ export interface ServicePolicy {
   closeTicketOnChatEnd: TicketStatus | null;
 }
 
+/** Automations the services trigger (categories, the FAQ assistant); no-ops by default. */
+export interface ServiceHooks {
+  /** After a customer message is committed and delivered; must not delay its ack. */
+  afterCustomerMessage(chat: ChatRef, message: Message): void;
+}
+
 export interface ServiceContext {
   db: Database;
   bus: EventBus;
   customers: CustomerChannel;
   policy: ServicePolicy;
+  hooks: ServiceHooks;
   logger: Logger;
 }

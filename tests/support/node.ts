@@ -1,11 +1,12 @@
 import { loadConfig } from '../../server/config.js';
-import { startNode, type AtendeNode } from '../../server/main.js';
+import { startNode, type AtendeNode, type NodeOverrides } from '../../server/main.js';
 import type { DatabaseHandle } from '../../server/db/client.js';
 
 /** A real node on a random port over the given database, configured like `npm start` would be. */
 export async function startTestNode(
   database: DatabaseHandle,
   env: Record<string, string> = {},
+  overrides: Omit<NodeOverrides, 'database'> = {},
 ): Promise<AtendeNode> {
   const config = loadConfig({
     PORT: '0',
@@ -14,5 +15,5 @@ export async function startTestNode(
     TZ: 'America/Sao_Paulo',
     ...env,
   });
-  return startNode(config, { database });
+  return startNode(config, { ...overrides, database });
 }

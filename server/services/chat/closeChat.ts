@@ -28,38 +28,65 @@ export async function closeChat(
   const outcome = await ctx.db.transaction(async (tx) => {
     const session = await chatSessionsRepository.close(tx, chat.sessionId, closer.reason);
     if (!session) return undefined;
-    await ticketEventsRepository.append(tx, {
-      ticketId: chat.ticketId,
-      actorType: closer.actorType,
-      actorId: closer.actorId ?? null,
-      type: 'chat.closed',
-      data: { sessionId: chat.sessionId, reason: closer.reason, ...(closer.note ? { note: closer.note } : {}) },
-    });
-    const statusChange = await applyStatusOnChatEnd(tx, chat.ticketId, ctx.policy.closeTicketOnChatEnd);
-    return { endedAt: session.endedAt ?? new Date(), statusChange };
+    return recordChatEnd(tx, chat, closer, session.endedAt ?? new Date(), ctx);
   });
   if (!outcome) return { status: 'closed', changed: false };
+  announceChatEnd(chat, closer.reason, outcome, ctx);
+  return { status: 'closed', changed: true };
+}
 
-  ctx.customers.closed(chat.sessionId, closer.reason);
-  const at = outcome.endedAt.toISOString();
+export interface ChatEnd {
+  endedAt: Date;
+  statusChange: { from: TicketStatus; to: TicketStatus } | undefined;
+}
+
+type EndedChat = Pick<ChatRef, 'sessionId' | 'ticketId'>;
+
+/** Inside the closing transaction: the audit row and the ticket's status on chat end. */
+export async function recordChatEnd(
+  tx: Transaction,
+  chat: EndedChat,
+  closer: ChatCloser,
+  endedAt: Date,
+  ctx: Pick<ServiceContext, 'policy'>,
+): Promise<ChatEnd> {
+  await ticketEventsRepository.append(tx, {
+    ticketId: chat.ticketId,
+    actorType: closer.actorType,
+    actorId: closer.actorId ?? null,
+    type: 'chat.closed',
+    data: { sessionId: chat.sessionId, reason: closer.reason, ...(closer.note ? { note: closer.note } : {}) },
+  });
+  const statusChange = await applyStatusOnChatEnd(tx, chat.ticketId, ctx.policy.closeTicketOnChatEnd);
+  return { endedAt, statusChange };
+}
+
+/** After commit: the session's sockets are told, and agents get `chat.closed` (and `ticket.updated`). */
+export function announceChatEnd(
+  chat: Pick<ChatRef, 'sessionId' | 'ticketId' | 'ticketNumber'>,
+  reason: CloseReason,
+  end: ChatEnd,
+  ctx: ServiceContext,
+): void {
+  ctx.customers.closed(chat.sessionId, reason);
+  const at = end.endedAt.toISOString();
   ctx.bus.publish({
     type: 'chat.closed',
     ticketId: chat.ticketId,
     ticketNumber: chat.ticketNumber,
     at,
     sessionId: chat.sessionId,
-    reason: closer.reason,
+    reason,
   });
-  if (outcome.statusChange) {
+  if (end.statusChange) {
     ctx.bus.publish({
       type: 'ticket.updated',
       ticketId: chat.ticketId,
       ticketNumber: chat.ticketNumber,
       at,
-      changes: { status: outcome.statusChange },
+      changes: { status: end.statusChange },
     });
   }
-  return { status: 'closed', changed: true };
 }
 
 async function applyStatusOnChatEnd(

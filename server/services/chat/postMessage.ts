@@ -84,5 +84,6 @@ export async function postMessage(
     sessionId: chat.sessionId,
     message,
   });
+  if (author.type === 'client') ctx.hooks.afterCustomerMessage(chat, message);
   return { message, created: true };
 }

@@ -97,6 +97,7 @@ export async function startChat(
       sessionId: chat.sessionId,
       message,
     });
+    ctx.hooks.afterCustomerMessage(chat, message);
   }
 
   return {

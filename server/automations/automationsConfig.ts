@@ -1,0 +1,81 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { DOMAIN_EVENT_TYPES, TICKET_STATUSES } from '../../shared/tickets.js';
+
+const faqEntry = z.object({
+  question: z.string().trim().min(1).max(500),
+  answer: z.string().trim().min(1).max(4000),
+});
+
+const automationsSchema = z
+  .object({
+    closeTicketOnChatEnd: z.enum(TICKET_STATUSES).nullable().default('RESOLVED'),
+    idleTimeoutMs: z.number().int().min(100).optional(),
+    assistant: z
+      .object({
+        faq: z.array(faqEntry).min(1),
+        minConfidence: z.number().min(0).max(1).default(0.5),
+        handoffKeywords: z.array(z.string().trim().min(1)).default([]),
+        botName: z.string().trim().min(1).max(120).default('Assistente'),
+      })
+      .strict()
+      .optional(),
+    categories: z
+      .array(z.object({ category: z.string().trim().min(1).max(120), keywords: z.array(z.string().trim().min(1)).min(1) }).strict())
+      .default([]),
+    webhooks: z
+      .array(
+        z
+          .object({
+            url: z.url({ protocol: /^https?$/ }),
+            secret: z.string().min(8),
+            events: z.array(z.enum(DOMAIN_EVENT_TYPES)).min(1),
+          })
+          .strict(),
+      )
+      .default([]),
+    webhookRetry: z
+      .object({
+        attempts: z.number().int().min(1).max(20).default(6),
+        baseDelayMs: z.number().int().min(10).default(1000),
+        timeoutMs: z.number().int().min(100).default(5000),
+      })
+      .strict()
+      .default({ attempts: 6, baseDelayMs: 1000, timeoutMs: 5000 }),
+  })
+  .strict();
+
+export type Automations = z.output<typeof automationsSchema>;
+export type AssistantConfig = NonNullable<Automations['assistant']>;
+export type WebhookConfig = Automations['webhooks'][number];
+
+export class AutomationsError extends Error {
+  constructor(file: string, problems: string[]) {
+    super(`Invalid AUTOMATIONS_FILE ${file}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'AutomationsError';
+  }
+}
+
+/** Parses an automations document; a bad one throws an AutomationsError naming each bad field. */
+export function parseAutomations(document: unknown, source = '(inline)'): Automations {
+  const result = automationsSchema.safeParse(document);
+  if (!result.success) {
+    throw new AutomationsError(
+      source,
+      result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
+    );
+  }
+  return result.data;
+}
+
+/** Reads `AUTOMATIONS_FILE` (JSON) at start; without one the defaults of PROTOCOL §5 apply. */
+export function loadAutomations(file: string | undefined): Automations {
+  if (!file) return parseAutomations({});
+  let document: unknown;
+  try {
+    document = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new AutomationsError(file, [`cannot be read as JSON: ${error instanceof Error ? error.message : error}`]);
+  }
+  return parseAutomations(document, file);
+}

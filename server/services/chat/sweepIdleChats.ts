@@ -1,0 +1,53 @@
+import { inArray } from 'drizzle-orm';
+import { tickets } from '../../db/schema.js';
+import { closeIdleSessions } from '../../repositories/chatSessions.js';
+import type { ServiceContext } from '../context.js';
+import { announceChatEnd, recordChatEnd, type ChatEnd } from './closeChat.js';
+
+const BATCH = 100;
+
+/**
+ * Closes every chat idle for `idleMs` with reason `timeout`, one atomic batch per transaction.
+ * Safe on every node at once: the database decides which node closes which chat.
+ */
+export async function sweepIdleChats(idleMs: number, ctx: ServiceContext): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const closed = await ctx.db.transaction(async (tx) => {
+      const sessions = await closeIdleSessions(tx, idleMs, BATCH);
+      if (sessions.length === 0) return [];
+      const numbers = await tx
+        .select({ id: tickets.id, number: tickets.number })
+        .from(tickets)
+        .where(inArray(tickets.id, sessions.map((s) => s.ticketId)));
+      const numberOf = new Map(numbers.map((t) => [t.id, t.number]));
+      const ends: Array<{ chat: { sessionId: string; ticketId: string; ticketNumber: number }; end: ChatEnd }> = [];
+      for (const session of sessions) {
+        const chat = { sessionId: session.id, ticketId: session.ticketId, ticketNumber: numberOf.get(session.ticketId)! };
+        const end = await recordChatEnd(tx, chat, { reason: 'timeout', actorType: 'system' }, session.endedAt ?? new Date(), ctx);
+        ends.push({ chat, end });
+      }
+      return ends;
+    });
+    for (const { chat, end } of closed) announceChatEnd(chat, 'timeout', end, ctx);
+    total += closed.length;
+    if (closed.length < BATCH) return total;
+  }
+}
+
+/** Runs the sweep on a timer; returns the function that stops it. */
+export function startIdleSweeper(idleMs: number, ctx: ServiceContext): () => void {
+  const everyMs = Math.max(200, Math.min(30_000, Math.floor(idleMs / 4)));
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    sweepIdleChats(idleMs, ctx)
+      .catch((error: unknown) => ctx.logger.warn({ err: error }, 'idle sweep failed; retrying next round'))
+      .finally(() => {
+        running = false;
+      });
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
