@@ -25,6 +25,8 @@ export interface ServicePolicy {
 export interface ServiceHooks {
   /** After a customer message is committed and delivered; must not delay its ack. */
   afterCustomerMessage(chat: ChatRef, message: Message): void;
+  /** Resolves when every automation started so far has finished. */
+  idle?(): Promise<void>;
 }
 
 export interface ServiceContext {

@@ -1,0 +1,198 @@
+import { eq, and } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAutomations } from '../server/automations/automationsConfig.js';
+import { createFaqRetriever } from '../server/automations/faqRetriever.js';
+import { chatSessions, ticketEvents, tickets } from '../server/db/schema.js';
+import type { AtendeNode } from '../server/main.js';
+import { sweepIdleChats } from '../server/services/chat/sweepIdleChats.js';
+import type { ChatStarted, Message } from '../shared/chat.js';
+import { describeOnEachDriver } from './support/databases.js';
+import { startTestNode } from './support/node.js';
+import { connectCustomer, newClientMsgId, requestOk, uniqueContact, waitForEvent, type CustomerSocket } from './support/customer.js';
+
+const FAQ = [
+  { question: 'Qual o prazo de entrega?', answer: 'Entregamos em até 5 dias úteis.' },
+  { question: 'Quais as formas de pagamento?', answer: 'Aceitamos Pix, boleto e cartão.' },
+  { question: 'Como faço para trocar um produto?', answer: 'Você pode trocar em até 30 dias.' },
+];
+
+const STORE = parseAutomations({
+  closeTicketOnChatEnd: 'RESOLVED',
+  assistant: { faq: FAQ, minConfidence: 0.5, handoffKeywords: ['atendente', 'humano', 'falar com uma pessoa'] },
+  categories: [
+    { category: 'Financeiro', keywords: ['boleto', 'pagamento', 'fatura', 'cobrança'] },
+    { category: 'Logística', keywords: ['entrega', 'frete', 'rastreio'] },
+  ],
+});
+
+async function startChat(node: AtendeNode, extra: Record<string, unknown> = {}) {
+  const socket = await connectCustomer(node.url);
+  const contact = uniqueContact();
+  const started = await requestOk<ChatStarted>(socket, 'chat:start', {
+    name: contact.name,
+    email: contact.email,
+    phone: contact.phone,
+    ...extra,
+  });
+  return { socket, started };
+}
+
+function say(socket: CustomerSocket, body: string) {
+  return requestOk<Message>(socket, 'message:send', { body, clientMsgId: newClientMsgId() });
+}
+
+describe('the FAQ retriever', () => {
+  const match = createFaqRetriever(FAQ);
+  it('scores a question itself at least 0.9 and a message sharing no word 0, accents and case ignored', () => {
+    expect(match('Qual o prazo de entrega?').confidence).toBeGreaterThanOrEqual(0.9);
+    expect(match('QUAIS AS FORMAS DE PAGAMENTO').confidence).toBeGreaterThanOrEqual(0.9);
+    expect(match('como faco para trocar um produto').entry?.answer).toBe('Você pode trocar em até 30 dias.');
+    expect(match('meu cachorro comeu o sofá').confidence).toBe(0);
+    expect(match('bom dia').confidence).toBe(0);
+    const partial = match('quanto demora a entrega?').confidence;
+    expect(partial).toBeGreaterThan(0);
+    expect(partial).toBeLessThan(0.9);
+  });
+});
+
+describe('AUTOMATIONS_FILE validation', () => {
+  it('names the bad field', () => {
+    expect(() => parseAutomations({ closeTicketOnChatEnd: 'DONE' })).toThrow(/closeTicketOnChatEnd/);
+    expect(() => parseAutomations({ assistant: { faq: [{ question: 'x' }] } })).toThrow(/assistant\.faq\.0\.answer/);
+    expect(() => parseAutomations({ assistant: { faq: FAQ, minConfidence: 2 } })).toThrow(/assistant\.minConfidence/);
+    expect(() => parseAutomations({ webhooks: [{ url: 'ftp://x', secret: '12345678', events: ['chat.closed'] }] })).toThrow(/webhooks\.0\.url/);
+    expect(() => parseAutomations({ surprise: true })).toThrow(/surprise|Unrecognized/);
+    expect(parseAutomations({}).closeTicketOnChatEnd).toBe('RESOLVED');
+  });
+});
+
+describeOnEachDriver('automations', (db) => {
+  let node: AtendeNode;
+  beforeAll(async () => {
+    node = await startTestNode(db().handle, {}, { automations: STORE });
+  });
+  afterAll(() => node?.stop());
+
+  const ticketOf = async (id: string) => (await db().handle.db.select().from(tickets).where(eq(tickets.id, id)))[0]!;
+  const auditOf = (ticketId: string, type: string) =>
+    db().handle.db.select().from(ticketEvents).where(and(eq(ticketEvents.ticketId, ticketId), eq(ticketEvents.type, type)));
+
+  it('answers a FAQ question as the bot, in the order asked', async () => {
+    const { socket, started } = await startChat(node);
+    const answer = waitForEvent<Message>(socket, 'message:new', (m) => m.senderType === 'bot');
+    const question = await say(socket, 'qual o prazo de entrega?');
+    const bot = await answer;
+    expect(bot).toMatchObject({ senderType: 'bot', senderName: 'Assistente', body: 'Entregamos em até 5 dias úteis.' });
+    expect(bot.seq).toBe(question.seq + 1);
+    const ticket = await ticketOf(started.ticketId);
+    expect(ticket).toMatchObject({ escalated: false, priority: 'NORMAL' });
+    socket.disconnect();
+  });
+
+  it('escalates below the threshold: HIGH, escalated, an audit row with the confidence, a system message; then stays quiet', async () => {
+    const { socket, started } = await startChat(node);
+    const system = waitForEvent<Message>(socket, 'message:new', (m) => m.senderType === 'system');
+    const events: Array<Record<string, unknown>> = [];
+    const unsubscribe = node.ctx.bus.subscribe((event) => {
+      if (event.ticketId === started.ticketId) events.push(event);
+    });
+    await say(socket, 'meu pedido chegou quebrado');
+    expect((await system).body).toMatch(/pessoa da nossa equipe/);
+
+    const ticket = await ticketOf(started.ticketId);
+    expect(ticket).toMatchObject({ escalated: true, priority: 'HIGH' });
+    expect(ticket.escalatedAt).toBeInstanceOf(Date);
+    const [audit] = await auditOf(started.ticketId, 'chat.escalated');
+    expect(audit!.data).toMatchObject({ reason: 'low_confidence', confidence: 0 });
+    expect(events.find((e) => e.type === 'chat.escalated')).toMatchObject({ confidence: 0, sessionId: started.sessionId });
+
+    // After escalation the bot says nothing, even to a question it knows.
+    const known = await say(socket, 'qual o prazo de entrega?');
+    await node.ctx.hooks.idle?.();
+    const resumed = await requestOk(socket, 'chat:resume', { resumeToken: started.resumeToken, lastSeq: known.seq });
+    expect(resumed.messages).toEqual([]);
+    expect(await auditOf(started.ticketId, 'chat.escalated')).toHaveLength(1);
+    unsubscribe();
+    socket.disconnect();
+  });
+
+  it('escalates on a handoff keyword even when the FAQ knows the answer', async () => {
+    const { socket, started } = await startChat(node);
+    const system = waitForEvent<Message>(socket, 'message:new', (m) => m.senderType === 'system');
+    await say(socket, 'Quero falar com um ATENDENTE sobre o prazo de entrega');
+    await system;
+    const [audit] = await auditOf(started.ticketId, 'chat.escalated');
+    expect(audit!.data).toMatchObject({ reason: 'handoff_keyword' });
+    socket.disconnect();
+  });
+
+  it('tells an English-speaking customer in English', async () => {
+    const { socket } = await startChat(node, { locale: 'en' });
+    const system = waitForEvent<Message>(socket, 'message:new', (m) => m.senderType === 'system');
+    await say(socket, 'I need a humano please');
+    expect((await system).body).toMatch(/person from our team/);
+    socket.disconnect();
+  });
+
+  it('categorizes by the first messages, accents and case ignored, once', async () => {
+    const { socket, started } = await startChat(node, { message: 'Olá' });
+    await say(socket, 'Não recebi a COBRANCA do meu pedido');
+    await node.ctx.hooks.idle?.();
+    expect((await ticketOf(started.ticketId)).category).toBe('Financeiro');
+    await say(socket, 'e o frete?');
+    await node.ctx.hooks.idle?.();
+    expect((await ticketOf(started.ticketId)).category).toBe('Financeiro');
+    const audit = await auditOf(started.ticketId, 'ticket.updated');
+    expect(audit.filter((row) => (row.data as { cause?: string }).cause === 'categories')).toHaveLength(1);
+    socket.disconnect();
+  });
+
+  it('closing the chat resolves the ticket', async () => {
+    const { socket, started } = await startChat(node);
+    await requestOk(socket, 'chat:close', {});
+    expect((await ticketOf(started.ticketId)).status).toBe('RESOLVED');
+    socket.disconnect();
+  });
+
+  it('idle chats close with reason timeout, once, while several sweepers race', async () => {
+    const chats = await Promise.all(Array.from({ length: 6 }, () => startChat(node)));
+    const closedEvents = chats.map(({ socket }) => waitForEvent(socket, 'chat:closed'));
+    // Age them rather than wait: the sweep compares last activity with the database clock.
+    for (const { started } of chats) {
+      await db()
+        .handle.db.update(chatSessions)
+        .set({ lastActivityAt: new Date(Date.now() - 60_000) })
+        .where(eq(chatSessions.id, started.sessionId));
+    }
+    const fresh = await startChat(node);
+    const counts = await Promise.all(Array.from({ length: 4 }, () => sweepIdleChats(30_000, node.ctx)));
+    expect(counts.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(6);
+
+    for (const [i, { started }] of chats.entries()) {
+      expect(await closedEvents[i]).toEqual({ reason: 'timeout' });
+      const [session] = await db().handle.db.select().from(chatSessions).where(eq(chatSessions.id, started.sessionId));
+      expect(session).toMatchObject({ status: 'closed', closeReason: 'timeout' });
+      expect(await auditOf(started.ticketId, 'chat.closed')).toHaveLength(1);
+      expect((await ticketOf(started.ticketId)).status).toBe('RESOLVED');
+    }
+    const [freshSession] = await db().handle.db.select().from(chatSessions).where(eq(chatSessions.id, fresh.started.sessionId));
+    expect(freshSession!.status).toBe('active');
+    for (const { socket } of [...chats, fresh]) socket.disconnect();
+  });
+});
+
+describeOnEachDriver('closeTicketOnChatEnd and the idle timer', (db) => {
+  it('null leaves the ticket as it is; a short idleTimeoutMs closes chats on its own', async () => {
+    const node = await startTestNode(db().handle, {}, { automations: parseAutomations({ closeTicketOnChatEnd: null, idleTimeoutMs: 800 }) });
+    try {
+      const { socket, started } = await startChat(node);
+      const closed = waitForEvent(socket, 'chat:closed');
+      expect(await closed).toEqual({ reason: 'timeout' });
+      const [ticket] = await db().handle.db.select().from(tickets).where(eq(tickets.id, started.ticketId));
+      expect(ticket!.status).toBe('OPEN');
+      socket.disconnect();
+    } finally {
+      await node.stop();
+    }
+  });
+});
