@@ -29,7 +29,8 @@ export async function connectRedis(url: string, logger: Logger): Promise<RedisCo
   const busSub = new Redis(url, { ...base, connectionName: 'atende-bus-sub' });
   const all = [pub, adapterSub, busSub];
 
-  for (const client of all) watchOutage(client, logger);
+  const state = { closing: false };
+  for (const client of all) watchOutage(client, logger, state);
   await Promise.all(all.map((client) => client.connect()));
 
   return {
@@ -41,20 +42,21 @@ export async function connectRedis(url: string, logger: Logger): Promise<RedisCo
       await pub.ping();
     },
     async close() {
+      state.closing = true;
       await Promise.all(all.map((client) => client.quit().catch(() => client.disconnect())));
     },
   };
 }
 
-function watchOutage(client: Redis, logger: Logger): void {
+function watchOutage(client: Redis, logger: Logger, state: { closing: boolean }): void {
   const name = client.options.connectionName;
   let down = false;
   client.on('error', (error: Error) => {
-    if (!down) logger.warn({ redis: name, err: error.message }, 'Redis unreachable; serving local sockets only until it returns');
+    if (!down && !state.closing) logger.warn({ redis: name, err: error.message }, 'Redis unreachable; serving local sockets only until it returns');
     down = true;
   });
   client.on('close', () => {
-    if (!down) logger.warn({ redis: name }, 'Redis connection closed; reconnecting');
+    if (!down && !state.closing) logger.warn({ redis: name }, 'Redis connection closed; reconnecting');
     down = true;
   });
   client.on('ready', () => {
