@@ -77,6 +77,12 @@ export const chatMessagesInput = z.object({
   limit: z.number().int().min(1).max(MESSAGES_LIMIT_MAX).default(MESSAGES_LIMIT_MAX),
 });
 
+export const chatCloseInput = z.object({
+  sessionId: id,
+  /** Free text kept in the audit trail. */
+  reason: z.string().trim().max(500).optional(),
+});
+
 export const clientIdInput = z.object({ id });
 
 export const clientSearchInput = z.object({ q: z.string().trim().min(1).max(200) });

@@ -148,6 +148,22 @@ describeOnEachDriver('agent API: live replies, updates and events', (db) => {
     });
   });
 
+  it('chats.close ends the chat as the agent: the customer is told, the ticket follows the policy', async () => {
+    const { socket, started } = await customerChat();
+    const told = waitForEvent(socket, 'chat:closed');
+    expect(await agent.chats.close.mutate({ sessionId: started.sessionId, reason: 'resolvido' })).toEqual({ status: 'closed', changed: true });
+    expect(await told).toEqual({ reason: 'agent' });
+    expect(await agent.chats.close.mutate({ sessionId: started.sessionId })).toEqual({ status: 'closed', changed: false });
+    const detail = await agent.tickets.get.query({ id: started.ticketId });
+    expect(detail.chatSessions[0]).toMatchObject({ status: 'closed' });
+    expect(detail.events.find((e) => e.type === 'chat.closed')).toMatchObject({
+      actorType: 'agent',
+      actorId: agentId,
+      data: { reason: 'agent', note: 'resolvido' },
+    });
+    await expectTrpcError(agent.chats.close.mutate({ sessionId: '00000000-0000-4000-8000-000000000000' }), 'NOT_FOUND');
+  });
+
   it('typing needs a chat that is open', async () => {
     const { socket, started } = await customerChat();
     await requestOk(socket, 'chat:close', {});
