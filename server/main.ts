@@ -42,6 +42,7 @@ export interface AtendeNode {
 }
 
 const DRAIN_TIMEOUT_MS = 8000;
+const SOCKET_IO_PATH = '/socket.io/';
 
 /** The composition root: config → database → bus → services → transports. */
 export async function startNode(config: Config, overrides: NodeOverrides = {}): Promise<AtendeNode> {
@@ -108,7 +109,11 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
     ],
     agentApi: agentApi.handler,
   });
-  httpServer.on('request', app);
+  // Socket.IO answers its own path itself (the polling transport every browser starts with);
+  // were Express to answer it too (404), the second response would crash the process.
+  httpServer.on('request', (req, res) => {
+    if (!req.url?.startsWith(SOCKET_IO_PATH)) app(req, res);
+  });
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
