@@ -1,8 +1,21 @@
-// `npm run build`: bundles the server with esbuild into dist/ (dependencies stay in node_modules).
+// `npm run build`: bundles the server with esbuild into dist/ (dependencies stay in node_modules)
+// and the browser code of web/ into dist/web/ (the widget, the console and the demo page).
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const at = (path) => join(ROOT, path);
+
 export async function buildAll() {
+  await Promise.all([buildServer(), buildWeb()]);
+}
+
+export async function buildServer() {
   await build({
+    absWorkingDir: ROOT,
     entryPoints: { server: 'server/cli.ts' },
     outdir: 'dist',
     bundle: true,
@@ -15,7 +28,150 @@ export async function buildAll() {
   });
 }
 
+const BROWSER_TARGET = ['chrome100', 'firefox100', 'safari15', 'edge100'];
+
+/**
+ * Bundles web/ into `outdir` (dist/web by default):
+ * - `widget.js`: one IIFE file at a stable URL (site owners paste it), cached briefly + ETag;
+ * - `console/index.html` naming content-hashed `console/assets/*` (cached for good);
+ * - `index.html`: the demo store page.
+ */
+export async function buildWeb({ outdir = at('dist/web') } = {}) {
+  rmSync(outdir, { recursive: true, force: true });
+  mkdirSync(join(outdir, 'console'), { recursive: true });
+
+  const widget = build({
+    absWorkingDir: ROOT,
+    entryPoints: ['web/widget/main.ts'],
+    outfile: join(outdir, 'widget.js'),
+    bundle: true,
+    minify: true,
+    format: 'iife',
+    platform: 'browser',
+    target: BROWSER_TARGET,
+    charset: 'utf8',
+    legalComments: 'none',
+    logLevel: 'warning',
+    plugins: [leanWidgetDependencies()],
+  });
+
+  const console = build({
+    absWorkingDir: ROOT,
+    entryPoints: { console: 'web/console/main.ts' },
+    outdir: join(outdir, 'console/assets'),
+    entryNames: '[name]-[hash]',
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: BROWSER_TARGET,
+    charset: 'utf8',
+    legalComments: 'none',
+    sourcemap: 'linked',
+    metafile: true,
+    logLevel: 'warning',
+  }).then((result) => {
+    const assets = Object.keys(result.metafile.outputs).map((file) => file.split('/').pop());
+    const script = assets.find((name) => /^console-.*\.js$/.test(name));
+    const style = assets.find((name) => /^console-.*\.css$/.test(name));
+    const html = readFileSync(at('web/console/index.html'), 'utf8')
+      .replace('%CONSOLE_JS%', `/console/assets/${script}`)
+      .replace('%CONSOLE_CSS%', style ? `/console/assets/${style}` : '');
+    writeFileSync(join(outdir, 'console/index.html'), html);
+  });
+
+  const demo = Promise.resolve().then(() => {
+    writeFileSync(join(outdir, 'index.html'), readFileSync(at('web/demo/index.html')));
+  });
+
+  await Promise.all([widget, console, demo]);
+  // Lets the node and the tests tell which sources a bundle was made from.
+  writeFileSync(join(outdir, 'build.json'), JSON.stringify({ builtAt: new Date().toISOString(), fingerprint: webFingerprint() }));
+}
+
+/** A hash of the inputs of the web bundle: web/, shared/ and the lockfile. */
+export function webFingerprint() {
+  const hash = createHash('sha256');
+  for (const file of listFiles(['web', 'shared']).concat('package-lock.json', 'scripts/build.mjs')) {
+    hash.update(file).update(readFileSync(at(file)));
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+function listFiles(dirs) {
+  const files = [];
+  const walk = (dir) => {
+    const entries = readdirSync(at(dir), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+    for (const entry of entries) {
+      const path = `${dir}/${entry.name}`;
+      if (entry.isDirectory()) walk(path);
+      else files.push(path);
+    }
+  };
+  dirs.forEach(walk);
+  return files;
+}
+
+/**
+ * Keeps the widget within its 60 KB (gzipped) budget without changing what it does:
+ * - `zod` → web/widget/zodSubset.ts, so esbuild can drop the builders and locales shared/ never uses;
+ * - zod's JSON Schema generator (never called in the widget) → stubs that throw if ever called;
+ * - zod's English default messages → one generic message (every schema in shared/ gives its own);
+ * - Engine.IO's WebTransport transport (not offered by the server) is left out;
+ * - libphonenumber-js's metadata without its formatting rules (parsing and validation never
+ *   read them; tests/web-bundle.test.ts checks that every number validates the same).
+ */
+export function leanWidgetDependencies() {
+  const zodSubset = at('web/widget/zodSubset.ts');
+  return {
+    name: 'lean-widget-dependencies',
+    setup(b) {
+      b.onResolve({ filter: /^zod$/ }, (args) => (args.importer === zodSubset ? undefined : { path: zodSubset }));
+      b.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]core[\\/](json-schema-processors|to-json-schema|json-schema-generator)\.js$/ }, (args) => {
+        const names = [...readFileSync(args.path, 'utf8').matchAll(/export (?:const|function|class|let) (\w+)/g)].map((m) => m[1]);
+        const contents = names.map((name) => `export function ${name}() { throw new Error('JSON Schema is not part of the widget'); }`).join('\n');
+        return { contents, loader: 'js' };
+      });
+      b.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]en\.js$/ }, () => ({
+        contents: 'export default function en() { return { localeError: () => "Invalid input" }; }',
+        loader: 'js',
+      }));
+      b.onLoad({ filter: /[\\/]engine\.io-client[\\/]build[\\/]esm[\\/]transports[\\/]index\.js$/ }, (args) => ({
+        contents:
+          'import { XHR } from "./polling-xhr.node.js"; import { WS } from "./websocket.node.js";\n' +
+          'export const transports = { websocket: WS, polling: XHR };',
+        loader: 'js',
+        resolveDir: dirname(args.path),
+      }));
+      b.onLoad({ filter: /[\\/]libphonenumber-js[\\/]es6[\\/].*\.js$/ }, (args) => {
+        const modern = args.path.replace(/([\\/]libphonenumber-js[\\/])es6([\\/])/, '$1es6-modern$2');
+        return { contents: readFileSync(modern, 'utf8'), loader: 'js', resolveDir: dirname(modern) };
+      });
+      b.onLoad({ filter: /[\\/]libphonenumber-js[\\/]metadata\.min\.json\.js$/ }, () => ({
+        contents: `export default ${JSON.stringify(parsingMetadata())};`,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+/**
+ * libphonenumber-js's "min" metadata (what shared/phone.ts uses) less what only formatting
+ * reads: per territory, index 4 (number formats), 6 (national prefix formatting rule) and 9
+ * (national prefix optional when formatting) of the compressed v4 layout.
+ */
+export function parsingMetadata() {
+  const metadata = JSON.parse(readFileSync(at('node_modules/libphonenumber-js/metadata.min.json'), 'utf8'));
+  if (metadata.version !== 4) throw new Error(`libphonenumber-js metadata v${metadata.version}: review parsingMetadata()`);
+  for (const group of [metadata.countries, metadata.nonGeographic]) {
+    for (const territory of Object.values(group ?? {})) {
+      for (const index of [4, 6, 9]) if (territory.length > index) territory[index] = 0;
+    }
+  }
+  return metadata;
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   await buildAll();
-  console.log('built dist/');
+  console.log('built dist/ and dist/web/');
 }

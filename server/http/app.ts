@@ -6,6 +6,7 @@ import type { PayloadSchemas } from '../validation.js';
 import { createChatRoutes } from './chatRoutes.js';
 import type { OriginPolicy } from './origins.js';
 import { createHealthRoutes, type ReadinessCheck } from './healthRoutes.js';
+import { createPages } from './pages.js';
 import type { InflightTracker } from '../inflight.js';
 
 export interface HttpAppDeps {
@@ -27,6 +28,7 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
 
   app.use(trackInflight(deps.inflight));
   app.use(createHealthRoutes(deps.readiness));
+  app.use(createPages({ logger: deps.logger }));
   app.use('/api/chat', allowOrigins(deps.isOriginAllowed), express.json({ limit: '64kb' }), createChatRoutes(deps.ctx, deps.schemas));
   if (deps.agentApi) app.use('/trpc', deps.agentApi);
   app.use('/api', (_req, _res, next) => next(new AppError('NOT_FOUND', 'No such endpoint')));

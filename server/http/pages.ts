@@ -1,0 +1,67 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { type Response, type Router } from 'express';
+import type { Logger } from '../logger.js';
+
+/**
+ * The browser pages (PROTOCOL §6), from the web bundle that `npm run build` writes to
+ * dist/web: `GET /` (demo store), `GET /widget.js`, `GET /console` and its hashed assets.
+ */
+
+/** The bundle beside the running code: dist/web from dist/server.js, or from server/http/ in sources. */
+export function findWebDir(): string | undefined {
+  const candidates = [new URL('./web/', import.meta.url), new URL('../../dist/web/', import.meta.url)];
+  return candidates.map((url) => fileURLToPath(url)).find((dir) => existsSync(join(dir, 'widget.js')));
+}
+
+const PAGE_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+].join('; ');
+
+export function createPages({ webDir = findWebDir(), logger }: { webDir?: string; logger: Logger }): Router {
+  const pages = express.Router();
+  if (!webDir) {
+    logger.warn('web bundle not found (dist/web): run `npm run build` to serve the widget and the console');
+    pages.get(['/', '/widget.js', '/console'], (_req, res) => {
+      res.status(503).type('text/plain').send('The web bundle is not built: run `npm run build`.\n');
+    });
+    return pages;
+  }
+
+  const html = (file: string) => (_req: unknown, res: Response) => {
+    // Pages revalidate every time (ETag), so a new deploy is picked up at once.
+    res.setHeader('Content-Security-Policy', PAGE_CSP);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'same-origin');
+    res.sendFile(join(webDir, file), { cacheControl: false, headers: { 'Cache-Control': 'no-cache' } });
+  };
+
+  pages.get('/', html('index.html'));
+  pages.get(['/console', '/console/'], html('console/index.html'));
+
+  // Site owners embed this URL as is, so it cannot be content-hashed: a short max-age,
+  // then revalidation by ETag.
+  pages.get('/widget.js', (_req, res) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.sendFile(join(webDir, 'widget.js'), {
+      cacheControl: false,
+      headers: { 'Cache-Control': 'public, max-age=300, stale-while-revalidate=86400' },
+    });
+  });
+
+  // Content-hashed names: cached for good.
+  pages.use(
+    '/console/assets',
+    express.static(join(webDir, 'console/assets'), { immutable: true, maxAge: '365d', index: false }),
+  );
+  return pages;
+}

@@ -1,0 +1,307 @@
+import type { ChatStatus, CloseReason, Message } from '../../shared/chat.js';
+
+/**
+ * The widget's whole state and every way it changes, with no DOM and no socket: the view
+ * renders a WidgetState, the connection turns socket events into Actions. Pure, so the
+ * rules that keep a chat intact (dedup by seq, retries by clientMsgId) are unit-tested.
+ */
+
+export const FIELDS = ['name', 'email', 'phone'] as const;
+export type Field = (typeof FIELDS)[number];
+export type ContactValues = Record<Field, string>;
+export type FieldErrors = Partial<Record<Field, string>>;
+
+export type Phase = 'form' | 'starting' | 'chat';
+export type Connection = 'connecting' | 'online' | 'offline';
+
+/** A message the visitor wrote that the server has not acknowledged yet. */
+export interface PendingMessage {
+  clientMsgId: string;
+  body: string;
+  /** `sending`: emitted on the current socket; `queued`: waits for the next attach; `failed`: refused for good. */
+  state: 'sending' | 'queued' | 'failed';
+  error?: string;
+}
+
+export interface SessionInfo {
+  resumeToken: string;
+  ticketNumber: number;
+  sessionId?: string;
+}
+
+/** A line the widget itself shows in the transcript (not a stored message). */
+export interface Notice {
+  key: string;
+  kind: 'ticketStatus' | 'closed';
+  value: string;
+  /** Shown after the message with this seq (0: before any). */
+  afterSeq: number;
+}
+
+export interface WidgetState {
+  open: boolean;
+  phase: Phase;
+  connection: Connection;
+  /** True once `chat:start`/`chat:resume` succeeded on the current socket. */
+  attached: boolean;
+  form: {
+    values: ContactValues;
+    errors: FieldErrors;
+    /** Fields whose error is shown: typed into, left, or submitted. */
+    touched: Partial<Record<Field, boolean>>;
+    submitError?: string;
+  };
+  session?: SessionInfo;
+  status: ChatStatus;
+  closeReason?: CloseReason;
+  messages: Message[];
+  pending: PendingMessage[];
+  agentTyping: boolean;
+  ticketStatus?: string;
+  notices: Notice[];
+  /** A failure to show above the composer (rate limited, unavailable…), cleared by the next success. */
+  chatError?: string;
+}
+
+export type Action =
+  | { type: 'toggle'; open: boolean }
+  | { type: 'fieldChanged'; field: Field; value: string; errors: FieldErrors }
+  | { type: 'fieldBlurred'; field: Field }
+  | { type: 'submitInvalid'; errors: FieldErrors }
+  | { type: 'startRequested' }
+  | { type: 'startFailed'; error: string; fields?: FieldErrors }
+  | { type: 'started'; session: SessionInfo; messages?: Message[] }
+  | { type: 'resumed'; ticketNumber: number; sessionId: string; status: ChatStatus; messages: Message[] }
+  | { type: 'resumeRejected' }
+  | { type: 'connection'; connection: Connection }
+  | { type: 'messageQueued'; clientMsgId: string; body: string }
+  | { type: 'messageEmitted'; clientMsgId: string }
+  | { type: 'messageAcked'; message: Message }
+  | { type: 'messageFailed'; clientMsgId: string; error: string; retry: boolean }
+  | { type: 'messageReceived'; message: Message }
+  | { type: 'agentTyping'; isTyping: boolean }
+  | { type: 'ticketUpdated'; ticketNumber: number; status: string }
+  | { type: 'chatClosed'; reason: CloseReason }
+  | { type: 'chatError'; error: string }
+  | { type: 'newChat' };
+
+const EMPTY_CONTACT: ContactValues = { name: '', email: '', phone: '' };
+
+export function initialState(init: {
+  contact?: Partial<ContactValues>;
+  session?: SessionInfo;
+  pending?: PendingMessage[];
+} = {}): WidgetState {
+  return {
+    open: false,
+    phase: init.session ? 'chat' : 'form',
+    connection: 'connecting',
+    attached: false,
+    form: { values: { ...EMPTY_CONTACT, ...init.contact }, errors: {}, touched: {} },
+    session: init.session,
+    status: 'active',
+    messages: [],
+    // Whatever was unacknowledged at the last reload goes out again on the first attach.
+    pending: (init.pending ?? []).filter((p) => p.state !== 'failed').map((p) => ({ ...p, state: 'queued' })),
+    agentTyping: false,
+    notices: [],
+  };
+}
+
+export function reducer(state: WidgetState, action: Action): WidgetState {
+  switch (action.type) {
+    case 'toggle':
+      return { ...state, open: action.open };
+
+    case 'fieldChanged':
+      return {
+        ...state,
+        form: {
+          values: { ...state.form.values, [action.field]: action.value },
+          errors: action.errors,
+          touched: { ...state.form.touched, [action.field]: true },
+        },
+      };
+
+    case 'fieldBlurred':
+      return { ...state, form: { ...state.form, touched: { ...state.form.touched, [action.field]: true } } };
+
+    case 'submitInvalid':
+      return { ...state, form: { ...state.form, errors: action.errors, touched: allTouched() } };
+
+    case 'startRequested':
+      return { ...state, phase: 'starting', form: { ...state.form, submitError: undefined } };
+
+    case 'startFailed':
+      return {
+        ...state,
+        phase: 'form',
+        form: {
+          ...state.form,
+          errors: action.fields ?? state.form.errors,
+          touched: action.fields ? allTouched() : state.form.touched,
+          submitError: action.error,
+        },
+      };
+
+    case 'started':
+      return mergeMessages(
+        {
+          ...state,
+          phase: 'chat',
+          attached: true,
+          session: action.session,
+          status: 'active',
+          closeReason: undefined,
+          messages: [],
+          notices: [],
+          chatError: undefined,
+        },
+        action.messages ?? [],
+      );
+
+    case 'resumed': {
+      if (!state.session) return state;
+      const next = mergeMessages(
+        {
+          ...state,
+          phase: 'chat',
+          attached: true,
+          status: action.status,
+          session: { ...state.session, ticketNumber: action.ticketNumber, sessionId: action.sessionId },
+          chatError: undefined,
+        },
+        action.messages,
+      );
+      if (action.status !== 'closed' || state.status === 'closed') return next;
+      // A closed chat resumes read-only: what was not sent can no longer be.
+      return { ...next, pending: [], agentTyping: false, notices: addNotice(next, 'closed', 'closed') };
+    }
+
+    case 'resumeRejected':
+      // The token no longer opens a session: back to the (prefilled) form.
+      return { ...initialState({ contact: state.form.values }), open: state.open, connection: state.connection };
+
+    case 'connection':
+      if (action.connection === 'online') return { ...state, connection: 'online' };
+      // Whatever was in flight is sent again, with the same clientMsgId, after the next attach.
+      return {
+        ...state,
+        connection: action.connection,
+        attached: false,
+        agentTyping: false,
+        pending: state.pending.map((p) => (p.state === 'sending' ? { ...p, state: 'queued' } : p)),
+      };
+
+    case 'messageQueued':
+      if (state.status === 'closed') return state;
+      return { ...state, pending: [...state.pending, { clientMsgId: action.clientMsgId, body: action.body, state: 'queued' }] };
+
+    case 'messageEmitted':
+      return {
+        ...state,
+        pending: state.pending.map((p) => (p.clientMsgId === action.clientMsgId ? { ...p, state: 'sending' } : p)),
+      };
+
+    case 'messageAcked':
+    case 'messageReceived':
+      return mergeMessages({ ...state, chatError: undefined }, [action.message]);
+
+    case 'messageFailed':
+      return {
+        ...state,
+        pending: state.pending.map((p) =>
+          p.clientMsgId === action.clientMsgId
+            ? { ...p, state: action.retry ? 'queued' : 'failed', error: action.error }
+            : p,
+        ),
+      };
+
+    case 'agentTyping':
+      return { ...state, agentTyping: state.status === 'closed' ? false : action.isTyping };
+
+    case 'ticketUpdated':
+      if (state.ticketStatus === action.status) return state;
+      return {
+        ...state,
+        ticketStatus: action.status,
+        notices: addNotice(state, 'ticketStatus', action.status),
+      };
+
+    case 'chatClosed':
+      if (state.status === 'closed') return state;
+      return {
+        ...state,
+        status: 'closed',
+        closeReason: action.reason,
+        agentTyping: false,
+        pending: state.pending.map((p) => ({ ...p, state: 'failed' })),
+        notices: addNotice(state, 'closed', action.reason),
+      };
+
+    case 'chatError':
+      return { ...state, chatError: action.error };
+
+    case 'newChat':
+      return { ...initialState({ contact: state.form.values }), open: state.open, connection: state.connection };
+  }
+}
+
+function allTouched(): Record<Field, boolean> {
+  return { name: true, email: true, phone: true };
+}
+
+function addNotice(state: WidgetState, kind: Notice['kind'], value: string): Notice[] {
+  const afterSeq = state.messages.at(-1)?.seq ?? 0;
+  return [...state.notices, { key: `${kind}:${state.notices.length}`, kind, value, afterSeq }];
+}
+
+/**
+ * Adds messages, keeping one per seq in seq order, and drops the pending entries they
+ * acknowledge (same clientMsgId from the visitor).
+ */
+export function mergeMessages(state: WidgetState, incoming: Message[]): WidgetState {
+  if (incoming.length === 0) return state;
+  const bySeq = new Map<number, Message>();
+  for (const message of state.messages) bySeq.set(message.seq, message);
+  let added = false;
+  for (const message of incoming) {
+    if (!bySeq.has(message.seq)) {
+      bySeq.set(message.seq, message);
+      added = true;
+    }
+  }
+  const delivered = new Set(
+    incoming.filter((m) => m.senderType === 'client' && m.clientMsgId).map((m) => m.clientMsgId as string),
+  );
+  const pending = delivered.size ? state.pending.filter((p) => !delivered.has(p.clientMsgId)) : state.pending;
+  if (!added && pending === state.pending) return state;
+  const messages = added ? [...bySeq.values()].sort((a, b) => a.seq - b.seq) : state.messages;
+  const agentSpoke = incoming.some((m) => m.senderType === 'agent');
+  return { ...state, messages, pending, agentTyping: agentSpoke ? false : state.agentTyping };
+}
+
+/**
+ * The seq to resume after: the end of the unbroken run from 1, so a message missed in a
+ * gap is fetched again rather than skipped (duplicates are dropped by seq anyway).
+ */
+export function lastContiguousSeq(messages: Message[]): number {
+  let last = 0;
+  for (const message of messages) {
+    if (message.seq === last + 1) last = message.seq;
+    else if (message.seq > last + 1) break;
+  }
+  return last;
+}
+
+/** Pending messages to emit now: the queued ones, once the socket is attached to the session. */
+export function sendable(state: WidgetState): PendingMessage[] {
+  if (!state.attached || state.status === 'closed') return [];
+  return state.pending.filter((p) => p.state === 'queued');
+}
+
+/** Reconnect delay for attempt n (0-based): exponential with jitter, capped. */
+export function backoffDelay(attempt: number, random: number, baseMs = 500, maxMs = 10_000): number {
+  const exp = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 10));
+  return Math.round(exp / 2 + (exp / 2) * random);
+}
