@@ -20,7 +20,7 @@ export const ticketListInput = z.object({
   status: z.enum(TICKET_STATUSES).optional(),
   clientId: id.optional(),
   assigneeId: id.optional(),
-  /** Free text over subject, customer name, e-mail and ticket number (`123` or `#123`). */
+  /** Free text over subject, customer name, e-mail and ticket number; `#123` is ticket 123 only. */
   q: z.string().trim().max(200).optional(),
   /** The `nextCursor` of the previous page, as given. */
   cursor: z.string().max(200).nullish(),

@@ -8,7 +8,10 @@ export interface TicketFilters {
   status?: TicketStatus;
   clientId?: string;
   assigneeId?: string;
-  /** Free text; matched case-insensitively as a substring, and as a number when it is one. */
+  /**
+   * Free text: a case-insensitive substring of the subject, customer name or e-mail, or the
+   * ticket number when it is one; `#123` is that ticket number only.
+   */
   q?: string;
   /** Only tickets numbered below this one (the keyset cursor). */
   beforeNumber?: number;
@@ -37,8 +40,11 @@ function likePattern(text: string): string {
 }
 
 function freeText(q: string): SQL | undefined {
+  // `#123` means that ticket: the unique index answers it without scanning.
+  const hashed = /^#(\d{1,9})$/.exec(q)?.[1];
+  if (hashed) return eq(tickets.number, Number(hashed));
   const pattern = likePattern(q);
-  const number = /^#?(\d{1,9})$/.exec(q)?.[1];
+  const number = /^(\d{1,9})$/.exec(q)?.[1];
   return or(
     ilike(tickets.subject, pattern),
     ilike(clients.name, pattern),
