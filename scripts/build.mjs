@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, gzipSync, constants as zlibConstants } from 'node:zlib';
 import { build } from 'esbuild';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -85,8 +86,24 @@ export async function buildWeb({ outdir = at('dist/web') } = {}) {
   });
 
   await Promise.all([widget, console, demo]);
+  precompress([join(outdir, 'widget.js'), ...listAssets(join(outdir, 'console/assets'))]);
   // Lets the node and the tests tell which sources a bundle was made from.
   writeFileSync(join(outdir, 'build.json'), JSON.stringify({ builtAt: new Date().toISOString(), fingerprint: webFingerprint() }));
+}
+
+/** Writes `.gz` and `.br` beside each file, served to browsers that accept them. */
+function precompress(files) {
+  for (const file of files) {
+    const content = readFileSync(file);
+    writeFileSync(`${file}.gz`, gzipSync(content, { level: 9 }));
+    writeFileSync(`${file}.br`, brotliCompressSync(content, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11 } }));
+  }
+}
+
+function listAssets(dir) {
+  return readdirSync(dir)
+    .filter((name) => /\.(js|css)$/.test(name))
+    .map((name) => join(dir, name));
 }
 
 /** A hash of the inputs of the web bundle: web/, shared/ and the lockfile. */

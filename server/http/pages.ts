@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import express, { type Response, type Router } from 'express';
+import express, { type Request, type Response, type Router } from 'express';
 import type { Logger } from '../logger.js';
 
 /**
@@ -49,19 +49,30 @@ export function createPages({ webDir = findWebDir(), logger }: { webDir?: string
 
   // Site owners embed this URL as is, so it cannot be content-hashed: a short max-age,
   // then revalidation by ETag.
-  pages.get('/widget.js', (_req, res) => {
-    res.setHeader('X-Content-Type-Options', 'nosniff');
+  pages.get('/widget.js', (req, res) => {
     res.setHeader('Access-Control-Allow-Origin', '*');
-    res.sendFile(join(webDir, 'widget.js'), {
-      cacheControl: false,
-      headers: { 'Cache-Control': 'public, max-age=300, stale-while-revalidate=86400' },
-    });
+    sendAsset(req, res, join(webDir, 'widget.js'), 'public, max-age=300, stale-while-revalidate=86400');
   });
 
   // Content-hashed names: cached for good.
-  pages.use(
-    '/console/assets',
-    express.static(join(webDir, 'console/assets'), { immutable: true, maxAge: '365d', index: false }),
-  );
+  pages.get('/console/assets/:name', (req, res, next) => {
+    const name = String(req.params.name);
+    if (!/^[\w.-]+\.(js|css|map)$/.test(name) || !existsSync(join(webDir, 'console/assets', name))) return next();
+    sendAsset(req, res, join(webDir, 'console/assets', name), 'public, max-age=31536000, immutable');
+  });
   return pages;
+}
+
+/** Sends the precompressed `.br`/`.gz` twin of a file when the browser takes it. */
+function sendAsset(req: Request, res: Response, file: string, cacheControl: string): void {
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Vary', 'Accept-Encoding');
+  res.type(file.endsWith('.css') ? 'css' : file.endsWith('.map') ? 'json' : 'js');
+  const encoding = req.acceptsEncodings('br', 'gzip', 'identity');
+  const suffix = encoding === 'br' ? '.br' : encoding === 'gzip' ? '.gz' : '';
+  if (suffix && existsSync(file + suffix)) res.setHeader('Content-Encoding', encoding as string);
+  res.sendFile(file + (res.getHeader('Content-Encoding') ? suffix : ''), {
+    cacheControl: false,
+    headers: { 'Cache-Control': cacheControl },
+  });
 }

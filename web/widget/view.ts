@@ -1,5 +1,5 @@
 import type { Message } from '../../shared/chat.js';
-import { el, setAttr, setText } from './dom.js';
+import { el, setAttr, setText } from '../common/dom.js';
 import { closedLabel, statusLabel, type UiText } from './i18n.js';
 import { FIELDS, type Field, type Notice, type PendingMessage, type WidgetState } from './state.js';
 import { WIDGET_CSS } from './styles.js';
