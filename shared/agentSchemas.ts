@@ -25,7 +25,9 @@ export const ticketListInput = z.object({
   /** The `nextCursor` of the previous page, as given. */
   cursor: z.string().max(200).nullish(),
   limit: z.number().int().min(1).max(LIST_LIMIT_MAX).default(LIST_LIMIT_DEFAULT),
-});
+})
+  // No input at all is the first page of everything (prefault parses it, filling the defaults).
+  .prefault({});
 export type TicketListInput = z.output<typeof ticketListInput>;
 
 export const ticketRefInput = z.union([

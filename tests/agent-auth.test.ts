@@ -122,6 +122,10 @@ describeOnEachDriver('agent API: authentication and roles', (db) => {
     const body = (await listed.json()) as { result: { data: { items: unknown[]; nextCursor: string | null } } };
     expect(Array.isArray(body.result.data.items)).toBe(true);
 
+    // No input at all is the first page of everything.
+    const bare = await fetch(`${node.url}/trpc/tickets.list`, { headers: { Authorization: `Bearer ${adminToken}` } });
+    expect(bare.status).toBe(200);
+
     const contact = uniqueContact('Curl User');
     const created = await fetch(`${node.url}/trpc/tickets.create`, {
       method: 'POST',
