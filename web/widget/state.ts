@@ -203,9 +203,13 @@ export function reducer(state: WidgetState, action: Action): WidgetState {
         pending: state.pending.map((p) => (p.clientMsgId === action.clientMsgId ? { ...p, state: 'sending' } : p)),
       };
 
-    case 'messageAcked':
+    case 'messageAcked': {
+      const next = mergeMessages(state, [action.message]);
+      return next.chatError ? { ...next, chatError: undefined } : next;
+    }
+
     case 'messageReceived':
-      return mergeMessages({ ...state, chatError: undefined }, [action.message]);
+      return mergeMessages(state, [action.message]);
 
     case 'messageFailed':
       return {

@@ -1,0 +1,243 @@
+import { describe, expect, it } from 'vitest';
+import type { Message } from '../shared/chat.js';
+import {
+  backoffDelay,
+  initialState,
+  lastContiguousSeq,
+  reducer,
+  sendable,
+  type Action,
+  type WidgetState,
+} from '../web/widget/state.js';
+import { createFormValidator } from '../web/widget/validation.js';
+
+/** The widget's state rules, without a DOM or a socket. */
+
+const SESSION = { resumeToken: 'token', ticketNumber: 42, sessionId: 's1' };
+
+function message(seq: number, extra: Partial<Message> = {}): Message {
+  return {
+    id: `m${seq}`,
+    sessionId: 's1',
+    seq,
+    senderType: 'agent',
+    body: `message ${seq}`,
+    createdAt: new Date(Date.UTC(2026, 0, 1, 12, 0, seq)).toISOString(),
+    ...extra,
+  };
+}
+
+function run(state: WidgetState, ...actions: Action[]): WidgetState {
+  return actions.reduce(reducer, state);
+}
+
+function attached(): WidgetState {
+  return run(initialState(), { type: 'connection', connection: 'online' }, { type: 'started', session: SESSION });
+}
+
+describe('widget state: messages', () => {
+  it('keeps one message per seq, in seq order, whatever order and repeats they arrive in', () => {
+    const state = run(
+      attached(),
+      { type: 'messageReceived', message: message(2) },
+      { type: 'messageReceived', message: message(1) },
+      { type: 'messageReceived', message: message(2, { body: 'a duplicate' }) },
+      { type: 'resumed', ticketNumber: 42, sessionId: 's1', status: 'active', messages: [message(1), message(2), message(3)] },
+    );
+    expect(state.messages.map((m) => m.seq)).toEqual([1, 2, 3]);
+    expect(state.messages[1]!.body).toBe('message 2');
+  });
+
+  it('leaves the state object alone when nothing new arrives (no re-render, no re-announce)', () => {
+    const state = run(attached(), { type: 'messageReceived', message: message(1) });
+    expect(reducer(state, { type: 'messageReceived', message: message(1) })).toBe(state);
+  });
+
+  it('resumes after the end of the unbroken run of seqs, so a gap is fetched again', () => {
+    expect(lastContiguousSeq([])).toBe(0);
+    expect(lastContiguousSeq([message(1), message(2), message(3)])).toBe(3);
+    expect(lastContiguousSeq([message(1), message(2), message(4)])).toBe(2);
+    expect(lastContiguousSeq([message(2)])).toBe(0);
+  });
+
+  it('an agent message ends the agent typing indicator', () => {
+    const state = run(attached(), { type: 'agentTyping', isTyping: true });
+    expect(state.agentTyping).toBe(true);
+    expect(run(state, { type: 'messageReceived', message: message(1) }).agentTyping).toBe(false);
+  });
+});
+
+describe('widget state: sending', () => {
+  it('a sent message stays pending until its ack, then becomes the stored message', () => {
+    let state = run(attached(), { type: 'messageQueued', clientMsgId: 'c1', body: 'Olá' });
+    expect(sendable(state).map((p) => p.clientMsgId)).toEqual(['c1']);
+    state = run(state, { type: 'messageEmitted', clientMsgId: 'c1' });
+    expect(sendable(state)).toEqual([]);
+    expect(state.pending).toMatchObject([{ clientMsgId: 'c1', state: 'sending' }]);
+    state = run(state, { type: 'messageAcked', message: message(1, { senderType: 'client', clientMsgId: 'c1', body: 'Olá' }) });
+    expect(state.pending).toEqual([]);
+    expect(state.messages.map((m) => m.body)).toEqual(['Olá']);
+  });
+
+  it('what was in flight at a disconnect goes out again, with the same clientMsgId, after the next attach only', () => {
+    let state = run(
+      attached(),
+      { type: 'messageQueued', clientMsgId: 'c1', body: 'one' },
+      { type: 'messageEmitted', clientMsgId: 'c1' },
+      { type: 'connection', connection: 'offline' },
+      { type: 'messageQueued', clientMsgId: 'c2', body: 'two' },
+    );
+    expect(state.attached).toBe(false);
+    expect(sendable(state)).toEqual([]); // never emitted on a socket that is not attached
+    state = run(
+      state,
+      { type: 'connection', connection: 'online' },
+      { type: 'resumed', ticketNumber: 42, sessionId: 's1', status: 'active', messages: [] },
+    );
+    expect(sendable(state).map((p) => [p.clientMsgId, p.body])).toEqual([
+      ['c1', 'one'],
+      ['c2', 'two'],
+    ]);
+  });
+
+  it('a message the server stored before the cut is recognised in the resume, not sent twice', () => {
+    const state = run(
+      attached(),
+      { type: 'messageQueued', clientMsgId: 'c1', body: 'one' },
+      { type: 'messageEmitted', clientMsgId: 'c1' },
+      { type: 'connection', connection: 'offline' },
+      {
+        type: 'resumed',
+        ticketNumber: 42,
+        sessionId: 's1',
+        status: 'active',
+        messages: [message(1, { senderType: 'client', clientMsgId: 'c1', body: 'one' })],
+      },
+    );
+    expect(state.pending).toEqual([]);
+    expect(sendable(state)).toEqual([]);
+  });
+
+  it('a retryable failure requeues, a refusal fails for good', () => {
+    const state = run(
+      attached(),
+      { type: 'messageQueued', clientMsgId: 'c1', body: 'one' },
+      { type: 'messageQueued', clientMsgId: 'c2', body: 'two' },
+      { type: 'messageEmitted', clientMsgId: 'c1' },
+      { type: 'messageEmitted', clientMsgId: 'c2' },
+      { type: 'messageFailed', clientMsgId: 'c1', error: 'busy', retry: true },
+      { type: 'messageFailed', clientMsgId: 'c2', error: 'too long', retry: false },
+    );
+    expect(state.pending).toMatchObject([
+      { clientMsgId: 'c1', state: 'queued' },
+      { clientMsgId: 'c2', state: 'failed', error: 'too long' },
+    ]);
+    expect(sendable(state).map((p) => p.clientMsgId)).toEqual(['c1']);
+  });
+
+  it('unacknowledged messages kept over a reload are queued again; failed ones are dropped', () => {
+    const state = initialState({
+      session: SESSION,
+      pending: [
+        { clientMsgId: 'c1', body: 'one', state: 'sending' },
+        { clientMsgId: 'c2', body: 'two', state: 'failed' },
+      ],
+    });
+    expect(state.phase).toBe('chat');
+    expect(state.pending).toEqual([{ clientMsgId: 'c1', body: 'one', state: 'queued' }]);
+  });
+});
+
+describe('widget state: the chat lifecycle', () => {
+  it('a returning visitor finds the form prefilled, without errors shown', () => {
+    const state = initialState({ contact: { name: 'Ana', email: 'ana@example.com', phone: '11 98888-7777' } });
+    expect(state.phase).toBe('form');
+    expect(state.form.values).toEqual({ name: 'Ana', email: 'ana@example.com', phone: '11 98888-7777' });
+    expect(state.form.touched).toEqual({});
+  });
+
+  it('errors are shown for a field once typed into, and for all after a refused submit', () => {
+    let state = run(initialState(), { type: 'fieldChanged', field: 'email', value: 'a@', errors: { name: 'x', email: 'y' } });
+    expect(state.form.touched).toEqual({ email: true });
+    state = run(state, { type: 'submitInvalid', errors: { name: 'x', email: 'y', phone: 'z' } });
+    expect(state.form.touched).toEqual({ name: true, email: true, phone: true });
+  });
+
+  it('start failures bring the form back with the server’s field messages', () => {
+    const state = run(initialState(), { type: 'startRequested' }, { type: 'startFailed', error: '', fields: { phone: 'Informe um telefone válido' } });
+    expect(state.phase).toBe('form');
+    expect(state.form.errors.phone).toBe('Informe um telefone válido');
+  });
+
+  it('a closed chat is read-only: nothing more is queued, pending ones fail, one notice', () => {
+    let state = run(
+      attached(),
+      { type: 'messageQueued', clientMsgId: 'c1', body: 'late' },
+      { type: 'chatClosed', reason: 'agent' },
+      { type: 'chatClosed', reason: 'agent' },
+      { type: 'messageQueued', clientMsgId: 'c2', body: 'later' },
+    );
+    expect(state.status).toBe('closed');
+    expect(state.pending).toMatchObject([{ clientMsgId: 'c1', state: 'failed' }]);
+    expect(state.notices.map((n) => n.kind)).toEqual(['closed']);
+    // Resuming a closed chat (reload) adds no second notice.
+    state = run(state, { type: 'resumed', ticketNumber: 42, sessionId: 's1', status: 'closed', messages: [] });
+    expect(state.notices).toHaveLength(1);
+  });
+
+  it('ticket status changes become notices placed after the last message, once per status', () => {
+    const state = run(
+      attached(),
+      { type: 'messageReceived', message: message(1) },
+      { type: 'ticketUpdated', ticketNumber: 42, status: 'PENDING' },
+      { type: 'ticketUpdated', ticketNumber: 42, status: 'PENDING' },
+    );
+    expect(state.notices).toMatchObject([{ kind: 'ticketStatus', value: 'PENDING', afterSeq: 1 }]);
+  });
+
+  it('a token that no longer resumes leads back to the form, prefilled', () => {
+    const state = run(
+      initialState({ session: SESSION, contact: { name: 'Ana', email: 'ana@example.com', phone: '1' } }),
+      { type: 'resumeRejected' },
+    );
+    expect(state.phase).toBe('form');
+    expect(state.session).toBeUndefined();
+    expect(state.form.values.name).toBe('Ana');
+  });
+
+  it('a new chat after the end keeps the contact data', () => {
+    const state = run(
+      initialState({ contact: { name: 'Ana', email: 'ana@example.com', phone: '11 98888-7777' } }),
+      { type: 'started', session: SESSION },
+      { type: 'chatClosed', reason: 'client' },
+      { type: 'newChat' },
+    );
+    expect(state).toMatchObject({ phase: 'form', status: 'active', messages: [], notices: [] });
+    expect(state.form.values.email).toBe('ana@example.com');
+  });
+});
+
+describe('widget validation (the shared schemas)', () => {
+  it('reports each field in the visitor’s locale and nothing once valid', () => {
+    const pt = createFormValidator('pt-BR', 'BR');
+    expect(pt.contact({ name: '', email: 'a@', phone: '123' })).toEqual({
+      name: 'Campo obrigatório',
+      email: 'Informe um e-mail válido',
+      phone: 'Informe um telefone válido',
+    });
+    expect(pt.contact({ name: 'Ana', email: 'ana@example.com', phone: '(11) 98888-7777' })).toEqual({});
+    const en = createFormValidator('en', 'US');
+    expect(en.contact({ name: 'Ann', email: 'ann@example', phone: '(201) 555-0123' })).toEqual({ email: 'Enter a valid e-mail address' });
+    expect(en.body('   ')).toBe('The message must have 1 to 4000 characters');
+  });
+});
+
+describe('reconnect backoff', () => {
+  it('grows exponentially with jitter and is capped', () => {
+    expect(backoffDelay(0, 0)).toBe(250);
+    expect(backoffDelay(0, 1)).toBe(500);
+    expect(backoffDelay(3, 1)).toBe(4000);
+    expect(backoffDelay(30, 1)).toBe(10_000);
+    expect(backoffDelay(30, 0)).toBe(5000);
+  });
+});
