@@ -174,9 +174,38 @@ export const ticketEvents = pgTable(
   (t) => [index('ticket_events_ticket_idx').on(t.ticketId, t.id)],
 );
 
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    /** Also the payload's `id` and the `X-Atende-Delivery` header. */
+    id: uuid('id').primaryKey(),
+    /** Without credentials, query or fragment. */
+    webhookUrl: text('webhook_url').notNull(),
+    eventType: text('event_type').notNull(),
+    // No foreign key: the log must keep accepting rows whatever happens to the ticket tables.
+    ticketId: uuid('ticket_id').notNull(),
+    ticketNumber: integer('ticket_number').notNull(),
+    status: text('status', { enum: ['pending', 'delivered', 'failed'] }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    lastStatusCode: integer('last_status_code'),
+    lastError: text('last_error'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+  },
+  (t) => [
+    // `webhooks.deliveries` pages newest first by (created_at, id), optionally per ticket or status.
+    index('webhook_deliveries_created_idx').on(t.createdAt, t.id),
+    index('webhook_deliveries_ticket_created_idx').on(t.ticketId, t.createdAt, t.id),
+    index('webhook_deliveries_status_created_idx').on(t.status, t.createdAt, t.id),
+    check('webhook_deliveries_status_check', sql`${t.status} in ('pending', 'delivered', 'failed')`),
+  ],
+);
+
 export type ClientRow = typeof clients.$inferSelect;
 export type TicketRow = typeof tickets.$inferSelect;
 export type ChatSessionRow = typeof chatSessions.$inferSelect;
 export type ChatMessageRow = typeof chatMessages.$inferSelect;
 export type TicketEventRow = typeof ticketEvents.$inferSelect;
 export type AgentRow = typeof agents.$inferSelect;
+export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
