@@ -44,6 +44,21 @@ describeOnEachDriver('agent API: authentication and roles', (db) => {
     expect(rows).toHaveLength(1);
   });
 
+  it('a changed ADMIN_TOKEN replaces the bootstrap admin\'s token; a revoked one stays revoked', async () => {
+    const rotated = newAdminToken();
+    expect(await ensureBootstrapAdmin(rotated, node.ctx)).toEqual({ kind: 'rotated' });
+    await expect(agentClient(node.url, rotated).agents.me.query()).resolves.toMatchObject({ email: BOOTSTRAP_ADMIN_EMAIL });
+    await expectTrpcError(admin.agents.me.query(), 'UNAUTHORIZED');
+    expect(await ensureBootstrapAdmin(adminToken, node.ctx)).toEqual({ kind: 'rotated' });
+    await expectTrpcError(agentClient(node.url, rotated).agents.me.query(), 'UNAUTHORIZED');
+
+    const { agent, token } = await newAgent('admin');
+    await admin.agents.revoke.mutate({ id: agent.id });
+    expect(await ensureBootstrapAdmin(token, node.ctx)).toEqual({ kind: 'revoked' });
+    await expectTrpcError(agentClient(node.url, token).agents.me.query(), 'UNAUTHORIZED');
+    await expect(admin.agents.me.query()).resolves.toMatchObject({ role: 'admin' });
+  });
+
   it('no token, or a wrong one, is UNAUTHORIZED on every kind of procedure', async () => {
     for (const client of [agentClient(node.url), agentClient(node.url, 'atd_wrong'), agentClient(node.url, 'x'.repeat(600))]) {
       await expectTrpcError(client.tickets.list.query({}), 'UNAUTHORIZED');
