@@ -84,6 +84,7 @@ export async function moveChatSessions(ex: Executor, fromClientId: string, toCli
   return rows.length;
 }
 
+/** Deletes a customer that no ticket or session references any more. */
 export async function deleteClient(ex: Executor, id: string): Promise<void> {
   await ex.delete(clients).where(eq(clients.id, id));
 }

@@ -77,6 +77,7 @@ export async function listTicketsWithClient(ex: Executor, filters: TicketFilters
   return rows.map((row) => ({ ...row.ticket, client: row.client }));
 }
 
+/** One ticket, by id or number, with its customer's contact. */
 export async function findTicketWithClient(
   ex: Executor,
   ref: { id: string } | { number: number },

@@ -19,6 +19,7 @@ export function hashAgentToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
+/** Cheap sanity check before hashing what a request presents. */
 export function isPlausibleToken(token: string): boolean {
   return token.length > 0 && token.length <= TOKEN_MAX_LENGTH;
 }

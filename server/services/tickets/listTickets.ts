@@ -27,6 +27,7 @@ export function encodeCursor(beforeNumber: number): string {
   return Buffer.from(JSON.stringify({ v: 1, n: beforeNumber })).toString('base64url');
 }
 
+/** The ticket number a cursor continues below; anything else is a VALIDATION error. */
 export function decodeCursor(cursor: string): number {
   try {
     const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: unknown; n?: unknown };

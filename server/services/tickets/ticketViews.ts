@@ -34,6 +34,7 @@ export function toTicket(row: TicketWithClient): Ticket {
   };
 }
 
+/** A chat session as tickets.get and clients.history list it. */
 export function toSessionSummary(row: SessionWithCount): ChatSessionSummary {
   return {
     id: row.id,
@@ -45,6 +46,7 @@ export function toSessionSummary(row: SessionWithCount): ChatSessionSummary {
   };
 }
 
+/** One audit-trail row on the wire. */
 export function toTicketEvent(row: TicketEventRow): TicketEvent {
   return {
     id: row.id,
