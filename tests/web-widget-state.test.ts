@@ -230,6 +230,15 @@ describe('widget validation (the shared schemas)', () => {
     expect(en.contact({ name: 'Ann', email: 'ann@example', phone: '(201) 555-0123' })).toEqual({ email: 'Enter a valid e-mail address' });
     expect(en.body('   ')).toBe('The message must have 1 to 4000 characters');
   });
+
+  it('sends a phone typed without a country code as the number it means in the widget’s region', () => {
+    const us = createFormValidator('en', 'US');
+    const form = { name: 'Ann', email: 'ann@example.com', phone: '(201) 555-0123' };
+    expect(us.payload(form)).toEqual({ ...form, phone: '+12015550123' });
+    // With a country code it is unambiguous: sent as typed (the session keeps what was typed).
+    expect(us.payload({ ...form, phone: '+55 (11) 98765-4321' }).phone).toBe('+55 (11) 98765-4321');
+    expect(us.payload({ ...form, phone: 'oops' }).phone).toBe('oops');
+  });
 });
 
 describe('reconnect backoff', () => {

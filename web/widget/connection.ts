@@ -76,6 +76,23 @@ export function createConnection(deps: ConnectionDeps) {
     deps.dispatch({ type: 'ticketUpdated', ticketNumber: payload.ticketNumber, status: payload.status }),
   );
 
+  // The browser knows before any heartbeat does: drop the socket when the network goes and
+  // come back (then resume) as soon as it returns.
+  let droppedOffline = false;
+  window.addEventListener('offline', () => {
+    if (socket.connected || socket.active) {
+      droppedOffline = true;
+      socket.disconnect();
+    }
+    deps.dispatch({ type: 'connection', connection: 'offline' });
+  });
+  window.addEventListener('online', () => {
+    if (!droppedOffline) return;
+    droppedOffline = false;
+    deps.dispatch({ type: 'connection', connection: 'connecting' });
+    socket.connect();
+  });
+
   function scheduleReconnect() {
     const delay = backoffDelay(reconnectAttempt++, Math.random());
     setTimeout(() => {

@@ -78,7 +78,7 @@ function boot() {
         view.focusInvalid(state);
         return;
       }
-      void connection.start(state.form.values);
+      void connection.start(validator.payload(state.form.values));
     },
     send(body) {
       const error = validator.body(body);

@@ -21,6 +21,16 @@ export function createFormValidator(locale: Locale, defaultRegion: string) {
       }
       return errors;
     },
+    /**
+     * What `chat:start` gets: the form as typed, but a phone typed without a country code
+     * goes as the E.164 number it means in the widget's region (`data-phone-region`), which
+     * may not be the server's DEFAULT_PHONE_REGION.
+     */
+    payload(values: ContactValues): ContactValues {
+      const result = startSchema.safeParse(values);
+      if (!result.success || values.phone.trim().startsWith('+')) return values;
+      return { ...values, phone: result.data.phone };
+    },
     /** The error of a message body, or undefined when it may be sent. */
     body(body: string): string | undefined {
       const result = sendSchema.safeParse({ body, clientMsgId: 'x' });
