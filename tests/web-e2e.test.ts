@@ -311,6 +311,7 @@ describe('embedded on another site, in English', () => {
       await page.getByLabel('E-mail', { exact: true }).fill(contact.email);
       await page.getByLabel('Phone', { exact: true }).pressSequentially('(201) 555');
       await page.getByText('Enter a valid phone number').waitFor();
+      await screenshot(page, '10-widget-en-form');
       await page.getByLabel('Phone', { exact: true }).press('End');
       await page.getByLabel('Phone', { exact: true }).pressSequentially('-0123');
       await page.getByText('Enter a valid phone number').waitFor({ state: 'detached' });
@@ -326,7 +327,7 @@ describe('embedded on another site, in English', () => {
       await w.stored.filter({ hasText: hostile }).waitFor();
       expect(await page.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
       expect(await page.locator('#atende-widget li img, #atende-widget li b').count()).toBe(0);
-      await screenshot(page, '10-widget-en-cross-origin');
+      await screenshot(page, '11-widget-en-chat');
 
       // Escape minimizes and gives the focus back to the launcher.
       await w.messageBox.press('Escape');

@@ -34,6 +34,10 @@ type AnySocket = Socket;
 export function createConnection(deps: ConnectionDeps) {
   const socket: AnySocket = io(`${deps.url}/chat`, {
     autoConnect: false,
+    // WebSocket first: it needs no sticky sessions behind a load balancer. Long-polling only
+    // where WebSockets are blocked.
+    transports: ['websocket', 'polling'],
+    tryAllTransports: true,
     reconnectionDelay: 500,
     reconnectionDelayMax: 10_000,
     randomizationFactor: 0.5,
