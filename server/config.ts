@@ -52,6 +52,17 @@ const configSchema = z.object({
           .map((origin) => origin.trim())
           .filter(Boolean),
   ),
+  TRUST_PROXY: z
+    .string()
+    .default('loopback')
+    .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean)),
+  RATE_CHAT_STARTS_PER_MINUTE: z.coerce.number().int().positive().default(30),
+  RATE_MESSAGES_PER_MINUTE: z.coerce.number().int().positive().default(120),
+  RATE_HTTP_REQUESTS_PER_MINUTE: z.coerce.number().int().positive().default(1200),
+  RATE_FAILED_AUTH_PER_MINUTE: z.coerce.number().int().positive().default(20),
+  MAX_CONNECTIONS: z.coerce.number().int().positive().optional(),
+  MAX_CONNECTIONS_PER_IP: z.coerce.number().int().positive().default(500),
+  IDENTITY_SECRET: optionalString.pipe(z.string().min(16, 'must have at least 16 characters').optional()),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -4,15 +4,17 @@ import type { ErrorBody, ErrorCode, FieldErrors } from '../shared/errors.js';
 /** The one error type services throw; each transport maps it with `toErrorBody`. */
 export class AppError extends Error {
   readonly fields?: FieldErrors;
+  readonly retryAfterMs?: number;
 
   constructor(
     readonly code: ErrorCode,
     message: string,
-    options: { fields?: FieldErrors; cause?: unknown } = {},
+    options: { fields?: FieldErrors; cause?: unknown; retryAfterMs?: number } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = 'AppError';
     if (options.fields) this.fields = options.fields;
+    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
   }
 }
 
@@ -98,5 +100,6 @@ export function toAppError(error: unknown): AppError {
 export function toErrorBody(error: AppError): ErrorBody {
   const body: ErrorBody = { code: error.code, message: error.message };
   if (error.fields) body.fields = error.fields;
+  if (error.retryAfterMs !== undefined) body.retryAfterMs = error.retryAfterMs;
   return body;
 }

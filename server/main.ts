@@ -11,7 +11,11 @@ import { createRedisEventBus } from './events/redisBus.js';
 import type { ReadinessCheck } from './http/healthRoutes.js';
 import { loadAutomations, type Automations } from './automations/automationsConfig.js';
 import { createChatAutomations } from './automations/chatAutomations.js';
+import { startWebhookDispatcher, type WebhookDispatcher } from './automations/webhooks.js';
 import { startIdleSweeper } from './services/chat/sweepIdleChats.js';
+import { createClientIp } from './security/clientIp.js';
+import { createConnectionGate, defaultMaxConnections } from './security/connectionLimits.js';
+import { createRateLimits } from './security/rateLimits.js';
 import { createHttpApp } from './http/app.js';
 import { createOriginPolicy } from './http/origins.js';
 import { createInflightTracker } from './inflight.js';
@@ -37,6 +41,8 @@ export interface AtendeNode {
   ctx: ServiceContext;
   io: SocketServer;
   httpServer: HttpServer;
+  /** Webhook deliveries of this node (PROTOCOL §5). */
+  webhooks: WebhookDispatcher;
   /** Stops accepting, lets in-flight writes finish, disconnects sockets and closes what it opened. */
   stop(): Promise<void>;
 }
@@ -58,16 +64,34 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
   const bus: EventBus = redis
     ? await createRedisEventBus({ pub: redis.pub, sub: redis.busSub, logger, sharded: config.REDIS_SHARDED })
     : createInMemoryEventBus((error) => logger.error({ err: error }, 'event listener failed'));
+  const webhooks = startWebhookDispatcher({ automations, bus, db: database.db, logger });
   const inflight = createInflightTracker();
   const isOriginAllowed = createOriginPolicy(config.CORS_ORIGINS);
+  const clientIp = createClientIp(config.TRUST_PROXY);
+  const limits = createRateLimits(
+    {
+      chatStartsPerMinute: config.RATE_CHAT_STARTS_PER_MINUTE,
+      messagesPerMinute: config.RATE_MESSAGES_PER_MINUTE,
+      httpRequestsPerMinute: config.RATE_HTTP_REQUESTS_PER_MINUTE,
+      failedAuthPerMinute: config.RATE_FAILED_AUTH_PER_MINUTE,
+    },
+    redis?.pub,
+  );
+  const maxConnections = config.MAX_CONNECTIONS ?? defaultMaxConnections();
 
   const httpServer = createServer();
   const io = new SocketServer(httpServer, {
     serveClient: false,
     maxHttpBufferSize: 100_000,
     cors: { origin: (origin, callback) => callback(null, isOriginAllowed(origin, undefined) ? origin ?? false : false) },
-    allowRequest: (req, callback) => callback(null, isOriginAllowed(req.headers.origin, req.headers.host)),
+    // Refused at the handshake: foreign origins (cross-site WebSocket hijacking) and, via
+    // the gate below, connections past the node's or the IP's cap.
+    allowRequest: (req, callback) =>
+      callback(null, isOriginAllowed(req.headers.origin, req.headers.host) && admitsConnection(req)),
   });
+  const admitsConnection = createConnectionGate(io, clientIp, { max: maxConnections, perIp: config.MAX_CONNECTIONS_PER_IP });
+  // Beyond this Node itself drops new TCP connections, keeping headroom for HTTP and health probes.
+  httpServer.maxConnections = maxConnections + 500;
   if (redis) {
     const pub = adapterPublisher(redis.pub, () => {}); // the outage is logged by connectRedis
     io.adapter(
@@ -94,15 +118,17 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
   ctx.hooks = chatAutomations;
   const schemas = createPayloadSchemas(config.DEFAULT_PHONE_REGION);
   await ensureBootstrapAdmin(config.ADMIN_TOKEN, ctx);
-  const agentApi = createAgentApi(ctx);
+  const agentApi = createAgentApi(ctx, { limits, clientIp });
 
-  registerChatNamespace(chatNamespace, { ctx, schemas, logger, inflight });
+  registerChatNamespace(chatNamespace, { ctx, schemas, logger, inflight, limits, clientIp });
   const app = createHttpApp({
     ctx,
     schemas,
     logger,
     inflight,
     isOriginAllowed,
+    limits,
+    clientIp,
     readiness: [
       { name: 'database', check: database.ping },
       ...(redis ? [{ name: 'redis', check: redis.ping } satisfies ReadinessCheck] : []),
@@ -134,6 +160,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
     ctx,
     io,
     httpServer,
+    webhooks,
     stop() {
       stopping ??= (async () => {
         // Refuse new connections, send sockets away (they resume on another node), then let
@@ -146,6 +173,8 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
         stopSweeper();
         await inflight.drain(DRAIN_TIMEOUT_MS);
         await chatAutomations.idle();
+        // After the last events of this node were published; before the log's database closes.
+        await webhooks.stop();
         httpServer.closeAllConnections();
         await closed;
         await bus.close();

@@ -19,6 +19,8 @@ export interface ErrorBody {
   code: ErrorCode;
   message: string;
   fields?: FieldErrors;
+  /** With RATE_LIMITED: how long to wait before trying again. */
+  retryAfterMs?: number;
 }
 
 /** The shape of every Socket.IO acknowledgement. */

@@ -8,6 +8,8 @@ import type { OriginPolicy } from './origins.js';
 import { createHealthRoutes, type ReadinessCheck } from './healthRoutes.js';
 import { createPages } from './pages.js';
 import type { InflightTracker } from '../inflight.js';
+import type { RateLimits } from '../security/rateLimits.js';
+import type { ClientIp } from '../security/clientIp.js';
 
 export interface HttpAppDeps {
   ctx: ServiceContext;
@@ -15,6 +17,8 @@ export interface HttpAppDeps {
   logger: Logger;
   inflight: InflightTracker;
   isOriginAllowed: OriginPolicy;
+  limits: RateLimits;
+  clientIp: ClientIp;
   readiness: ReadinessCheck[];
   /** The tRPC agent API, mounted at `/trpc` when given. */
   agentApi?: RequestHandler;
@@ -29,8 +33,15 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
   app.use(trackInflight(deps.inflight));
   app.use(createHealthRoutes(deps.readiness));
   app.use(createPages({ logger: deps.logger }));
-  app.use('/api/chat', allowOrigins(deps.isOriginAllowed), express.json({ limit: '64kb' }), createChatRoutes(deps.ctx, deps.schemas));
-  if (deps.agentApi) app.use('/trpc', deps.agentApi);
+  const perIp = limitPerIp(deps.limits, deps.clientIp);
+  app.use(
+    '/api/chat',
+    perIp,
+    allowOrigins(deps.isOriginAllowed),
+    express.json({ limit: '64kb' }),
+    createChatRoutes(deps.ctx, deps.schemas, { limits: deps.limits, clientIp: deps.clientIp }),
+  );
+  if (deps.agentApi) app.use('/trpc', perIp, deps.agentApi);
   app.use('/api', (_req, _res, next) => next(new AppError('NOT_FOUND', 'No such endpoint')));
   app.use(errorHandler(deps.logger));
   return app;
@@ -46,6 +57,13 @@ function trackInflight(inflight: InflightTracker): RequestHandler {
           next();
         }),
     );
+  };
+}
+
+/** Every API call spends one of its IP's points. */
+function limitPerIp(limits: RateLimits, clientIp: ClientIp): RequestHandler {
+  return (req, _res, next) => {
+    limits.httpRequests.consume(clientIp(req)).then(() => next(), next);
   };
 }
 
@@ -78,6 +96,7 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
       logger.error({ err: error.cause ?? error, method: req.method, path: req.path }, 'request failed');
     }
     if (error.code === 'UNAVAILABLE') res.setHeader('Retry-After', '5');
+    if (error.retryAfterMs !== undefined) res.setHeader('Retry-After', String(Math.ceil(error.retryAfterMs / 1000)));
     res.status(HTTP_STATUS[error.code]).json({ error: toErrorBody(error) });
   };
 }

@@ -9,12 +9,23 @@ import { postMessage } from '../services/chat/postMessage.js';
 import { readTranscript } from '../services/chat/resumeChat.js';
 import { startChat } from '../services/chat/startChat.js';
 import { parsePayload, type PayloadSchemas } from '../validation.js';
+import type { EdgeGuards } from '../security/edgeGuards.js';
+import { countFailedAuth } from '../security/failedAuth.js';
 
 /** `/api/chat` (PROTOCOL §3): the socket's use cases for clients without a socket. */
-export function createChatRoutes(ctx: ServiceContext, schemas: PayloadSchemas): Router {
+export function createChatRoutes(ctx: ServiceContext, schemas: PayloadSchemas, guards: EdgeGuards): Router {
   const router = Router();
+  const { limits, clientIp } = guards;
+
+  /** The chat the bearer's resume token opens; wrong tokens count against the caller's IP. */
+  async function authenticate(req: Request) {
+    const ip = clientIp(req);
+    await limits.failedAuth.check(ip);
+    return countFailedAuth(limits, ip, authenticateChat(bearerToken(req), ctx));
+  }
 
   router.put('/', async (req, res) => {
+    await limits.chatStart.consume(clientIp(req));
     const locale = resolveLocale(req.body?.locale ?? req.headers['accept-language']);
     const input = parsePayload(schemas[locale].chatStart, req.body);
     const { started } = await startChat(input, ctx);
@@ -22,21 +33,22 @@ export function createChatRoutes(ctx: ServiceContext, schemas: PayloadSchemas): 
   });
 
   router.post('/', async (req, res) => {
-    const { chat } = await authenticateChat(bearerToken(req), ctx);
+    const { chat } = await authenticate(req);
+    await limits.sessionMessages.consume(chat.sessionId);
     const input = parsePayload(schemas[resolveLocale(req.headers['accept-language'])].messageSend, req.body);
     const { message } = await postMessage(chat, { type: 'client', name: chat.customerName }, input, ctx);
     res.status(201).json(message);
   });
 
   router.patch('/', async (req, res) => {
-    const { chat } = await authenticateChat(bearerToken(req), ctx);
+    const { chat } = await authenticate(req);
     const input = parsePayload(chatPatchSchema, req.body);
     await closeChat(chat, { reason: 'client', actorType: 'client', actorId: chat.clientId, note: input.reason }, ctx);
     res.status(200).json({ status: 'closed' });
   });
 
   router.get('/', async (req, res) => {
-    const { chat, status } = await authenticateChat(bearerToken(req), ctx);
+    const { chat, status } = await authenticate(req);
     const { afterSeq } = parsePayload(afterSeqSchema, req.query);
     res.status(200).json(await readTranscript(chat, status, afterSeq ?? 0, ctx));
   });

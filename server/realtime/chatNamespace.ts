@@ -18,6 +18,9 @@ import { closeChat } from '../services/chat/closeChat.js';
 import { parsePayload, type PayloadSchemas } from '../validation.js';
 import type { ChatNamespace } from './customerChannel.js';
 import type { InflightTracker } from '../inflight.js';
+import type { RateLimits } from '../security/rateLimits.js';
+import { countFailedAuth } from '../security/failedAuth.js';
+import type { ClientIp } from '../security/clientIp.js';
 
 export interface SocketData {
   /** The chat this socket is attached to, after `chat:start` or `chat:resume`. */
@@ -32,20 +35,24 @@ export interface ChatNamespaceDeps {
   schemas: PayloadSchemas;
   logger: Logger;
   inflight: InflightTracker;
+  limits: RateLimits;
+  clientIp: ClientIp;
 }
 
 /** Wires the `/chat` namespace (PROTOCOL §2): each handler parses, authorizes, calls one service. */
 export function registerChatNamespace(nsp: ChatNamespace, deps: ChatNamespaceDeps): void {
-  const { ctx, schemas, inflight } = deps;
+  const { ctx, schemas, inflight, limits } = deps;
 
   nsp.on('connection', (socket: ChatSocket) => {
     const auth = socket.handshake.auth as Record<string, unknown> | undefined;
     socket.data.locale = resolveLocale(auth?.locale ?? socket.handshake.query.locale);
+    const ip = deps.clientIp(socket.request);
     const logger = deps.logger.child({ socketId: socket.id });
     const handle = <T>(event: keyof ClientToServerEvents, handler: (payload: unknown) => Promise<T>) =>
       handleEvent(socket, logger, inflight, event, handler);
 
     handle('chat:start', async (payload) => {
+      await limits.chatStart.consume(ip);
       const locale = resolveLocale(readLocale(payload) ?? socket.data.locale);
       const input = parsePayload(schemas[locale].chatStart, payload);
       const { started, chat } = await startChat(input, ctx);
@@ -56,7 +63,8 @@ export function registerChatNamespace(nsp: ChatNamespace, deps: ChatNamespaceDep
 
     handle('chat:resume', async (payload) => {
       const input = parsePayload(chatResumeSchema, payload);
-      const { resumed, chat } = await resumeChat(input, ctx);
+      await limits.failedAuth.check(ip);
+      const { resumed, chat } = await countFailedAuth(limits, ip, resumeChat(input, ctx));
       attach(socket, chat);
       return resumed;
     });
@@ -64,6 +72,8 @@ export function registerChatNamespace(nsp: ChatNamespace, deps: ChatNamespaceDep
     handle('message:send', async (payload) => {
       const input = parsePayload(schemas[socket.data.locale].messageSend, payload);
       const chat = requireChat(socket);
+      await limits.socketMessages.consume(socket.id);
+      await limits.sessionMessages.consume(chat.sessionId);
       const { message } = await postMessage(chat, { type: 'client', name: chat.customerName }, input, ctx);
       return message;
     });

@@ -1,18 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import type { CreateExpressContextOptions } from '@trpc/server/adapters/express';
 import type { ServiceContext } from '../services/context.js';
+import type { EdgeGuards } from '../security/edgeGuards.js';
+
+export type { EdgeGuards };
 
 /**
  * Per request: the services, the presented API token (checked by `agentProcedure`, not
  * here, so a database failure is answered as such) and a request id for the logs.
  */
-export async function createContext(services: ServiceContext, { req, info }: CreateExpressContextOptions) {
+export async function createContext(
+  services: ServiceContext,
+  guards: EdgeGuards,
+  { req, info }: CreateExpressContextOptions,
+) {
   const requestId = randomUUID();
   return {
     services,
     requestId,
     logger: services.logger.child({ requestId }),
     token: readToken(req, info),
+    ip: guards.clientIp(req),
+    limits: guards.limits,
   };
 }
 

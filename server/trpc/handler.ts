@@ -3,7 +3,7 @@ import type { Handler, Response } from 'express';
 import { AppError } from '../errors.js';
 import type { ServiceContext } from '../services/context.js';
 import { appRouter } from './appRouter.js';
-import { createContext } from './context.js';
+import { createContext, type EdgeGuards } from './context.js';
 
 export interface AgentApi {
   /** Mount at `/trpc`. */
@@ -18,11 +18,11 @@ export interface AgentApi {
 const MAX_BODY_BYTES = 256 * 1024;
 
 /** The tRPC agent API as an Express handler over the node's services. */
-export function createAgentApi(services: ServiceContext): AgentApi {
+export function createAgentApi(services: ServiceContext, guards: EdgeGuards): AgentApi {
   const streams = new Set<Response>();
   const middleware = createExpressMiddleware({
     router: appRouter,
-    createContext: (options) => createContext(services, options),
+    createContext: (options) => createContext(services, guards, options),
     maxBodySize: MAX_BODY_BYTES,
     onError({ error, path, type, ctx }) {
       if (error.code !== 'INTERNAL_SERVER_ERROR' && error.code !== 'SERVICE_UNAVAILABLE') return;

@@ -1,3 +1,4 @@
+import { countFailedAuth } from '../security/failedAuth.js';
 import { initTRPC } from '@trpc/server';
 import { z, ZodError } from 'zod';
 import { AppError, validationError } from '../errors.js';
@@ -45,7 +46,9 @@ const mapErrors = t.middleware(async function mapErrors({ next }) {
 
 /** Needs a valid, unrevoked agent API token; narrows `ctx.agent`. */
 const requireAgent = t.middleware(async function requireAgent({ ctx, next }) {
-  const agent = await authenticateAgent(ctx.token, ctx.services);
+  // Token guessing costs the caller's IP: past the limit every attempt is refused unseen.
+  await ctx.limits.failedAuth.check(ctx.ip);
+  const agent = await countFailedAuth(ctx.limits, ctx.ip, authenticateAgent(ctx.token, ctx.services));
   return next({ ctx: { agent, logger: ctx.logger.child({ agentId: agent.id }) } });
 });
 

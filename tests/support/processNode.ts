@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
+import { GENEROUS_LIMITS } from './node.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -15,7 +16,7 @@ export interface NodeProcess {
 export function spawnNode(env: Record<string, string>): Promise<NodeProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', DOTENV_CONFIG_QUIET: 'true', ...env },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', DOTENV_CONFIG_QUIET: 'true', ...GENEROUS_LIMITS, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -47,7 +48,7 @@ export function spawnNode(env: Record<string, string>): Promise<NodeProcess> {
 export function runNodeExpectingFailure(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', DOTENV_CONFIG_QUIET: 'true', ...env },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', DOTENV_CONFIG_QUIET: 'true', ...GENEROUS_LIMITS, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

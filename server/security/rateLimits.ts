@@ -1,0 +1,81 @@
+import type { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { AppError } from '../errors.js';
+
+export interface RateLimitSettings {
+  chatStartsPerMinute: number;
+  messagesPerMinute: number;
+  httpRequestsPerMinute: number;
+  failedAuthPerMinute: number;
+}
+
+/** One limit: `consume` spends a point or throws RATE_LIMITED saying when to retry. */
+export interface RateLimit {
+  consume(key: string): Promise<void>;
+  /** Throws RATE_LIMITED when `key` has already spent its points, without spending one. */
+  check(key: string): Promise<void>;
+}
+
+export interface RateLimits {
+  /** `chat:start` / `PUT /api/chat`, per client IP. */
+  chatStart: RateLimit;
+  /** Messages per chat session (all its sockets and HTTP together). */
+  sessionMessages: RateLimit;
+  /** Messages per socket. */
+  socketMessages: RateLimit;
+  /** Every HTTP API call (chat API and tRPC), per client IP. */
+  httpRequests: RateLimit;
+  /** Wrong resume tokens and agent tokens, per client IP. */
+  failedAuth: RateLimit;
+}
+
+/**
+ * The node's rate limits. With Redis they are shared by every node (a visitor cannot multiply
+ * their allowance by reaching several nodes); while Redis is away each node falls back to its
+ * own memory rather than refusing everyone.
+ */
+export function createRateLimits(settings: RateLimitSettings, redis?: Redis): RateLimits {
+  const make = (keyPrefix: string, points: number): RateLimit => {
+    const memory = new RateLimiterMemory({ keyPrefix, points, duration: 60 });
+    const limiter: RateLimiterAbstract = redis
+      ? new RateLimiterRedis({
+          storeClient: redis,
+          keyPrefix: `atende:rl:${keyPrefix}`,
+          points,
+          duration: 60,
+          rejectIfRedisNotReady: true,
+          insuranceLimiter: memory,
+        })
+      : memory;
+    return {
+      async consume(key) {
+        try {
+          await limiter.consume(key);
+        } catch (rejection) {
+          throw refusal(rejection);
+        }
+      },
+      async check(key) {
+        const state = await limiter.get(key).catch(() => null);
+        if (state && state.consumedPoints >= points) throw refusal(state);
+      },
+    };
+  };
+  return {
+    chatStart: make('start', settings.chatStartsPerMinute),
+    sessionMessages: make('session-msg', settings.messagesPerMinute),
+    socketMessages: make('socket-msg', settings.messagesPerMinute),
+    httpRequests: make('http', settings.httpRequestsPerMinute),
+    failedAuth: make('auth-fail', settings.failedAuthPerMinute),
+  };
+}
+
+function refusal(rejection: unknown): AppError {
+  if (rejection instanceof RateLimiterRes) {
+    return new AppError('RATE_LIMITED', 'Too many requests, slow down', {
+      retryAfterMs: Math.max(1000, Math.ceil(rejection.msBeforeNext)),
+    });
+  }
+  // Not reachable while the memory limiter backs the store; anything else is our fault.
+  return new AppError('INTERNAL', 'Rate limiter unavailable', { cause: rejection });
+}
