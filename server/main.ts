@@ -110,6 +110,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
       defaultPhoneRegion: config.DEFAULT_PHONE_REGION,
       timeZone: config.TZ,
       closeTicketOnChatEnd: automations.closeTicketOnChatEnd,
+      identitySecret: config.IDENTITY_SECRET,
     },
     hooks: { afterCustomerMessage: () => {} },
     logger,

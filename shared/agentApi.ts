@@ -57,6 +57,9 @@ export interface ChatSessionSummary {
   startedAt: string;
   endedAt: string | null;
   messageCount: number;
+  /** Whether the host site vouched for the visitor's e-mail (identity verification); an
+   * unverified chat's words are the visitor's claim, not necessarily the customer's. */
+  verified: boolean;
 }
 
 /** One row of a ticket's audit trail. */

@@ -72,6 +72,11 @@ export function chatStartSchema(options: SchemaOptions) {
     phone: phoneSchema(options),
     locale: localeSchema.optional(),
     message: bodySchema(options).optional(),
+    /** Hex HMAC-SHA256 of the e-mail with the node's IDENTITY_SECRET, computed by the host site. */
+    identityHash: z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, text(options.locale, 'invalid'))
+      .optional(),
   });
 }
 export type ChatStartInput = z.output<ReturnType<typeof chatStartSchema>>;

@@ -116,6 +116,8 @@ export const chatSessions = pgTable(
     userEmail: text('user_email').notNull(),
     userPhone: text('user_phone').notNull(),
     locale: text('locale').notNull().default('pt-BR'),
+    /** True when the host site vouched for the e-mail with an identity hash (IDENTITY_SECRET). */
+    verified: boolean('verified').notNull().default(false),
     status: text('status', { enum: ['active', 'closed'] }).notNull().default('active'),
     closeReason: text('close_reason', { enum: ['client', 'agent', 'timeout'] }),
     /** SHA-256 of the resume token's secret part; the token itself is never stored. */

@@ -28,7 +28,7 @@ export interface ClientBrief {
 
 export type TicketWithClient = TicketRow & { client: ClientBrief };
 
-export type SessionWithCount = Pick<ChatSessionRow, 'id' | 'ticketId' | 'status' | 'startedAt' | 'endedAt'> & {
+export type SessionWithCount = Pick<ChatSessionRow, 'id' | 'ticketId' | 'status' | 'startedAt' | 'endedAt' | 'verified'> & {
   messageCount: number;
 };
 
@@ -102,6 +102,7 @@ const sessionWithCount = {
   status: chatSessions.status,
   startedAt: chatSessions.startedAt,
   endedAt: chatSessions.endedAt,
+  verified: chatSessions.verified,
   // Spelled out: inside a one-table select Drizzle leaves column names unqualified.
   messageCount: sql<number>`(select count(*)::int from chat_messages m where m.session_id = "chat_sessions"."id")`,
 };

@@ -19,6 +19,8 @@ export interface ServicePolicy {
   timeZone: string | undefined;
   /** Status the ticket takes when its chat ends; null leaves it. */
   closeTicketOnChatEnd: TicketStatus | null;
+  /** IDENTITY_SECRET: when set, host sites may vouch for a visitor's e-mail. */
+  identitySecret?: string;
 }
 
 /** Automations the services trigger (categories, the FAQ assistant); no-ops by default. */

@@ -11,6 +11,7 @@ import { matchCustomer } from '../customers/matchCustomer.js';
 import type { ChatRef } from './chatRef.js';
 import { toMessage } from './messageView.js';
 import { issueResumeToken } from '../resumeTokens.js';
+import { verifyIdentity } from '../identity.js';
 
 /**
  * The intake: in one transaction, find or create the customer, open a chat ticket and a
@@ -20,6 +21,7 @@ export async function startChat(
   input: ChatStartInput,
   ctx: ServiceContext,
 ): Promise<{ started: ChatStarted; chat: ChatRef }> {
+  const verified = verifyIdentity(input.email, input.identityHash, ctx.policy.identitySecret);
   const now = new Date();
   const sessionId = randomUUID();
   const resume = issueResumeToken(sessionId);
@@ -47,6 +49,7 @@ export async function startChat(
       userPhone: input.phone,
       locale: input.locale ?? 'pt-BR',
       resumeTokenHash: resume.hash,
+      verified,
       lastSeq: input.message ? 1 : 0,
     });
     await ticketEventsRepository.append(tx, {
@@ -54,7 +57,7 @@ export async function startChat(
       actorType: 'client',
       actorId: client.id,
       type: 'ticket.created',
-      data: { source: 'chat', sessionId: session.id, returningClient: returning },
+      data: { source: 'chat', sessionId: session.id, returningClient: returning, verified },
     });
     const firstMessage = input.message
       ? await chatMessagesRepository.insertUnlessDuplicate(tx, {
@@ -86,6 +89,7 @@ export async function startChat(
     clientId: chat.clientId,
     sessionId: chat.sessionId,
     subject: result.ticket.subject,
+    verified,
   });
   if (result.firstMessage) {
     const message = toMessage(result.firstMessage);

@@ -43,6 +43,7 @@ export function toSessionSummary(row: SessionWithCount): ChatSessionSummary {
     startedAt: row.startedAt.toISOString(),
     endedAt: iso(row.endedAt),
     messageCount: Number(row.messageCount),
+    verified: row.verified,
   };
 }
 
