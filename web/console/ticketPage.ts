@@ -2,6 +2,7 @@ import type { Message } from '../../shared/chat.js';
 import type { ChatSessionSummary, TicketDetail } from '../../shared/agentApi.js';
 import { TICKET_PRIORITIES, TICKET_STATUSES, type TicketPriority, type TicketStatus } from '../../shared/tickets.js';
 import { el, setText } from '../common/dom.js';
+import { newClientMsgId } from '../common/ids.js';
 import { errorMessage } from './api.js';
 import { formatDateTime, formatTime, PRIORITY_LABELS, SENDER_LABELS, STATUS_LABELS } from './labels.js';
 import { sourceBadge, statusBadge } from './listPage.js';
@@ -52,7 +53,7 @@ export function renderTicketPage(main: HTMLElement, ctx: PageContext, number: nu
     if (!ticket) return;
     const body = textarea.value.trim();
     if (!body) return;
-    if (!draft || draft.body !== body) draft = { body, clientMsgId: crypto.randomUUID() };
+    if (!draft || draft.body !== body) draft = { body, clientMsgId: newClientMsgId() };
     sendButton.disabled = true;
     setText(replyError, '');
     stopTyping();

@@ -2,6 +2,7 @@ import { io, type Socket } from 'socket.io-client';
 import type { ChatResumed, ChatStarted, Message } from '../../shared/chat.js';
 import type { Ack, ErrorBody } from '../../shared/errors.js';
 import type { Locale } from '../../shared/messages.js';
+import { newClientMsgId } from '../common/ids.js';
 import {
   backoffDelay,
   lastContiguousSeq,
@@ -207,10 +208,3 @@ export function createConnection(deps: ConnectionDeps) {
 }
 
 export type ChatConnection = ReturnType<typeof createConnection>;
-
-/** crypto.randomUUID exists only in secure contexts; a widget may live on a plain-HTTP page. */
-function newClientMsgId(): string {
-  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}
