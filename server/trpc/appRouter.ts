@@ -4,6 +4,7 @@ import { chatsRouter } from './routers/chats.js';
 import { clientsRouter } from './routers/clients.js';
 import { metricsRouter } from './routers/metrics.js';
 import { ticketsRouter } from './routers/tickets.js';
+import { webhooksRouter } from './routers/webhooks.js';
 
 /** The agent API at `/trpc` (PROTOCOL §4). */
 export const appRouter = router({
@@ -12,6 +13,7 @@ export const appRouter = router({
   clients: clientsRouter,
   metrics: metricsRouter,
   agents: agentsRouter,
+  webhooks: webhooksRouter,
 });
 
 /** What agent tooling imports for end-to-end types: `import type { AppRouter } from '…/server/trpc/appRouter.js'`. */
