@@ -166,6 +166,7 @@ describe('visitor and agent, at the same time', () => {
     await chatRow.waitFor();
     await emailRow.locator('[data-source="email"]', { hasText: 'E-mail' }).waitFor();
     await chatRow.locator('[data-source="chat"]', { hasText: 'Chat' }).waitFor();
+    await screenshot(page, '04-console-list');
 
     await page.getByLabel('Origem').selectOption('chat');
     await emailRow.waitFor({ state: 'detached' });
@@ -177,7 +178,7 @@ describe('visitor and agent, at the same time', () => {
     expect(page.url()).toContain('source=chat');
     // The link to the chat's history.
     expect(await chatRow.getByRole('link', { name: 'Ver conversa' }).getAttribute('href')).toBe(`#/tickets/${ticketNumber}`);
-    await screenshot(page, '04-console-list');
+    await screenshot(page, '04b-console-list-filtered');
 
     await page.getByLabel('Origem').selectOption('email');
     await emailRow.waitFor();
@@ -191,9 +192,11 @@ describe('visitor and agent, at the same time', () => {
   it('the transcript grows live on the agent’s screen; the agent’s typing and reply reach the visitor', async () => {
     const w = widget(visitor.page);
     const transcript = agent.page.locator('.transcript li[data-seq]');
-    await agent.page.locator('main[data-status="OPEN"]').waitFor();
+    // The ticket page follows the ticket's events from here on.
+    await agent.page.locator('main[data-status="OPEN"][data-live]').waitFor();
 
     await w.messageBox.fill('Meu pedido 123 não chegou');
+    await agent.page.getByText('Cliente digitando…').waitFor();
     await w.messageBox.press('Enter');
     await transcript.filter({ hasText: 'Meu pedido 123 não chegou' }).waitFor();
     await w.stored.filter({ hasText: 'Meu pedido 123 não chegou' }).waitFor();

@@ -100,6 +100,7 @@ export function renderListPage(main: HTMLElement, ctx: PageContext, query: URLSe
   // Any ticket change may move rows in or out of the filtered list: reload it (debounced).
   let timer: ReturnType<typeof setTimeout> | undefined;
   const subscription = ctx.api.tickets.onEvent.subscribe(undefined, {
+    onStarted: () => main.setAttribute('data-live', 'true'),
     onData(event) {
       if (event.type === 'chat.typing') return;
       clearTimeout(timer);

@@ -211,7 +211,14 @@ export function renderTicketPage(main: HTMLElement, ctx: PageContext, number: nu
       { ticketId },
       {
         // Also after a reconnect of the stream: fetch whatever was posted meanwhile.
-        onStarted: () => void catchUp().catch(ctx.fail),
+        onStarted: () => {
+          main.setAttribute('data-live', 'true');
+          void catchUp().catch(ctx.fail);
+        },
+        onConnectionStateChange: (state) => {
+          if (state.state === 'pending') main.setAttribute('data-live', 'true');
+          else main.removeAttribute('data-live');
+        },
         onData(event) {
           if (event.type === 'message.created') {
             const message = (event as unknown as { message: Message }).message;

@@ -196,7 +196,8 @@ export function createConnection(deps: ConnectionDeps) {
     },
 
     typing(isTyping: boolean) {
-      if (deps.getState().attached) socket.volatile.emit('typing', { isTyping });
+      // Not volatile: a volatile packet is dropped whenever the transport is busy writing.
+      if (socket.connected && deps.getState().attached) socket.emit('typing', { isTyping });
     },
 
     async close(): Promise<void> {
