@@ -106,4 +106,12 @@ export interface MetricsSummary {
    * the range (whatever its channel), have more than one: they came back.
    */
   returningClients: number;
+  /** Chat tickets the assistant handed to people (AUTOMATIONS_FILE `assistant`). */
+  escalatedChats: number;
+  /** escalatedChats / chatTickets; null without chat tickets. */
+  escalationRate: number | null;
+  /** Mean confidence of the answers that led to an escalation; null without escalations. */
+  avgEscalationConfidence: number | null;
+  /** Chat tickets resolved or closed that only the bot answered (no escalation, no agent reply). */
+  botResolvedChats: number;
 }

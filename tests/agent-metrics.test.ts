@@ -69,6 +69,11 @@ function expectedSummary(rows: Row[], from?: Date, to?: Date): MetricsSummary {
     returningClients: [...customers].filter(
       (id) => rows.filter((r) => r.clientId === id && (!to || r.createdAt < to)).length > 1,
     ).length,
+    // No assistant on this node: nothing escalated, nothing answered by a bot.
+    escalatedChats: 0,
+    escalationRate: inRange.some((r) => r.source === 'chat') ? 0 : null,
+    avgEscalationConfidence: null,
+    botResolvedChats: 0,
   };
 }
 
@@ -122,6 +127,10 @@ describeOnEachDriver('agent API: metrics', (db) => {
       },
       // A and E (two in range), B (one before); C's second and G's second are not before `to`.
       returningClients: 3,
+      escalatedChats: 0,
+      escalationRate: 0,
+      avgEscalationConfidence: null,
+      botResolvedChats: 0,
     });
   });
 

@@ -196,3 +196,53 @@ describeOnEachDriver('closeTicketOnChatEnd and the idle timer', (db) => {
     }
   });
 });
+
+describeOnEachDriver('assistant figures in metrics.summary', (db) => {
+  it('counts escalations with their mean confidence and the chats the bot resolved alone', async () => {
+    const { agentClient, newAdminToken } = await import('./support/agent.js');
+    const adminToken = newAdminToken();
+    const node = await startTestNode(db().handle, { ADMIN_TOKEN: adminToken }, { automations: STORE });
+    const agent = agentClient(node.url, adminToken);
+    try {
+      const from = new Date().toISOString();
+      // One chat the bot answers and the visitor closes; one escalated (confidence 0); one
+      // answered, then handed over by keyword; one the bot answered but an agent also replied to.
+      const answered = await startChat(node);
+      const bot = waitForEvent<Message>(answered.socket, 'message:new', (m) => m.senderType === 'bot');
+      await say(answered.socket, 'qual o prazo de entrega?');
+      await bot;
+      await requestOk(answered.socket, 'chat:close', {});
+
+      const lost = await startChat(node);
+      await say(lost.socket, 'meu pedido chegou quebrado');
+      const keyword = await startChat(node);
+      await say(keyword.socket, 'quero um atendente');
+
+      const helped = await startChat(node);
+      const helpedBot = waitForEvent<Message>(helped.socket, 'message:new', (m) => m.senderType === 'bot');
+      await say(helped.socket, 'quais as formas de pagamento?');
+      await helpedBot;
+      await agent.tickets.reply.mutate({ id: helped.started.ticketId, body: 'Posso ajudar em algo mais?', clientMsgId: 'agent-1' });
+      await requestOk(helped.socket, 'chat:close', {});
+      await node.ctx.hooks.idle?.();
+
+      const summary = await agent.metrics.summary.query({ from });
+      const escalations = await db()
+        .handle.db.select()
+        .from(ticketEvents)
+        .where(eq(ticketEvents.type, 'chat.escalated'));
+      const ours = escalations.filter((e) => [lost.started.ticketId, keyword.started.ticketId].includes(e.ticketId));
+      const meanConfidence = ours.reduce((sum, e) => sum + Number((e.data as { confidence: number }).confidence), 0) / ours.length;
+      expect(summary).toMatchObject({
+        chatTickets: 4,
+        escalatedChats: 2,
+        escalationRate: 0.5,
+        botResolvedChats: 1,
+      });
+      expect(summary.avgEscalationConfidence).toBeCloseTo(meanConfidence, 3);
+      for (const chat of [answered, lost, keyword, helped]) chat.socket.disconnect();
+    } finally {
+      await node.stop();
+    }
+  });
+});

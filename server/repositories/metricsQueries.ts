@@ -65,3 +65,38 @@ export async function countReturningClients(ex: Executor, range: TimeRange): Pro
   const rows = Array.isArray(result) ? result : (result as { rows: { n: number }[] }).rows;
   return Number(rows[0]?.n ?? 0);
 }
+
+export interface AssistantFigures {
+  escalatedChats: number;
+  avgEscalationConfidence: number | null;
+  botResolvedChats: number;
+}
+
+/**
+ * Over chat tickets created in the range: how many the assistant escalated (and with what
+ * confidence, on average), and how many ended resolved by the bot alone — answered by it,
+ * never escalated, never answered by an agent.
+ */
+export async function assistantFigures(ex: Executor, range: TimeRange): Promise<AssistantFigures> {
+  const result = await ex.execute<{ escalated: number; confidence: string | null; bot_resolved: number }>(sql`
+    with chat as (
+      select * from ${tickets} where ${tickets.source} = 'chat' and ${createdIn(range)}
+    )
+    select
+      (select count(*)::int from chat where escalated) as escalated,
+      (select avg((e.data->>'confidence')::float8) from ticket_events e
+        where e.type = 'chat.escalated' and e.ticket_id in (select id from chat)) as confidence,
+      (select count(*)::int from chat
+        where status in ('RESOLVED', 'CLOSED') and not escalated and first_response_at is null
+          and exists (
+            select 1 from chat_sessions s join chat_messages m on m.session_id = s.id
+            where s.ticket_id = chat.id and m.sender_type = 'bot'
+          )) as bot_resolved`);
+  const rows = Array.isArray(result) ? result : (result as { rows: Array<Record<string, unknown>> }).rows;
+  const row = rows[0] ?? {};
+  return {
+    escalatedChats: Number(row.escalated ?? 0),
+    avgEscalationConfidence: row.confidence === null || row.confidence === undefined ? null : Math.round(Number(row.confidence) * 1000) / 1000,
+    botResolvedChats: Number(row.bot_resolved ?? 0),
+  };
+}

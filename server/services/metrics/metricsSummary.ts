@@ -1,6 +1,6 @@
 import type { BySource, MetricsSummary } from '../../../shared/agentApi.js';
 import { TICKET_SOURCES } from '../../../shared/tickets.js';
-import { countReturningClients, figuresBySource, type TimeRange } from '../../repositories/metricsQueries.js';
+import { assistantFigures, countReturningClients, figuresBySource, type TimeRange } from '../../repositories/metricsQueries.js';
 import type { ServiceContext } from '../context.js';
 
 function bySource<T>(value: (source: (typeof TICKET_SOURCES)[number]) => T): BySource<T> {
@@ -9,10 +9,12 @@ function bySource<T>(value: (source: (typeof TICKET_SOURCES)[number]) => T): ByS
 
 /** Channel figures over tickets created in [from, to); every source is present, even at zero. */
 export async function metricsSummary(range: TimeRange, ctx: ServiceContext): Promise<MetricsSummary> {
-  const [figures, returningClients] = await Promise.all([
+  const [figures, returningClients, assistant] = await Promise.all([
     figuresBySource(ctx.db, range),
     countReturningClients(ctx.db, range),
+    assistantFigures(ctx.db, range),
   ]);
+  const chatTickets = figures.find((row) => row.source === 'chat')?.total ?? 0;
   const of = (source: string) => figures.find((row) => row.source === source);
   return {
     chatTickets: of('chat')?.total ?? 0,
@@ -23,5 +25,9 @@ export async function metricsSummary(range: TimeRange, ctx: ServiceContext): Pro
     }),
     avgHandleTimeMsBySource: bySource((source) => of(source)?.avgHandleTimeMs ?? null),
     returningClients,
+    escalatedChats: assistant.escalatedChats,
+    escalationRate: chatTickets > 0 ? assistant.escalatedChats / chatTickets : null,
+    avgEscalationConfidence: assistant.avgEscalationConfidence,
+    botResolvedChats: assistant.botResolvedChats,
   };
 }
