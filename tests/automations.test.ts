@@ -1,6 +1,7 @@
 import { eq, and } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAutomations } from '../server/automations/automationsConfig.js';
+import { loadAutomations, parseAutomations } from '../server/automations/automationsConfig.js';
+import { pickCategory } from '../server/automations/categorize.js';
 import { createFaqRetriever } from '../server/automations/faqRetriever.js';
 import { chatSessions, ticketEvents, tickets } from '../server/db/schema.js';
 import type { AtendeNode } from '../server/main.js';
@@ -63,6 +64,18 @@ describe('AUTOMATIONS_FILE validation', () => {
     expect(() => parseAutomations({ webhooks: [{ url: 'ftp://x', secret: '12345678', events: ['chat.closed'] }] })).toThrow(/webhooks\.0\.url/);
     expect(() => parseAutomations({ surprise: true })).toThrow(/surprise|Unrecognized/);
     expect(parseAutomations({}).closeTicketOnChatEnd).toBe('RESOLVED');
+  });
+
+  it('the README example (a small store, pt-BR) loads and behaves as documented', () => {
+    const store = loadAutomations('examples/automations.pt-BR.json');
+    const match = createFaqRetriever(store.assistant!.faq);
+    expect(match('qual é o prazo de entrega?').confidence).toBeGreaterThanOrEqual(store.assistant!.minConfidence);
+    expect(match('quanto custa o frete').entry?.answer).toMatch(/grátis/);
+    expect(match('meu cachorro comeu o sofá').confidence).toBeLessThan(store.assistant!.minConfidence);
+    expect(pickCategory('não recebi o BOLETO', store.categories)).toBe('Financeiro');
+    expect(pickCategory('a transportadora atrasou', store.categories)).toBe('Logística');
+    expect(pickCategory('veio com defeito, quero devolução', store.categories)).toBe('Trocas e Devoluções');
+    expect(() => loadAutomations('examples/nope.json')).toThrow(/AUTOMATIONS_FILE/);
   });
 });
 
