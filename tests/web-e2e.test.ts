@@ -290,6 +290,13 @@ describe('visitor and agent, at the same time', () => {
     expect(second).not.toBe(ticketNumber);
     const history = await api.clients.history.query({ id: (await api.tickets.get.query({ number: second })).client.id });
     expect(history.tickets.map((t) => t.number)).toEqual(expect.arrayContaining([ticketNumber, second]));
+
+    // The agent follows the customer link to the customer's history: both chats are there.
+    await agent.page.locator('aside').getByRole('link', { name: contact.name }).click();
+    await agent.page.getByRole('heading', { name: contact.name }).waitFor();
+    await agent.page.getByRole('link', { name: new RegExp(`^#${second} `) }).waitFor();
+    await agent.page.getByRole('link', { name: new RegExp(`^#${ticketNumber} `) }).waitFor();
+    await screenshot(agent.page, '12-console-client-history');
   });
 
   it('no page error on either side', () => {
@@ -361,6 +368,50 @@ describe('console sign-in', () => {
       expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
     } finally {
       await context.close();
+    }
+  });
+});
+
+describe('a node restart under the widget', () => {
+  it('the widget reconnects with backoff, resumes, and sends what was written meanwhile, once', async () => {
+    const db = await openTestPglite();
+    let first: AtendeNode | undefined = await startTestNode(db.handle);
+    let second: AtendeNode | undefined;
+    const { context, page, errors } = await newContext(browser);
+    try {
+      const w = widget(page);
+      const contact = uniqueContact('Rita Reinicio');
+      await page.goto(`${first.url}/`);
+      await w.launcher.click();
+      await page.getByLabel('Nome', { exact: true }).fill(contact.name);
+      await page.getByLabel('E-mail', { exact: true }).fill(contact.email);
+      await page.getByLabel('Telefone', { exact: true }).fill(contact.phone);
+      await page.getByRole('button', { name: 'Iniciar conversa' }).click();
+      await w.ticket.getByText(/^Ticket #\d+$/).waitFor();
+      await w.messageBox.fill('Antes do reinício');
+      await w.messageBox.press('Enter');
+      await w.stored.filter({ hasText: 'Antes do reinício' }).waitFor();
+
+      // SIGTERM-like stop: the node sends its sockets away; Socket.IO would not come back by itself.
+      const port = first.port;
+      await first.stop();
+      first = undefined;
+      await w.status.getByText('Conectando…').waitFor();
+      await w.messageBox.fill('Durante o reinício');
+      await w.messageBox.press('Enter');
+      await w.pending.filter({ hasText: 'Durante o reinício' }).waitFor();
+
+      second = await startTestNode(db.handle, { PORT: String(port) });
+      await w.stored.filter({ hasText: 'Durante o reinício' }).waitFor();
+      await w.status.waitFor({ state: 'hidden' });
+      expect(await seqsOf(w.stored)).toEqual([1, 2]);
+      expect(await w.pending.count()).toBe(0);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+      await first?.stop();
+      await second?.stop();
+      await db.close();
     }
   });
 });

@@ -66,7 +66,9 @@ export function createConnection(deps: ConnectionDeps) {
   });
 
   socket.on('connect_error', () => {
-    deps.dispatch({ type: 'connection', connection: 'offline' });
+    // The server is away (restarting, deploying): "connecting", not "offline", unless the
+    // browser itself has no network.
+    deps.dispatch({ type: 'connection', connection: navigator.onLine === false ? 'offline' : 'connecting' });
     if (!socket.active) scheduleReconnect();
   });
 
