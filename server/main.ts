@@ -20,6 +20,8 @@ import { createHttpApp } from './http/app.js';
 import { createOriginPolicy } from './http/origins.js';
 import { createInflightTracker } from './inflight.js';
 import { createLogger, type Logger } from './logger.js';
+import { busObserver, createNodeMetrics, type NodeMetrics } from './metrics.js';
+import { createMessageWriter } from './services/chat/messageWriter.js';
 import { registerChatNamespace } from './realtime/chatNamespace.js';
 import { createCustomerChannel, type ChatNamespace } from './realtime/customerChannel.js';
 import type { ServiceContext } from './services/context.js';
@@ -33,6 +35,8 @@ export interface NodeOverrides {
   logger?: Logger;
   /** Automations given inline instead of read from AUTOMATIONS_FILE. */
   automations?: Automations;
+  /** Node process metrics (GC, event loop, memory) in /metrics; on by default. */
+  processMetrics?: boolean;
 }
 
 export interface AtendeNode {
@@ -60,11 +64,21 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
     overrides.database ?? (await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR }));
   await database.migrate();
 
+  const metrics: NodeMetrics = createNodeMetrics({ defaultMetrics: overrides.processMetrics });
   const redis: RedisConnections | undefined = config.REDIS_URL ? await connectRedis(config.REDIS_URL, logger) : undefined;
   const bus: EventBus = redis
-    ? await createRedisEventBus({ pub: redis.pub, sub: redis.busSub, logger, sharded: config.REDIS_SHARDED })
-    : createInMemoryEventBus((error) => logger.error({ err: error }, 'event listener failed'));
+    ? await createRedisEventBus({
+        pub: redis.pub,
+        sub: redis.busSub,
+        logger,
+        sharded: config.REDIS_SHARDED,
+        observer: busObserver(metrics),
+      })
+    : createInMemoryEventBus((error) => logger.error({ err: error }, 'event listener failed'), busObserver(metrics));
   const webhooks = startWebhookDispatcher({ automations, bus, db: database.db, logger });
+  webhooks.onLogged((state) => {
+    if (state.status !== 'pending') metrics.webhookDeliveries.inc({ status: state.status });
+  });
   const inflight = createInflightTracker();
   const isOriginAllowed = createOriginPolicy(config.CORS_ORIGINS);
   const clientIp = createClientIp(config.TRUST_PROXY);
@@ -76,6 +90,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
       failedAuthPerMinute: config.RATE_FAILED_AUTH_PER_MINUTE,
     },
     redis?.pub,
+    (limit) => metrics.rateLimited.inc({ limit }),
   );
   const maxConnections = config.MAX_CONNECTIONS ?? defaultMaxConnections();
 
@@ -101,6 +116,8 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
     );
   }
   const chatNamespace = io.of(CHAT_NAMESPACE) as ChatNamespace;
+  metrics.countSocketsWith(() => [...io._nsps].map(([name, namespace]) => [name, namespace.sockets.size] as [string, number]));
+  const messages = createMessageWriter(database.db, metrics, { groupCommit: config.MESSAGE_GROUP_COMMIT });
 
   const ctx: ServiceContext = {
     db: database.db,
@@ -114,6 +131,8 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
     },
     hooks: { afterCustomerMessage: () => {} },
     logger,
+    messages,
+    metrics,
   };
   const chatAutomations = createChatAutomations(automations, ctx);
   ctx.hooks = chatAutomations;
@@ -173,6 +192,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
         agentApi.close();
         stopSweeper();
         await inflight.drain(DRAIN_TIMEOUT_MS);
+        await messages.idle();
         await chatAutomations.idle();
         // After the last events of this node were published; before the log's database closes.
         await webhooks.stop();

@@ -7,6 +7,13 @@ export interface EventMeta {
 
 export type EventListener = (event: DomainEvent, meta: EventMeta) => void;
 
+/** Told of every event published and delivered (the node's metrics). */
+export interface BusObserver {
+  published(event: DomainEvent): void;
+  /** `lagMs`: from publish on another node to arrival here; undefined for local events. */
+  delivered(event: DomainEvent, meta: EventMeta, lagMs: number | undefined): void;
+}
+
 /**
  * Domain events, published by services after commit and delivered to every subscriber on
  * every node. In-process here; a Redis pub/sub implementation keeps the same interface.
@@ -24,9 +31,11 @@ export const EVENT_META = { LOCAL, REMOTE };
 
 export function createInMemoryEventBus(
   onListenerError: (error: unknown) => void = () => {},
-): EventBus & { deliver(event: DomainEvent, meta: EventMeta): void } {
+  observer?: BusObserver,
+): EventBus & { deliver(event: DomainEvent, meta: EventMeta, lagMs?: number): void } {
   const listeners = new Set<EventListener>();
-  function deliver(event: DomainEvent, meta: EventMeta) {
+  function deliver(event: DomainEvent, meta: EventMeta, lagMs?: number) {
+    observer?.delivered(event, meta, lagMs);
     // Delivered on a later tick so a publisher never waits for, or fails because of, a listener.
     for (const listener of listeners) {
       queueMicrotask(() => {
@@ -41,6 +50,7 @@ export function createInMemoryEventBus(
   return {
     deliver,
     publish(event) {
+      observer?.published(event);
       deliver(event, LOCAL);
     },
     subscribe(listener) {

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { DomainEvent } from '../../shared/tickets.js';
 import type { Logger } from '../logger.js';
-import { createInMemoryEventBus, EVENT_META, type EventBus } from './bus.js';
+import { preciseNow } from '../metrics.js';
+import { createInMemoryEventBus, EVENT_META, type BusObserver, type EventBus } from './bus.js';
 
 export interface RedisEventBusOptions {
   pub: Redis;
@@ -11,11 +12,14 @@ export interface RedisEventBusOptions {
   /** Sharded pub/sub (SPUBLISH/SSUBSCRIBE, Redis 7), as a Redis Cluster needs. */
   sharded: boolean;
   channel?: string;
+  observer?: BusObserver;
 }
 
 interface Envelope {
   origin: string;
   event: DomainEvent;
+  /** Publisher's clock (ms, sub-ms precision), for the lag metric. */
+  sentAt?: number;
 }
 
 /**
@@ -27,7 +31,7 @@ export async function createRedisEventBus(options: RedisEventBusOptions): Promis
   const { pub, sub, logger, sharded } = options;
   const channel = options.channel ?? 'atende:events';
   const origin = randomUUID();
-  const local = createInMemoryEventBus((error) => logger.error({ err: error }, 'event listener failed'));
+  const local = createInMemoryEventBus((error) => logger.error({ err: error }, 'event listener failed'), options.observer);
   let dropped = 0;
 
   const onMessage = (from: string, raw: string) => {
@@ -39,7 +43,10 @@ export async function createRedisEventBus(options: RedisEventBusOptions): Promis
       logger.warn('ignored a malformed event from Redis');
       return;
     }
-    if (envelope.origin !== origin && envelope.event) local.deliver(envelope.event, EVENT_META.REMOTE);
+    if (envelope.origin !== origin && envelope.event) {
+      const lagMs = typeof envelope.sentAt === 'number' ? preciseNow() - envelope.sentAt : undefined;
+      local.deliver(envelope.event, EVENT_META.REMOTE, lagMs);
+    }
   };
   if (sharded) {
     sub.on('smessage', onMessage);
@@ -56,7 +63,7 @@ export async function createRedisEventBus(options: RedisEventBusOptions): Promis
         dropped++;
         return;
       }
-      const payload = JSON.stringify({ origin, event } satisfies Envelope);
+      const payload = JSON.stringify({ origin, event, sentAt: preciseNow() } satisfies Envelope);
       const sent = sharded ? pub.spublish(channel, payload) : pub.publish(channel, payload);
       sent.catch((error: unknown) => {
         dropped++;

@@ -7,6 +7,7 @@ import { createChatRoutes } from './chatRoutes.js';
 import type { OriginPolicy } from './origins.js';
 import { createHealthRoutes, type ReadinessCheck } from './healthRoutes.js';
 import { createPages } from './pages.js';
+import { createMetricsRoute, requestIds, requestLogger } from './observability.js';
 import type { InflightTracker } from '../inflight.js';
 import type { RateLimits } from '../security/rateLimits.js';
 import type { ClientIp } from '../security/clientIp.js';
@@ -30,8 +31,10 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
 
+  app.use(requestIds(deps.logger, deps.ctx.metrics));
   app.use(trackInflight(deps.inflight));
   app.use(createHealthRoutes(deps.readiness));
+  app.use(createMetricsRoute(deps.ctx.metrics));
   app.use(createPages({ logger: deps.logger }));
   const perIp = limitPerIp(deps.limits, deps.clientIp);
   app.use(
@@ -93,7 +96,7 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
   return (thrown, req, res, _next) => {
     const error = fromBodyParser(thrown) ?? toAppError(thrown);
     if (error.code === 'INTERNAL' || error.code === 'UNAVAILABLE') {
-      logger.error({ err: error.cause ?? error, method: req.method, path: req.path }, 'request failed');
+      requestLogger(res, logger).error({ err: error.cause ?? error, method: req.method, path: req.path }, 'request failed');
     }
     if (error.code === 'UNAVAILABLE') res.setHeader('Retry-After', '5');
     if (error.retryAfterMs !== undefined) res.setHeader('Retry-After', String(Math.ceil(error.retryAfterMs / 1000)));

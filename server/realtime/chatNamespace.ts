@@ -9,6 +9,7 @@ import { resolveLocale, type Locale } from '../../shared/messages.js';
 import { chatCloseSchema, chatResumeSchema, typingSchema } from '../../shared/schemas.js';
 import { AppError, toAppError, toErrorBody } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { NodeMetrics } from '../metrics.js';
 import type { ServiceContext } from '../services/context.js';
 import type { ChatRef } from '../services/chat/chatRef.js';
 import { startChat } from '../services/chat/startChat.js';
@@ -49,7 +50,7 @@ export function registerChatNamespace(nsp: ChatNamespace, deps: ChatNamespaceDep
     const ip = deps.clientIp(socket.request);
     const logger = deps.logger.child({ socketId: socket.id });
     const handle = <T>(event: keyof ClientToServerEvents, handler: (payload: unknown) => Promise<T>) =>
-      handleEvent(socket, logger, inflight, event, handler);
+      handleEvent(socket, logger, inflight, ctx.metrics, event, handler);
 
     handle('chat:start', async (payload) => {
       await limits.chatStart.consume(ip);
@@ -127,10 +128,12 @@ function handleEvent<T>(
   socket: ChatSocket,
   logger: Logger,
   inflight: InflightTracker,
+  metrics: NodeMetrics,
   event: keyof ClientToServerEvents,
   handler: (payload: unknown) => Promise<T>,
 ): void {
   socket.on(event, (async (...args: unknown[]) => {
+    const endAck = metrics.ackDuration.startTimer({ event });
     const last = args[args.length - 1];
     const ack = typeof last === 'function' ? (last as (result: Ack<T>) => void) : undefined;
     const payload = ack ? (args.length > 1 ? args[0] : undefined) : args[0];
@@ -146,5 +149,6 @@ function handleEvent<T>(
       }
     });
     ack?.(result);
+    endAck({ outcome: result.ok ? 'ok' : result.error.code });
   }) as never);
 }

@@ -34,7 +34,12 @@ export interface RateLimits {
  * their allowance by reaching several nodes); while Redis is away each node falls back to its
  * own memory rather than refusing everyone.
  */
-export function createRateLimits(settings: RateLimitSettings, redis?: Redis): RateLimits {
+export function createRateLimits(
+  settings: RateLimitSettings,
+  redis?: Redis,
+  /** Told of each refusal, with the limit's name (the node's metrics). */
+  onRefused: (limit: string) => void = () => {},
+): RateLimits {
   const make = (keyPrefix: string, points: number): RateLimit => {
     const memory = new RateLimiterMemory({ keyPrefix, points, duration: 60 });
     const limiter: RateLimiterAbstract = redis
@@ -52,12 +57,16 @@ export function createRateLimits(settings: RateLimitSettings, redis?: Redis): Ra
         try {
           await limiter.consume(key);
         } catch (rejection) {
+          if (rejection instanceof RateLimiterRes) onRefused(keyPrefix);
           throw refusal(rejection);
         }
       },
       async check(key) {
         const state = await limiter.get(key).catch(() => null);
-        if (state && state.consumedPoints >= points) throw refusal(state);
+        if (state && state.consumedPoints >= points) {
+          onRefused(keyPrefix);
+          throw refusal(state);
+        }
       },
     };
   };

@@ -3,7 +3,9 @@ import type { TicketStatus } from '../../shared/tickets.js';
 import type { Database } from '../db/client.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
+import type { NodeMetrics } from '../metrics.js';
 import type { ChatRef } from './chat/chatRef.js';
+import type { MessageWriter } from './chat/messageWriter.js';
 
 /** How services reach the customers' sockets, on every node (implemented by the realtime layer). */
 export interface CustomerChannel {
@@ -38,4 +40,7 @@ export interface ServiceContext {
   policy: ServicePolicy;
   hooks: ServiceHooks;
   logger: Logger;
+  /** Commits chat messages (group commit unless MESSAGE_GROUP_COMMIT=0). */
+  messages: MessageWriter;
+  metrics: NodeMetrics;
 }

@@ -12,9 +12,10 @@ export type { EdgeGuards };
 export async function createContext(
   services: ServiceContext,
   guards: EdgeGuards,
-  { req, info }: CreateExpressContextOptions,
+  { req, res, info }: CreateExpressContextOptions,
 ) {
-  const requestId = randomUUID();
+  // The HTTP layer's id (also in the X-Request-Id answer header), so both log the same one.
+  const requestId = typeof res.locals?.requestId === 'string' ? res.locals.requestId : randomUUID();
   return {
     services,
     requestId,

@@ -6,6 +6,7 @@ import { chatMessagesRepository } from '../../repositories/chatMessages.js';
 import { chatSessionsRepository } from '../../repositories/chatSessions.js';
 import { ticketEventsRepository } from '../../repositories/ticketEvents.js';
 import { ticketsRepository } from '../../repositories/tickets.js';
+import { timeTransaction } from '../../metrics.js';
 import type { ServiceContext } from '../context.js';
 import { matchCustomer } from '../customers/matchCustomer.js';
 import type { ChatRef } from './chatRef.js';
@@ -21,12 +22,25 @@ export async function startChat(
   input: ChatStartInput,
   ctx: ServiceContext,
 ): Promise<{ started: ChatStarted; chat: ChatRef }> {
+  const endIntake = ctx.metrics.intakeDuration.startTimer();
+  try {
+    const result = await openChat(input, ctx);
+    endIntake({ outcome: 'ok' });
+    ctx.metrics.chatsStarted.inc();
+    return result;
+  } catch (error) {
+    endIntake({ outcome: 'error' });
+    throw error;
+  }
+}
+
+async function openChat(input: ChatStartInput, ctx: ServiceContext): Promise<{ started: ChatStarted; chat: ChatRef }> {
   const verified = verifyIdentity(input.email, input.identityHash, ctx.policy.identitySecret);
   const now = new Date();
   const sessionId = randomUUID();
   const resume = issueResumeToken(sessionId);
 
-  const result = await ctx.db.transaction(async (tx) => {
+  const result = await timeTransaction(ctx.metrics, 'chat_start', () => ctx.db.transaction(async (tx) => {
     const { client, returning } = await matchCustomer(tx, {
       email: input.email,
       phone: input.phone,
@@ -70,7 +84,7 @@ export async function startChat(
         })
       : undefined;
     return { client, returning, ticket, session, firstMessage };
-  });
+  }));
 
   const chat: ChatRef = {
     sessionId: result.session.id,

@@ -1,0 +1,154 @@
+import type { Database } from '../../db/client.js';
+import { isDatabaseUnavailable, sqlState } from '../../errors.js';
+import { timeTransaction, type NodeMetrics } from '../../metrics.js';
+import type { ChatRef } from './chatRef.js';
+import { writeMessageBatch, type BatchEntry } from './messageBatch.js';
+import type { MessageAuthor, PostMessageInput } from './postMessage.js';
+import { storeMessage, type StoredMessage } from './storeMessage.js';
+
+/** Where a node's messages are committed; one per node, reached through the ServiceContext. */
+export interface MessageWriter {
+  /** Resolves once the message is committed (or was already stored under its clientMsgId). */
+  write(chat: ChatRef, author: MessageAuthor, input: PostMessageInput): Promise<StoredMessage>;
+  /** Resolves when nothing is queued or being written. */
+  idle(): Promise<void>;
+}
+
+export interface MessageWriterOptions {
+  /** false: one transaction per message, as it arrives. */
+  groupCommit: boolean;
+  /** Messages in one transaction at most. */
+  maxBatch?: number;
+  /** Transactions being written at once; the messages that arrive meanwhile wait and go together. */
+  maxBatchesInFlight?: number;
+}
+
+interface Pending extends BatchEntry {
+  resolve(stored: StoredMessage): void;
+  reject(error: unknown): void;
+}
+
+// A deadlock with another kind of transaction, or a clientMsgId committed by another node
+// between the lookup and the insert: the batch is written again from the start.
+const RETRYABLE = new Set(['40P01', '40001', '23505']);
+const MAX_ATTEMPTS = 3;
+
+/**
+ * Group commit: the messages that arrive while earlier ones are being written go into one
+ * multi-row transaction, and each is acknowledged only after that transaction commits. A
+ * session is in one transaction at a time, so its messages take seqs in arrival order. A batch
+ * that fails for a reason of its own (not the database being down) is written again message by
+ * message, so one bad message never fails the others.
+ */
+export function createMessageWriter(db: Database, metrics: NodeMetrics, options: MessageWriterOptions): MessageWriter {
+  const maxBatch = options.maxBatch ?? 256;
+  const maxInFlight = options.maxBatchesInFlight ?? 4;
+  const queue: Pending[] = [];
+  const busySessions = new Set<string>();
+  let inFlight = 0;
+  let scheduled = false;
+  let idleWaiters: Array<() => void> = [];
+
+  const persisted = (stored: StoredMessage) => {
+    if (stored.created) metrics.messagesPersisted.inc({ sender_type: stored.row.senderType });
+    return stored;
+  };
+
+  function settleIdle() {
+    if (inFlight > 0 || queue.length > 0) return;
+    const waiters = idleWaiters;
+    idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  if (!options.groupCommit) {
+    return {
+      async write(chat, author, input) {
+        inFlight++;
+        try {
+          return persisted(await timeTransaction(metrics, 'message', () => storeMessage(db, chat, author, input)));
+        } finally {
+          inFlight--;
+          settleIdle();
+        }
+      },
+      idle: () => new Promise<void>((resolve) => (inFlight === 0 ? resolve() : idleWaiters.push(resolve))),
+    };
+  }
+
+  function schedule() {
+    if (scheduled || inFlight >= maxInFlight || queue.length === 0) return;
+    scheduled = true;
+    // After this turn's I/O callbacks: the messages that arrived together leave together.
+    setImmediate(flush);
+  }
+
+  function flush() {
+    scheduled = false;
+    while (inFlight < maxInFlight) {
+      const batch = takeBatch();
+      if (batch.length === 0) break;
+      inFlight++;
+      void run(batch).finally(() => {
+        for (const entry of batch) busySessions.delete(entry.chat.sessionId);
+        inFlight--;
+        schedule();
+        settleIdle();
+      });
+    }
+  }
+
+  /** The oldest waiting messages whose sessions are not being written, in arrival order. */
+  function takeBatch(): Pending[] {
+    const batch: Pending[] = [];
+    const taken = new Set<string>();
+    let kept = 0;
+    for (let i = 0; i < queue.length; i++) {
+      const entry = queue[i]!;
+      const sessionId = entry.chat.sessionId;
+      if (batch.length < maxBatch && !busySessions.has(sessionId)) {
+        batch.push(entry);
+        taken.add(sessionId);
+      } else {
+        queue[kept++] = entry;
+      }
+    }
+    queue.length = kept;
+    for (const sessionId of taken) busySessions.add(sessionId);
+    return batch;
+  }
+
+  async function run(batch: Pending[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const outcomes = await timeTransaction(metrics, 'message_batch', () => writeMessageBatch(db, batch));
+        metrics.messageBatchSize.observe(batch.length);
+        outcomes.forEach((outcome, i) => {
+          if (outcome.ok) batch[i]!.resolve(persisted(outcome.stored));
+          else batch[i]!.reject(outcome.error);
+        });
+        return;
+      } catch (error) {
+        const state = sqlState(error);
+        if (state && RETRYABLE.has(state) && attempt < MAX_ATTEMPTS) continue;
+        if (batch.length > 1 && !isDatabaseUnavailable(error)) {
+          for (const entry of batch) await run([entry]);
+          return;
+        }
+        for (const entry of batch) entry.reject(error);
+        return;
+      }
+    }
+  }
+
+  return {
+    write(chat, author, input) {
+      return new Promise<StoredMessage>((resolve, reject) => {
+        queue.push({ chat, author, input, resolve, reject });
+        schedule();
+      });
+    },
+    idle: () =>
+      new Promise<void>((resolve) => (inFlight === 0 && queue.length === 0 ? resolve() : idleWaiters.push(resolve))),
+  };
+}

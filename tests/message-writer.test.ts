@@ -1,0 +1,199 @@
+import { randomUUID } from 'node:crypto';
+import { and, asc, eq } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { agents, chatMessages, chatSessions, ticketEvents, tickets } from '../server/db/schema.js';
+import type { AtendeNode } from '../server/main.js';
+import type { ChatRef } from '../server/services/chat/chatRef.js';
+import type { StoredMessage } from '../server/services/chat/storeMessage.js';
+import type { ChatStarted } from '../shared/chat.js';
+import { describeOnEachDriver } from './support/databases.js';
+import { startTestNode } from './support/node.js';
+import { connectCustomer, requestOk, uniqueContact, type CustomerSocket } from './support/customer.js';
+
+type Settled = { ok: true; stored: StoredMessage } | { ok: false; code: string };
+
+describeOnEachDriver('group commit of messages', (db) => {
+  let node: AtendeNode;
+  const sockets: CustomerSocket[] = [];
+  beforeAll(async () => {
+    node = await startTestNode(db().handle);
+  });
+  afterEach(() => {
+    for (const socket of sockets.splice(0)) socket.disconnect();
+  });
+  afterAll(() => node?.stop());
+
+  async function chat(): Promise<{ ref: ChatRef; socket: CustomerSocket }> {
+    const socket = await connectCustomer(node.url);
+    sockets.push(socket);
+    const contact = uniqueContact();
+    const started = await requestOk<ChatStarted>(socket, 'chat:start', { name: contact.name, email: contact.email, phone: contact.phone });
+    return {
+      socket,
+      ref: {
+        sessionId: started.sessionId,
+        ticketId: started.ticketId,
+        ticketNumber: started.ticketNumber,
+        clientId: started.clientId,
+        customerName: contact.name,
+      },
+    };
+  }
+
+  /** Writes every message in one turn of the event loop, so they leave as one batch. */
+  function writeTogether(writes: Array<[ChatRef, string, string | undefined, { agentId?: string }?]>): Promise<Settled[]> {
+    return Promise.all(
+      writes.map(([ref, body, clientMsgId, author]) =>
+        node.ctx.messages
+          .write(ref, author?.agentId ? { type: 'agent', agentId: author.agentId, name: 'Ana' } : { type: 'client', name: ref.customerName }, {
+            body,
+            clientMsgId,
+          })
+          .then(
+            (stored): Settled => ({ ok: true, stored }),
+            (error: { code?: string }): Settled => ({ ok: false, code: error.code ?? 'INTERNAL' }),
+          ),
+      ),
+    );
+  }
+
+  async function batchSizes(): Promise<{ count: number; sum: number }> {
+    const values = (await node.ctx.metrics.messageBatchSize.get()).values;
+    return {
+      count: values.find((v) => v.metricName === 'atende_message_batch_size_count')?.value ?? 0,
+      sum: values.find((v) => v.metricName === 'atende_message_batch_size_sum')?.value ?? 0,
+    };
+  }
+
+  const seqsOf = async (sessionId: string) =>
+    (
+      await db()
+        .handle.db.select({ seq: chatMessages.seq, body: chatMessages.body })
+        .from(chatMessages)
+        .where(eq(chatMessages.sessionId, sessionId))
+        .orderBy(asc(chatMessages.seq))
+    ).map((row) => `${row.seq}:${row.body}`);
+
+  it('messages of several sessions arriving together are one transaction, each session gap-free in arrival order', async () => {
+    const [a, b, c] = await Promise.all([chat(), chat(), chat()]);
+    const before = await batchSizes();
+    const writes: Array<[ChatRef, string, string]> = [];
+    for (let i = 1; i <= 3; i++) for (const { ref } of [a, b, c]) writes.push([ref, `m${i}`, randomUUID()]);
+    const settled = await writeTogether(writes);
+
+    expect(settled.every((s) => s.ok && s.stored.created)).toBe(true);
+    const after = await batchSizes();
+    expect(after.count - before.count).toBe(1);
+    expect(after.sum - before.sum).toBe(9);
+    for (const { ref } of [a, b, c]) {
+      expect(await seqsOf(ref.sessionId)).toEqual(['1:m1', '2:m2', '3:m3']);
+      const [session] = await db().handle.db.select().from(chatSessions).where(eq(chatSessions.id, ref.sessionId));
+      expect(session!.lastSeq).toBe(3);
+    }
+  });
+
+  it('a clientMsgId twice in one batch, and one already stored, store one message each and leave no gap', async () => {
+    const { ref } = await chat();
+    const stored = randomUUID();
+    await writeTogether([[ref, 'earlier', stored]]);
+    const twice = randomUUID();
+    const settled = await writeTogether([
+      [ref, 'first', twice],
+      [ref, 'first again', twice],
+      [ref, 'earlier again', stored],
+      [ref, 'after', randomUUID()],
+    ]);
+
+    const [first, again, earlier, after] = settled.map((s) => {
+      if (!s.ok) throw new Error(`refused: ${s.code}`);
+      return s.stored;
+    });
+    expect(first!.created).toBe(true);
+    expect(again!.created).toBe(false);
+    expect(again!.row).toEqual(first!.row);
+    expect(earlier!.created).toBe(false);
+    expect(earlier!.row.body).toBe('earlier');
+    expect(after!.row.seq).toBe(3);
+    expect(await seqsOf(ref.sessionId)).toEqual(['1:earlier', '2:first', '3:after']);
+  });
+
+  it('a closed session in a batch is refused with CLOSED while the others are stored; its stored messages still answer', async () => {
+    const open = await chat();
+    const closing = await chat();
+    const kept = randomUUID();
+    await writeTogether([[closing.ref, 'before close', kept]]);
+    await requestOk(closing.socket, 'chat:close', {});
+
+    const settled = await writeTogether([
+      [open.ref, 'a1', randomUUID()],
+      [closing.ref, 'too late', randomUUID()],
+      [closing.ref, 'before close', kept],
+      [open.ref, 'a2', randomUUID()],
+    ]);
+    expect(settled.map((s) => (s.ok ? s.stored.row.seq : s.code))).toEqual([1, 'CLOSED', 1, 2]);
+    expect(await seqsOf(open.ref.sessionId)).toEqual(['1:a1', '2:a2']);
+    expect(await seqsOf(closing.ref.sessionId)).toEqual(['1:before close']);
+  });
+
+  it('a message that breaks its batch fails alone: every other one is acked and stored, with no gap', async () => {
+    const [a, b] = await Promise.all([chat(), chat()]);
+    const settled = await writeTogether([
+      [a.ref, 'a1', randomUUID()],
+      [b.ref, 'b1', randomUUID()],
+      // No such agent: the foreign key fails the multi-row insert, and so the batch.
+      [a.ref, 'from nobody', randomUUID(), { agentId: randomUUID() }],
+      [b.ref, 'b2', randomUUID()],
+      [a.ref, 'a2', randomUUID()],
+    ]);
+    expect(settled.map((s) => (s.ok ? s.stored.row.seq : s.code))).toEqual([1, 1, 'INTERNAL', 2, 2]);
+    expect(await seqsOf(a.ref.sessionId)).toEqual(['1:a1', '2:a2']);
+    expect(await seqsOf(b.ref.sessionId)).toEqual(['1:b1', '2:b2']);
+  });
+
+  it("agents' messages in a batch are audited and mark the first response once", async () => {
+    const [a, b] = await Promise.all([chat(), chat()]);
+    const [agent] = await db()
+      .handle.db.insert(agents)
+      .values({ name: 'Ana', email: `ana.${randomUUID()}@example.com`, tokenHash: randomUUID() })
+      .returning();
+    const settled = await writeTogether([
+      [a.ref, 'hello a', randomUUID(), { agentId: agent!.id }],
+      [b.ref, 'hello b', randomUUID(), { agentId: agent!.id }],
+      [a.ref, 'again a', randomUUID(), { agentId: agent!.id }],
+    ]);
+    expect(settled.every((s) => s.ok)).toBe(true);
+    for (const { ref } of [a, b]) {
+      const audits = await db()
+        .handle.db.select()
+        .from(ticketEvents)
+        .where(and(eq(ticketEvents.ticketId, ref.ticketId), eq(ticketEvents.type, 'message.created')));
+      expect(audits.map((e) => e.actorId)).toEqual(Array(ref === a.ref ? 2 : 1).fill(agent!.id));
+      const [ticket] = await db().handle.db.select().from(tickets).where(eq(tickets.id, ref.ticketId));
+      expect(ticket!.firstResponseAt).toBeInstanceOf(Date);
+    }
+  });
+});
+
+describeOnEachDriver('one transaction per message (MESSAGE_GROUP_COMMIT=0)', (db) => {
+  let node: AtendeNode;
+  beforeAll(async () => {
+    node = await startTestNode(db().handle, { MESSAGE_GROUP_COMMIT: '0' });
+  });
+  afterAll(() => node?.stop());
+
+  it('keeps the same guarantees: gap-free seqs, one message per clientMsgId', async () => {
+    const socket = await connectCustomer(node.url);
+    const contact = uniqueContact();
+    const started = await requestOk<ChatStarted>(socket, 'chat:start', { name: contact.name, email: contact.email, phone: contact.phone });
+    const clientMsgId = randomUUID();
+    const acks = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        requestOk<{ seq: number }>(socket, 'message:send', { body: `m${i}`, clientMsgId: i < 2 ? clientMsgId : randomUUID() }),
+      ),
+    );
+    expect(new Set(acks.map((m) => m.seq)).size).toBe(9);
+    const rows = await db().handle.db.select().from(chatMessages).where(eq(chatMessages.sessionId, started.sessionId));
+    expect(rows.map((r) => r.seq).sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    socket.disconnect();
+  });
+});
