@@ -47,8 +47,8 @@ describe('hostile names and messages are inert in the console', () => {
     for (const [i, body] of HOSTILE.entries()) await requestOk(socket, 'message:send', { body, clientMsgId: `h${i}` });
     // And through the agent API, a hostile category and reply (agents' text is shown too).
     const api = agentClient(node.url, adminToken);
-    await api.tickets.update.mutate({ id: started.ticketId, category: HOSTILE[2] });
-    await api.tickets.reply.mutate({ id: started.ticketId, body: HOSTILE[3], clientMsgId: 'agent-h' });
+    await api.tickets.update.mutate({ id: started.ticketId, category: HOSTILE[2]! });
+    await api.tickets.reply.mutate({ id: started.ticketId, body: HOSTILE[3]!, clientMsgId: 'agent-h' });
 
     const { context, page, errors } = await newContext(browser);
     try {

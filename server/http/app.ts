@@ -7,6 +7,7 @@ import { createChatRoutes } from './chatRoutes.js';
 import type { OriginPolicy } from './origins.js';
 import { createHealthRoutes, type ReadinessCheck } from './healthRoutes.js';
 import { createPages } from './pages.js';
+import { securityHeaders } from './securityHeaders.js';
 import { createMetricsRoute, requestIds, requestLogger } from './observability.js';
 import type { InflightTracker } from '../inflight.js';
 import type { RateLimits } from '../security/rateLimits.js';
@@ -33,6 +34,7 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
 
   app.use(requestIds(deps.logger, deps.ctx.metrics));
   app.use(trackInflight(deps.inflight));
+  app.use(securityHeaders());
   app.use(createHealthRoutes(deps.readiness));
   app.use(createMetricsRoute(deps.ctx.metrics));
   app.use(createPages({ logger: deps.logger }));

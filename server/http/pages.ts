@@ -15,16 +15,6 @@ export function findWebDir(): string | undefined {
   return candidates.map((url) => fileURLToPath(url)).find((dir) => existsSync(join(dir, 'widget.js')));
 }
 
-const PAGE_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-].join('; ');
 
 export function createPages({ webDir = findWebDir(), logger }: { webDir?: string; logger: Logger }): Router {
   const pages = express.Router();
@@ -38,9 +28,7 @@ export function createPages({ webDir = findWebDir(), logger }: { webDir?: string
 
   const html = (file: string) => (_req: unknown, res: Response) => {
     // Pages revalidate every time (ETag), so a new deploy is picked up at once.
-    res.setHeader('Content-Security-Policy', PAGE_CSP);
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Referrer-Policy', 'same-origin');
+    // Content-Security-Policy and the other security headers: server/http/securityHeaders.ts.
     res.sendFile(join(webDir, file), { cacheControl: false, headers: { 'Cache-Control': 'no-cache' } });
   };
 

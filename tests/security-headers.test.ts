@@ -1,0 +1,42 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AtendeNode } from '../server/main.js';
+import { openTestPglite, type TestDatabase } from './support/databases.js';
+import { startTestNode } from './support/node.js';
+
+describe('security headers', () => {
+  let database: TestDatabase;
+  let node: AtendeNode;
+  beforeAll(async () => {
+    database = await openTestPglite();
+    node = await startTestNode(database.handle);
+  });
+  afterAll(async () => {
+    await node?.stop();
+    await database?.close();
+  });
+
+  it('pages carry a strict CSP and helmet’s headers', async () => {
+    for (const path of ['/', '/console']) {
+      const res = await fetch(`${node.url}${path}`);
+      expect(res.status).toBe(200);
+      const csp = res.headers.get('content-security-policy') ?? '';
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).not.toContain('unsafe-eval');
+      expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).toContain("object-src 'none'");
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+      expect(res.headers.get('x-powered-by')).toBeNull();
+    }
+  });
+
+  it('the widget script may be embedded by other sites; the API says nosniff too', async () => {
+    const widget = await fetch(`${node.url}/widget.js`);
+    expect(widget.status).toBe(200);
+    expect(widget.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
+    const api = await fetch(`${node.url}/api/chat`);
+    expect(api.status).toBe(401);
+    expect(api.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+});
