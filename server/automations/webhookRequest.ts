@@ -23,6 +23,20 @@ export async function postWebhookOnce(
   headers: Record<string, string>,
   options: AttemptOptions,
 ): Promise<AttemptResult> {
+  if (options.signal.aborted) return { ok: false, statusCode: null, error: STOPPED };
+  // One controller per attempt, with its own timer, rather than
+  // AbortSignal.any([AbortSignal.timeout(ms), stopSignal]): on Node 20 a timeout signal held
+  // only by an `any()` composite can be garbage-collected before it fires (nodejs/node#57736),
+  // leaving the request hanging for good, and every composite would stay attached to the
+  // node-long stop signal.
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new DOMException(`no answer within ${options.timeoutMs} ms`, 'TimeoutError'));
+  }, options.timeoutMs);
+  const onStop = () => controller.abort(options.signal.reason);
+  options.signal.addEventListener('abort', onStop, { once: true });
   try {
     const response = await fetch(url, {
       method: 'POST',
@@ -30,20 +44,25 @@ export async function postWebhookOnce(
       headers,
       // A redirect would turn the POST into a GET elsewhere: reported, never followed.
       redirect: 'manual',
-      signal: AbortSignal.any([AbortSignal.timeout(options.timeoutMs), options.signal]),
+      signal: controller.signal,
     });
     // The answer's body is not read; cancelling it frees the connection.
     await response.body?.cancel().catch(() => {});
     const ok = response.status >= 200 && response.status < 300;
     return { ok, statusCode: response.status, error: ok ? null : `HTTP ${response.status}` };
   } catch (error) {
-    return { ok: false, statusCode: null, error: describeFailure(error, options) };
+    if (timedOut) return { ok: false, statusCode: null, error: `timeout: no answer within ${options.timeoutMs} ms` };
+    if (options.signal.aborted) return { ok: false, statusCode: null, error: STOPPED };
+    return { ok: false, statusCode: null, error: describeFailure(error) };
+  } finally {
+    clearTimeout(timer);
+    options.signal.removeEventListener('abort', onStop);
   }
 }
 
-function describeFailure(error: unknown, options: AttemptOptions): string {
-  if (error instanceof Error && error.name === 'TimeoutError') return `timeout: no answer within ${options.timeoutMs} ms`;
-  if (options.signal.aborted) return 'aborted: the node stopped';
+const STOPPED = 'aborted: the node stopped';
+
+function describeFailure(error: unknown): string {
   if (error instanceof Error) {
     // undici reports "fetch failed" with the socket error as the cause (ECONNREFUSED, ENOTFOUND…).
     const cause = error.cause instanceof Error ? error.cause : undefined;
