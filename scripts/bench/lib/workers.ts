@@ -1,0 +1,110 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+
+/** A child process (a server under test or a load generator) answering requests over IPC. */
+export interface Worker<Ready = unknown> {
+  ready: Ready;
+  child: ChildProcess;
+  request<T = unknown>(command: string, args?: unknown): Promise<T>;
+  /** Asks it to finish (`stop` handler), then waits for the exit; killed if it does not. */
+  stop(): Promise<void>;
+}
+
+interface Reply {
+  id?: number;
+  ready?: unknown;
+  result?: unknown;
+  error?: string;
+}
+
+/**
+ * Forks `scripts/bench/<file>` under tsx with `--expose-gc`, waits for its `ready` message,
+ * and returns a handle to send it commands.
+ */
+export function forkWorker<Ready = unknown>(file: string, env: Record<string, string> = {}): Promise<Worker<Ready>> {
+  const child = fork(resolve(ROOT, 'scripts/bench', file), [], {
+    cwd: ROOT,
+    execArgv: ['--expose-gc', '--import', 'tsx'],
+    env: { ...process.env, DOTENV_CONFIG_QUIET: 'true', ...env },
+    stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-8000);
+  });
+  const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+  let nextId = 1;
+  const exited = new Promise<void>((done) =>
+    child.once('exit', (code, signal) => {
+      for (const waiter of pending.values()) waiter.reject(new Error(`${file} exited (${code ?? signal}): ${stderr}`));
+      pending.clear();
+      done();
+    }),
+  );
+  return new Promise((resolveReady, rejectReady) => {
+    child.on('message', (message: Reply) => {
+      if (message.ready !== undefined) {
+        resolveReady(handle(message.ready as Ready));
+        return;
+      }
+      const waiter = message.id === undefined ? undefined : pending.get(message.id);
+      if (!waiter) return;
+      pending.delete(message.id!);
+      if (message.error !== undefined) waiter.reject(new Error(`${file}: ${message.error}`));
+      else waiter.resolve(message.result);
+    });
+    void exited.then(() => rejectReady(new Error(`${file} exited before it was ready:\n${stderr}`)));
+  });
+
+  function handle(ready: Ready): Worker<Ready> {
+    return {
+      ready,
+      child,
+      request<T>(command: string, args?: unknown) {
+        const id = nextId++;
+        return new Promise<T>((resolveReply, rejectReply) => {
+          pending.set(id, { resolve: resolveReply as (value: unknown) => void, reject: rejectReply });
+          child.send({ id, command, args });
+        });
+      },
+      async stop() {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        child.send({ id: 0, command: 'stop' });
+        await exited;
+        clearTimeout(timer);
+      },
+    };
+  }
+}
+
+type Handler = (args: any) => unknown;
+
+/** The child's side: answers each command with its handler's result; `stop` runs then exits. */
+export function serveCommands(handlers: Record<string, Handler>, ready: unknown = true): void {
+  process.on('message', async (message: { id: number; command: string; args?: unknown }) => {
+    const handler = handlers[message.command];
+    try {
+      if (!handler && message.command !== 'stop') throw new Error(`unknown command ${message.command}`);
+      const result = handler ? await handler(message.args) : undefined;
+      if (message.command === 'stop') process.exit(0);
+      process.send!({ id: message.id, result });
+    } catch (error) {
+      if (message.command === 'stop') process.exit(1);
+      process.send!({ id: message.id, error: error instanceof Error ? error.stack ?? error.message : String(error) });
+    }
+  });
+  // The parent going away ends the worker, so no load generator outlives a crashed run.
+  process.on('disconnect', () => process.exit(0));
+  process.send!({ ready });
+}
+
+/** Memory after a full collection (the servers run with --expose-gc). */
+export function memoryAfterGc(): NodeJS.MemoryUsage {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  gc?.();
+  return process.memoryUsage();
+}

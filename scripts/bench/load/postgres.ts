@@ -1,0 +1,121 @@
+/**
+ * The raw postgres.js baselines (their own process): the statements Atende runs, with no
+ * socket, validation or framework, on a pool as large as the node's (20).
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import postgres from 'postgres';
+import { serveCommands } from '../lib/workers.js';
+
+let sql: postgres.Sql | undefined;
+let sessions: string[] = [];
+const lastSeq = new Map<string, number>();
+
+function contact() {
+  const tag = randomBytes(6).toString('hex');
+  const digits = String(Number.parseInt(randomBytes(4).toString('hex'), 16) % 100_000_000).padStart(8, '0');
+  return { name: 'Bench Visitor', email: `raw.${tag}@example.com`, phone: `+55118${digits}` };
+}
+
+/** Closed loop: `concurrency` callers each running `op` one after another for `durationMs`. */
+async function closedLoop(concurrency: number, durationMs: number, op: (worker: number) => Promise<void>) {
+  const latencies: number[] = [];
+  let errors = 0;
+  let firstError: string | undefined;
+  const began = performance.now();
+  const deadline = began + durationMs;
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, worker) => {
+      while (performance.now() < deadline) {
+        const t = performance.now();
+        try {
+          await op(worker);
+          latencies.push(performance.now() - t);
+        } catch (error) {
+          errors++;
+          firstError ??= error instanceof Error ? error.message : String(error);
+        }
+      }
+    }),
+  );
+  return { latencies, errors, firstError, elapsedMs: performance.now() - began };
+}
+
+serveCommands({
+  async connect(args: { url: string; max?: number }) {
+    sql = postgres(args.url, { max: args.max ?? 20, onnotice: () => {} });
+    await sql`select 1`;
+  },
+
+  /**
+   * What `chat:start` runs for a new customer, in one transaction: look the customer up by
+   * e-mail and by phone, insert it, open the ticket, the session and the audit row.
+   */
+  async chatStarts(args: { concurrency: number; durationMs: number }) {
+    const db = sql!;
+    return closedLoop(args.concurrency, args.durationMs, async () => {
+      const c = contact();
+      await db.begin(async (tx) => {
+        await tx`select * from clients where email = ${c.email}`;
+        await tx`select * from clients where phone = ${c.phone}`;
+        const [client] = await tx`insert into clients (email, name, phone, total_tickets) values (${c.email}, ${c.name}, ${c.phone}, 1) on conflict do nothing returning *`;
+        const [ticket] = await tx`insert into tickets (subject, description, status, source, category, client_id)
+          values (${`Chat iniciado - ${c.name}`}, ${`Chat iniciado em ${new Date().toLocaleString('pt-BR')}`}, 'OPEN', 'chat', 'Chat Support', ${client!.id}) returning *`;
+        const [session] = await tx`insert into chat_sessions (id, client_id, ticket_id, user_name, user_email, user_phone, locale, resume_token_hash, last_seq)
+          values (${randomUUID()}, ${client!.id}, ${ticket!.id}, ${c.name}, ${c.email}, ${c.phone}, 'pt-BR', ${randomBytes(32).toString('hex')}, 0) returning *`;
+        await tx`insert into ticket_events (ticket_id, actor_type, actor_id, type, data)
+          values (${ticket!.id}, 'client', ${client!.id}, 'ticket.created', ${tx.json({ source: 'chat', sessionId: session!.id })})`;
+      });
+    });
+  },
+
+  /** Sessions for the message baselines, as chat:start would leave them. */
+  async createSessions(args: { count: number }) {
+    const db = sql!;
+    const rows = await db`
+      with c as (
+        insert into clients (email, name, phone, total_tickets)
+        select 'raw.' || md5(random()::text) || '@example.com', 'Bench', null, 1 from generate_series(1, ${args.count}::int)
+        returning id),
+      t as (
+        insert into tickets (subject, status, source, client_id)
+        select 'Chat', 'OPEN', 'chat', id from c returning id, client_id)
+      insert into chat_sessions (client_id, ticket_id, user_name, user_email, user_phone, resume_token_hash)
+      select client_id, id, 'Bench', 'b@example.com', '+5511999999999', md5(random()::text) from t
+      returning id`;
+    sessions = rows.map((row) => row.id as string);
+    for (const id of sessions) lastSeq.set(id, 0);
+    return sessions.length;
+  },
+
+  /** One transaction per message: take the session's next seq under its row lock, insert, commit. */
+  async messagesTx(args: { concurrency: number; durationMs: number; sessions?: number }) {
+    const db = sql!;
+    const used = Math.min(sessions.length, args.sessions ?? sessions.length);
+    return closedLoop(args.concurrency, args.durationMs, async (worker) => {
+      const sessionId = sessions[worker % used]!;
+      await db.begin(async (tx) => {
+        const [session] = await tx`update chat_sessions set last_seq = last_seq + 1, last_activity_at = now()
+          where id = ${sessionId} and status = 'active' returning last_seq`;
+        await tx`insert into chat_messages (session_id, seq, sender_type, sender_name, body, client_msg_id)
+          values (${sessionId}, ${session!.last_seq}, 'client', 'Bench', 'Olá, preciso de ajuda com o meu pedido', ${randomUUID()}) returning *`;
+      });
+    });
+  },
+
+  /** One autocommitted INSERT per message, its seq counted here (no lock, no session update). */
+  async messagesStatement(args: { concurrency: number; durationMs: number; sessions?: number }) {
+    const db = sql!;
+    const used = Math.min(sessions.length, args.sessions ?? sessions.length);
+    return closedLoop(args.concurrency, args.durationMs, async (worker) => {
+      const sessionId = sessions[worker % used]!;
+      const seq = lastSeq.get(sessionId)! + 1;
+      lastSeq.set(sessionId, seq);
+      await db`insert into chat_messages (session_id, seq, sender_type, sender_name, body, client_msg_id)
+        values (${sessionId}, ${seq}, 'client', 'Bench', 'Olá, preciso de ajuda com o meu pedido', ${randomUUID()}) returning *`;
+    });
+  },
+
+  async stop() {
+    await sql?.end({ timeout: 5 });
+  },
+});

@@ -1,0 +1,190 @@
+/**
+ * Load generator (its own process): customer sockets over socket.io-client against Atende or
+ * the bare baseline, driven by the harness over IPC. Latencies are measured here, in ms.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from '@trpc/client';
+import { EventSource } from 'eventsource';
+import { io, type Socket } from 'socket.io-client';
+import type { AppRouter } from '../../../server/trpc/appRouter.js';
+import { serveCommands } from '../lib/workers.js';
+
+interface Held {
+  socket: Socket;
+  resumeToken?: string;
+}
+
+const held: Held[] = [];
+
+function contact() {
+  const tag = randomBytes(6).toString('hex');
+  const digits = String(Number.parseInt(randomBytes(4).toString('hex'), 16) % 100_000_000).padStart(8, '0');
+  return { name: 'Bench Visitor', email: `bench.${tag}@example.com`, phone: `+55119${digits}` };
+}
+
+function connect(url: string, localAddress?: string): Promise<Socket> {
+  const socket = io(`${url}/chat`, {
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+    timeout: 60_000,
+    ...(localAddress ? { localAddress } : {}),
+  } as Parameters<typeof io>[1]);
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', (error) => {
+      socket.close();
+      reject(error);
+    });
+  });
+}
+
+function ask<T = any>(socket: Socket, event: string, payload: unknown): Promise<T> {
+  return new Promise((resolve, reject) =>
+    socket.emit(event, payload, (ack: { ok: boolean; data: T; error?: unknown }) =>
+      ack.ok ? resolve(ack.data) : reject(new Error(`${event}: ${JSON.stringify(ack.error)}`)),
+    ),
+  );
+}
+
+/** Runs `total` tasks with at most `concurrency` at once. */
+async function pool(total: number, concurrency: number, task: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(total, concurrency) }, async () => {
+      while (next < total) await task(next++);
+    }),
+  );
+}
+
+serveCommands({
+  /** Opens `count` sockets, each starting a chat of its own (its own session room), and holds them. */
+  async open(args: { url: string; count: number; concurrency?: number; localAddress?: string }) {
+    const began = performance.now();
+    let failed = 0;
+    let firstError: string | undefined;
+    await pool(args.count, args.concurrency ?? 50, async () => {
+      try {
+        const socket = await connect(args.url, args.localAddress);
+        const started = await ask<{ resumeToken?: string }>(socket, 'chat:start', contact());
+        held.push({ socket, resumeToken: started.resumeToken });
+      } catch (error) {
+        failed++;
+        firstError ??= error instanceof Error ? error.message : String(error);
+      }
+    });
+    return { held: held.length, failed, firstError, ms: performance.now() - began };
+  },
+
+  /** Closed loop: `concurrency` sockets each starting chats one after another, for `durationMs`. */
+  async starts(args: { url: string; concurrency: number; durationMs: number }) {
+    const sockets = await Promise.all(Array.from({ length: args.concurrency }, () => connect(args.url)));
+    const latencies: number[] = [];
+    let errors = 0;
+    const began = performance.now();
+    const deadline = began + args.durationMs;
+    await Promise.all(
+      sockets.map(async (socket) => {
+        while (performance.now() < deadline) {
+          const t = performance.now();
+          try {
+            await ask(socket, 'chat:start', contact());
+            latencies.push(performance.now() - t);
+          } catch {
+            errors++;
+          }
+        }
+      }),
+    );
+    const elapsedMs = performance.now() - began;
+    for (const socket of sockets) socket.close();
+    return { latencies, errors, elapsedMs };
+  },
+
+  /** Every held socket keeps `window` messages in flight for `durationMs`; ack latencies. */
+  async messages(args: { window: number; durationMs: number; sockets?: number }) {
+    const senders = held.slice(0, args.sockets ?? held.length);
+    const latencies: number[] = [];
+    let errors = 0;
+    let firstError: string | undefined;
+    const began = performance.now();
+    const deadline = began + args.durationMs;
+    await Promise.all(
+      senders.flatMap(({ socket }) =>
+        Array.from({ length: args.window }, async () => {
+          while (performance.now() < deadline) {
+            const t = performance.now();
+            try {
+              await ask(socket, 'message:send', { body: 'Olá, preciso de ajuda com o meu pedido', clientMsgId: randomUUID() });
+              latencies.push(performance.now() - t);
+            } catch (error) {
+              errors++;
+              firstError ??= error instanceof Error ? error.message : String(error);
+            }
+          }
+        }),
+      ),
+    );
+    return { latencies, errors, firstError, elapsedMs: performance.now() - began };
+  },
+
+  /**
+   * One customer on `customerUrl` sends `count` messages one at a time; an agent subscribed to
+   * the ticket's events on `agentUrl` (tickets.onEvent over SSE) receives them. Latency from
+   * send to the agent's event, and to the ack.
+   */
+  async endToEnd(args: { customerUrl: string; agentUrl: string; token: string; count: number; warmup?: number }) {
+    const socket = await connect(args.customerUrl);
+    const started = await ask<{ ticketId: string }>(socket, 'chat:start', contact());
+    const agent = createTRPCClient<AppRouter>({
+      links: [
+        splitLink({
+          condition: (op) => op.type === 'subscription',
+          true: httpSubscriptionLink({ url: `${args.agentUrl}/trpc`, EventSource, connectionParams: { token: args.token } }),
+          false: httpBatchLink({ url: `${args.agentUrl}/trpc`, headers: { Authorization: `Bearer ${args.token}` } }),
+        }),
+      ],
+    });
+    const waiting = new Map<string, (at: number) => void>();
+    let markStarted!: () => void;
+    const subscribed = new Promise<void>((resolve) => (markStarted = resolve));
+    const subscription = agent.tickets.onEvent.subscribe(
+      { ticketId: started.ticketId },
+      {
+        onStarted: () => markStarted(),
+        onData: (event) => {
+          const message = (event as { type: string; message?: { clientMsgId?: string } }).message;
+          if (event.type === 'message.created' && message?.clientMsgId) waiting.get(message.clientMsgId)?.(performance.now());
+        },
+      },
+    );
+    await subscribed;
+    const toAgent: number[] = [];
+    const acks: number[] = [];
+    const warmup = args.warmup ?? 20;
+    for (let i = 0; i < args.count + warmup; i++) {
+      const clientMsgId = randomUUID();
+      const arrived = new Promise<number>((resolve) => waiting.set(clientMsgId, resolve));
+      const t = performance.now();
+      await ask(socket, 'message:send', { body: `e2e ${i}`, clientMsgId });
+      const acked = performance.now();
+      const at = await arrived;
+      waiting.delete(clientMsgId);
+      if (i >= warmup) {
+        toAgent.push(at - t);
+        acks.push(acked - t);
+      }
+    }
+    subscription.unsubscribe();
+    socket.close();
+    return { toAgent, acks };
+  },
+
+  async close() {
+    for (const { socket } of held.splice(0)) socket.close();
+  },
+
+  async stop() {
+    for (const { socket } of held.splice(0)) socket.close();
+  },
+});

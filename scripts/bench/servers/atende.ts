@@ -1,0 +1,16 @@
+/**
+ * An Atende node for the benchmarks: `npm start`'s node, configured from the environment, that
+ * also answers the harness over IPC (`memory` after a full GC, `stop` = SIGTERM's drain).
+ */
+import { loadConfig } from '../../../server/config.js';
+import { startNode } from '../../../server/main.js';
+import { memoryAfterGc, serveCommands } from '../lib/workers.js';
+
+const node = await startNode(loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...process.env }));
+serveCommands(
+  {
+    memory: () => memoryAfterGc(),
+    stop: () => node.stop(),
+  },
+  { url: node.url },
+);

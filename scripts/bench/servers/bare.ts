@@ -1,0 +1,48 @@
+/**
+ * The baseline server: bare Socket.IO on the same `/chat` namespace and events, with the same
+ * payloads, and no database, validation or security. `chat:start` joins the socket to a
+ * room of its own; `message:send` relays the message to the room and acks it.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Server } from 'socket.io';
+import { memoryAfterGc, serveCommands } from '../lib/workers.js';
+
+const httpServer = createServer();
+const io = new Server(httpServer, { serveClient: false, maxHttpBufferSize: 100_000 });
+const seqs = new Map<string, number>();
+
+io.of('/chat').on('connection', (socket) => {
+  let room: string | undefined;
+  socket.on('chat:start', (_payload: unknown, ack: (answer: unknown) => void) => {
+    room = randomUUID();
+    seqs.set(room, 0);
+    void socket.join(room);
+    ack({ ok: true, data: { sessionId: room } });
+  });
+  socket.on('message:send', (payload: { body: string; clientMsgId: string }, ack: (answer: unknown) => void) => {
+    if (!room) return ack({ ok: false, error: { code: 'UNAUTHORIZED', message: 'start first' } });
+    const seq = (seqs.get(room) ?? 0) + 1;
+    seqs.set(room, seq);
+    const message = { id: randomUUID(), sessionId: room, seq, senderType: 'client', body: payload.body, clientMsgId: payload.clientMsgId, createdAt: new Date().toISOString() };
+    io.of('/chat').to(room).emit('message:new', message);
+    ack({ ok: true, data: message });
+  });
+  socket.on('disconnect', () => {
+    if (room) seqs.delete(room);
+  });
+});
+
+await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+const { port } = httpServer.address() as AddressInfo;
+serveCommands(
+  {
+    memory: () => memoryAfterGc(),
+    stop: async () => {
+      io.disconnectSockets(true);
+      await new Promise((resolve) => io.close(resolve));
+    },
+  },
+  { url: `http://127.0.0.1:${port}` },
+);

@@ -1,0 +1,64 @@
+import { describe, expect, inject, it } from 'vitest';
+import { renderDocument, type ScenarioReport } from '../scripts/bench/lib/report.js';
+import { runAgentQueries } from '../scripts/bench/scenarios/agentQueries.js';
+import { runChatStart } from '../scripts/bench/scenarios/chatStart.js';
+import { runConnections } from '../scripts/bench/scenarios/connections.js';
+import { growth } from '../scripts/bench/scenarios/growth.js';
+import { runMessages } from '../scripts/bench/scenarios/messages.js';
+
+/** Every headline figure is a number and no operation failed. */
+function expectMeasured(report: ScenarioReport, errorFigures: string[] = ['errors']) {
+  expect(report.skipped).toBeUndefined();
+  expect(Object.keys(report.figures).length).toBeGreaterThan(0);
+  for (const [name, value] of Object.entries(report.figures)) {
+    expect(Number.isNaN(value), `${report.id}: ${name}`).toBe(false);
+  }
+  for (const name of errorFigures) expect(report.figures[name], `${report.id}: ${name}`).toBe(0);
+  for (const section of report.sections) expect(section).not.toContain('NaN');
+}
+
+// The benchmark suite at toy sizes: the harness (servers, load generators, baselines, the
+// report) keeps working; the figures themselves mean nothing at this size.
+describe.skipIf(!inject('postgresAvailable'))('npm run bench, tiny', () => {
+  const reports: ScenarioReport[] = [];
+
+  it('1. connections held, Atende and bare', { timeout: 90_000 }, async () => {
+    const report = await runConnections({ sizes: [20], socketsPerGenerator: 10 });
+    expectMeasured(report, ['failed']);
+    expect(report.figures.sockets).toBe(20);
+    reports.push(report);
+  });
+
+  it('2. chat start against raw postgres.js', { timeout: 90_000 }, async () => {
+    const report = await runChatStart({ levels: [1, 2], durationMs: 300 });
+    expectMeasured(report);
+    expect(report.figures.atendePeak).toBeGreaterThan(0);
+    expect(report.figures.rawPeak).toBeGreaterThan(0);
+    reports.push(report);
+  });
+
+  it('3. messages: group commit, one tx each, bare relay, raw inserts, end to end across nodes', { timeout: 90_000 }, async () => {
+    const report = await runMessages({ levels: [2, 4], window: 2, durationMs: 300, endToEndCount: 5 });
+    expectMeasured(report);
+    for (const figure of ['groupPeak', 'naivePeak', 'barePeak', 'rawTxPeak', 'rawStatementPeak', 'e2eSameP50', 'e2eCrossP50']) {
+      expect(report.figures[figure], figure).toBeGreaterThan(0);
+    }
+    reports.push(report);
+  });
+
+  it('4. agent queries with their plans', { timeout: 90_000 }, async () => {
+    const report = await runAgentQueries({ tickets: 500, messages: 2000, runs: 3 });
+    expectMeasured(report, []);
+    expect(report.sections[0]).toContain('clients.history');
+    reports.push(report);
+  });
+
+  it('5. growth, and the whole document', () => {
+    const growthReport = growth(reports);
+    expect(growthReport?.sections.join('\n')).toContain('Messages per second');
+    const document = renderDocument({ reports: [...reports, growthReport!], machine: '- test', command: 'npm test', minutes: 0, analysis: '' });
+    for (const title of ['1. Connections held', '2. Chat start', '3. Messages', '4. Agent queries', '5. Growth']) {
+      expect(document).toContain(`## ${title}`);
+    }
+  });
+});
