@@ -89,6 +89,11 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 /** Normalizes anything thrown into an AppError; unknown errors become INTERNAL without internals. */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
+  // Class 22 (data exception: a number out of range, malformed text for a type) is a value the
+  // schemas let through that the database refuses: the caller's input, not our fault.
+  if (sqlState(error)?.startsWith('22')) {
+    return new AppError('VALIDATION', 'A value is out of range or malformed', { cause: error, fields: { payload: 'Invalid value' } });
+  }
   if (isDatabaseUnavailable(error)) {
     return new AppError('UNAVAILABLE', 'The service is temporarily unavailable, try again later', {
       cause: error,

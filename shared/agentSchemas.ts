@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { emailSchema, messageSendSchema, NAME_MAX } from './schemas.js';
+import { emailSchema, messageSendSchema, NAME_MAX, SEQ_MAX } from './schemas.js';
 import { TICKET_PRIORITIES, TICKET_SOURCES, TICKET_STATUSES } from './tickets.js';
 
 /**
@@ -32,7 +32,7 @@ export type TicketListInput = z.output<typeof ticketListInput>;
 
 export const ticketRefInput = z.union([
   z.object({ id }).strict(),
-  z.object({ number: z.number().int().positive() }).strict(),
+  z.object({ number: z.number().int().positive().max(SEQ_MAX) }).strict(),
 ]);
 export type TicketRefInput = z.output<typeof ticketRefInput>;
 
@@ -75,7 +75,7 @@ export const ticketEventsInput = z.object({ ticketId: id.optional() }).optional(
 
 export const chatMessagesInput = z.object({
   sessionId: id,
-  afterSeq: z.number().int().min(0).optional(),
+  afterSeq: z.number().int().min(0).max(SEQ_MAX).optional(),
   limit: z.number().int().min(1).max(MESSAGES_LIMIT_MAX).default(MESSAGES_LIMIT_MAX),
 });
 

@@ -11,6 +11,8 @@ export const NAME_MAX = 120;
 export const BODY_MAX = 4000;
 export const CLIENT_MSG_ID_MAX = 64;
 export const EMAIL_MAX = 254;
+/** seq is a PostgreSQL integer: larger positions cannot exist. */
+export const SEQ_MAX = 2_147_483_647;
 
 export interface SchemaOptions {
   /** Region applied to phone numbers typed without a country code, e.g. `BR`. */
@@ -94,7 +96,7 @@ export type MessageSendInput = z.output<ReturnType<typeof messageSendSchema>>;
 
 export const chatResumeSchema = z.object({
   resumeToken: z.string().min(1).max(512),
-  lastSeq: z.number().int().min(0).optional(),
+  lastSeq: z.number().int().min(0).max(SEQ_MAX).optional(),
 });
 export type ChatResumeInput = z.output<typeof chatResumeSchema>;
 
@@ -107,7 +109,7 @@ export const typingSchema = z.object({ isTyping: z.boolean() });
 
 /** `GET /api/chat?afterSeq=N` */
 export const afterSeqSchema = z.object({
-  afterSeq: z.coerce.number().int().min(0).optional(),
+  afterSeq: z.coerce.number().int().min(0).max(SEQ_MAX).optional(),
 });
 
 /** `PATCH /api/chat` */

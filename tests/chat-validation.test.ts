@@ -86,6 +86,19 @@ describeOnEachDriver('validation and hostile payloads on /chat', (db) => {
     expect(started.ticketNumber).toBeGreaterThan(0);
   });
 
+  it('refuses positions past what a seq can be, on the socket and over HTTP', async () => {
+    const socket = await customer();
+    const started = await requestOk<ChatStarted>(socket, 'chat:start', valid());
+    for (const lastSeq of [2 ** 31, Number.MAX_SAFE_INTEGER]) {
+      const result = await request(socket, 'chat:resume', { resumeToken: started.resumeToken, lastSeq });
+      expect(result).toMatchObject({ ok: false, error: { code: 'VALIDATION', fields: { lastSeq: expect.any(String) } } });
+    }
+    const res = await fetch(`${node.url}/api/chat?afterSeq=9007199254740991`, {
+      headers: { authorization: `Bearer ${started.resumeToken}` },
+    });
+    expect(res.status).toBe(400);
+  });
+
   it('validation messages are pt-BR by default and English on request', async () => {
     const pt = await request(await customer(), 'chat:start', { ...valid(), email: 'nope' });
     const en = await request(await customer(), 'chat:start', { ...valid(), email: 'nope', locale: 'en' });
