@@ -15,6 +15,7 @@ import {
 import { spawnNode, type NodeProcess } from './support/processNode.js';
 import { startRedisServer, type TestRedis } from './support/redisServer.js';
 import { startTcpProxy, type TcpProxy } from './support/tcpProxy.js';
+import { agentClient, followEvents, newAdminToken } from './support/agent.js';
 
 /** Like `request`, but resolves undefined when the socket drops before the ack arrives. */
 function requestOrDrop<T>(socket: CustomerSocket, event: string, payload: unknown): Promise<Ack<T> | undefined> {
@@ -105,7 +106,8 @@ describe.skipIf(!available)('several nodes on one PostgreSQL and one Redis', () 
   let redis: TestRedis;
   let nodeA: NodeProcess;
   let nodeB: NodeProcess;
-  const env = () => ({ DATABASE_URL: database.url!, REDIS_URL: redis.url });
+  const adminToken = newAdminToken();
+  const env = () => ({ DATABASE_URL: database.url!, REDIS_URL: redis.url, ADMIN_TOKEN: adminToken });
 
   beforeAll(async () => {
     [database, redis] = await Promise.all([openTestPostgres(), startRedisServer()]);
@@ -135,6 +137,27 @@ describe.skipIf(!available)('several nodes on one PostgreSQL and one Redis', () 
     expect(await closed).toEqual({ reason: 'client' });
     onA.disconnect();
     onB.disconnect();
+  });
+
+  it('customer on A, agent on B: the subscription on B sees A’s events, and B’s reply reaches the socket on A', async () => {
+    const agent = agentClient(nodeB.url, adminToken);
+    const { socket, started } = await startChatOn(nodeA.url);
+    const follower = followEvents(agent, { ticketId: started.ticketId });
+    await follower.started;
+
+    const sent = await requestOk<Message>(socket, 'message:send', { body: 'olá do nó A', clientMsgId: 'a-1' });
+    const seen = await follower.next((e) => e.type === 'message.created');
+    expect(seen).toMatchObject({ ticketId: started.ticketId, message: { id: sent.id, seq: sent.seq } });
+
+    const arrived = waitForEvent<Message>(socket, 'message:new', (m) => m.senderType === 'agent');
+    const reply = await agent.tickets.reply.mutate({ id: started.ticketId, body: 'resposta do nó B', clientMsgId: 'b-1' });
+    expect(await arrived).toEqual(reply);
+
+    const updated = waitForEvent(socket, 'ticket:updated');
+    await agent.tickets.update.mutate({ id: started.ticketId, status: 'PENDING' });
+    expect(await updated).toEqual({ ticketNumber: started.ticketNumber, status: 'PENDING' });
+    follower.stop();
+    socket.disconnect();
   });
 
   it('/readyz checks the database and Redis', async () => {
@@ -206,10 +229,15 @@ describe.skipIf(!available)('several nodes on one PostgreSQL and one Redis', () 
         void poll();
       });
     }
-    // The adapter's subscriptions are back: a message from A reaches the socket on B again.
+    // The adapter's and the bus's subscriptions are back: a message from A reaches the socket
+    // on B again, and an agent following the ticket on B.
+    const follower = followEvents(agentClient(nodeB.url, adminToken), { ticketId: started.ticketId });
+    await follower.started;
     const crossNode = waitForEvent<Message>(b1, 'message:new', (m) => m.clientMsgId === 'after-outage');
     const after = await requestOk<Message>(a1, 'message:send', { body: 'com redis', clientMsgId: 'after-outage' });
     expect(await crossNode).toEqual(after);
+    expect(await follower.next((e) => e.type === 'message.created')).toMatchObject({ message: { id: after.id } });
+    follower.stop();
     for (const socket of [a1, a2, b1]) socket.disconnect();
   });
 });

@@ -38,7 +38,9 @@ export async function connectRedis(url: string, logger: Logger): Promise<RedisCo
     adapterSub,
     busSub,
     async ping() {
-      if (pub.status !== 'ready') throw new Error(`redis ${pub.status}`);
+      // Ready only when all three are: the subscribers too, or fan-out would be silently partial.
+      const notReady = all.find((client) => client.status !== 'ready');
+      if (notReady) throw new Error(`redis ${notReady.options.connectionName} ${notReady.status}`);
       await pub.ping();
     },
     async close() {
