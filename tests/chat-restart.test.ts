@@ -4,19 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ChatStarted, Message } from '../shared/chat.js';
 import { openTestPostgres, type TestDatabase } from './support/databases.js';
-import { connectCustomer, requestOk, uniqueContact, waitForEvent } from './support/customer.js';
+import { connectCustomer, requestOk, startChatOn, waitForEvent } from './support/customer.js';
 import { runNodeExpectingFailure, spawnNode, type NodeProcess } from './support/processNode.js';
 
-async function chatOn(url: string) {
-  const socket = await connectCustomer(url);
-  const contact = uniqueContact();
-  const started = await requestOk<ChatStarted>(socket, 'chat:start', {
-    name: contact.name,
-    email: contact.email,
-    phone: contact.phone,
-  });
-  return { socket, started };
-}
 
 describe('a chat survives the node process restarting (PGlite under DATA_DIR)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'atende-data-'));
@@ -24,7 +14,7 @@ describe('a chat survives the node process restarting (PGlite under DATA_DIR)', 
 
   it('resumes after SIGTERM and a new process on the same data, with exactly the messages after lastSeq', async () => {
     const first = await spawnNode({ DATA_DIR: dataDir });
-    const { socket, started } = await chatOn(first.url);
+    const { socket, started } = await startChatOn(first.url);
     const sent: Message[] = [];
     for (let i = 1; i <= 6; i++) {
       sent.push(await requestOk<Message>(socket, 'message:send', { body: `antes ${i}`, clientMsgId: `b${i}` }));
@@ -64,7 +54,7 @@ describe.skipIf(!inject('postgresAvailable'))('two node processes on one Postgre
   });
 
   it('a customer who started on A resumes on B with nothing missing, and on A again after A restarts', async () => {
-    const { socket, started } = await chatOn(nodeA.url);
+    const { socket, started } = await startChatOn(nodeA.url);
     const sent: Message[] = [];
     for (let i = 1; i <= 3; i++) {
       sent.push(await requestOk<Message>(socket, 'message:send', { body: `a${i}`, clientMsgId: `a${i}` }));

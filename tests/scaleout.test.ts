@@ -8,6 +8,7 @@ import {
   connectCustomer,
   request,
   requestOk,
+  startChatOn,
   uniqueContact,
   waitForEvent,
   type CustomerSocket,
@@ -30,16 +31,6 @@ function requestOrDrop<T>(socket: CustomerSocket, event: string, payload: unknow
   });
 }
 
-async function startChatOn(url: string) {
-  const socket = await connectCustomer(url);
-  const contact = uniqueContact();
-  const started = await requestOk<ChatStarted>(socket, 'chat:start', {
-    name: contact.name,
-    email: contact.email,
-    phone: contact.phone,
-  });
-  return { socket, started };
-}
 
 /** A visitor typing fast: sends until its socket drops, remembering what was acked and what was not. */
 class BurstingChat {

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { io, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/chat.js';
+import type { ChatStarted, ClientToServerEvents, ServerToClientEvents } from '../../shared/chat.js';
 import type { Ack } from '../../shared/errors.js';
 
 export type CustomerSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -68,4 +68,16 @@ export function uniqueContact(name = 'Maria Silva') {
 
 export function newClientMsgId(): string {
   return randomUUID();
+}
+
+/** A customer socket on `baseUrl` that has started a chat with fresh contact data. */
+export async function startChatOn(baseUrl: string): Promise<{ socket: CustomerSocket; started: ChatStarted }> {
+  const socket = await connectCustomer(baseUrl);
+  const contact = uniqueContact();
+  const started = await requestOk<ChatStarted>(socket, 'chat:start', {
+    name: contact.name,
+    email: contact.email,
+    phone: contact.phone,
+  });
+  return { socket, started };
 }

@@ -30,6 +30,15 @@ export async function postMessage(
   if (!created) return { message: toMessage(row), created: false };
 
   const message = toMessage(row);
+  announceMessage(chat, message, ctx);
+  return { message, created: true };
+}
+
+/**
+ * After commit: the message goes to every socket of the session, agents are told, and a
+ * customer's message is handed to the automations.
+ */
+export function announceMessage(chat: ChatRef, message: Message, ctx: ServiceContext): void {
   ctx.customers.message(chat.sessionId, message);
   ctx.bus.publish({
     type: 'message.created',
@@ -39,6 +48,5 @@ export async function postMessage(
     sessionId: chat.sessionId,
     message,
   });
-  if (author.type === 'client') ctx.hooks.afterCustomerMessage(chat, message);
-  return { message, created: true };
+  if (message.senderType === 'client') ctx.hooks.afterCustomerMessage(chat, message);
 }

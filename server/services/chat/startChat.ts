@@ -11,6 +11,7 @@ import type { ServiceContext } from '../context.js';
 import { matchCustomer } from '../customers/matchCustomer.js';
 import type { ChatRef } from './chatRef.js';
 import { toMessage } from './messageView.js';
+import { announceMessage } from './postMessage.js';
 import { issueResumeToken } from '../resumeTokens.js';
 import { verifyIdentity } from '../identity.js';
 
@@ -105,18 +106,7 @@ async function openChat(input: ChatStartInput, ctx: ServiceContext): Promise<{ s
     subject: result.ticket.subject,
     verified,
   });
-  if (result.firstMessage) {
-    const message = toMessage(result.firstMessage);
-    ctx.bus.publish({
-      type: 'message.created',
-      ticketId: chat.ticketId,
-      ticketNumber: chat.ticketNumber,
-      at: message.createdAt,
-      sessionId: chat.sessionId,
-      message,
-    });
-    ctx.hooks.afterCustomerMessage(chat, message);
-  }
+  if (result.firstMessage) announceMessage(chat, toMessage(result.firstMessage), ctx);
 
   return {
     chat,
