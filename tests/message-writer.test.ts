@@ -150,6 +150,19 @@ describeOnEachDriver('group commit of messages', (db) => {
     expect(await seqsOf(b.ref.sessionId)).toEqual(['1:b1', '2:b2']);
   });
 
+  it('stores any text exactly as sent, and answers the row as Drizzle reads it', async () => {
+    const { ref } = await chat();
+    const bodies = ['aspas "duplas" e \'simples\'', 'barra \\ invertida \\n', 'linhas\nnovas\tcom tab', 'emoji 😀 e acentuação çãé', '{"json":[1,2]}', "'); drop table chat_messages; --"];
+    const settled = await writeTogether(bodies.map((body) => [ref, body, randomUUID()] as [ChatRef, string, string]));
+    const stored = settled.map((s) => {
+      if (!s.ok) throw new Error(s.code);
+      return s.stored.row;
+    });
+    expect(stored.map((row) => row.body)).toEqual(bodies);
+    const read = await db().handle.db.select().from(chatMessages).where(eq(chatMessages.sessionId, ref.sessionId)).orderBy(asc(chatMessages.seq));
+    expect(read).toEqual(stored);
+  });
+
   it("agents' messages in a batch are audited and mark the first response once", async () => {
     const [a, b] = await Promise.all([chat(), chat()]);
     const [agent] = await db()

@@ -1,7 +1,57 @@
-import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, inArray, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
-import { chatMessages, chatSessions, tickets, type ChatMessageRow } from '../db/schema.js';
-import type { NewChatMessage } from './chatMessages.js';
+import { tickets, type ChatMessageRow } from '../db/schema.js';
+
+// Every statement here takes its rows as one JSON parameter: the SQL and its parameter count
+// stay the same whatever the batch size, so building a statement costs next to nothing (with
+// one parameter per value, building the multi-row insert was a fifth of the node's CPU).
+
+/** A message row as the batch inserts it: the id and seq are chosen by the caller. */
+export interface BatchMessageRow {
+  id: string;
+  sessionId: string;
+  seq: number;
+  senderType: ChatMessageRow['senderType'];
+  agentId: string | null;
+  senderName: string | null;
+  body: string;
+  clientMsgId: string | null;
+}
+
+/** Rows of a raw `execute`: postgres.js answers an array, PGlite `{ rows }`. */
+function rowsOf<T>(result: unknown): T[] {
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+}
+
+// created_at as whole epoch milliseconds, truncated like Drizzle's Date mapping, so a message
+// read here and the same message read through Drizzle answer the same `createdAt`.
+const CREATED_MS = sql.raw('floor(extract(epoch from created_at) * 1000)::int8 as created_ms');
+
+interface RawMessage {
+  id: string;
+  session_id: string;
+  seq: number;
+  sender_type: ChatMessageRow['senderType'];
+  agent_id: string | null;
+  sender_name: string | null;
+  body: string;
+  client_msg_id: string | null;
+  created_ms: string | number | bigint;
+}
+
+function toRow(raw: RawMessage): ChatMessageRow {
+  return {
+    id: raw.id,
+    sessionId: raw.session_id,
+    seq: Number(raw.seq),
+    senderType: raw.sender_type,
+    agentId: raw.agent_id,
+    senderName: raw.sender_name,
+    body: raw.body,
+    clientMsgId: raw.client_msg_id,
+    createdAt: new Date(Number(raw.created_ms)),
+  };
+}
 
 /** SQL of the group commit: many messages of many sessions written by one transaction. */
 export const messageBatchesRepository = {
@@ -11,40 +61,43 @@ export const messageBatchesRepository = {
    * sessions are absent from the answer.
    */
   async lockActiveSessions(ex: Executor, ids: string[]): Promise<Array<{ id: string; lastSeq: number }>> {
-    return ex
-      .select({ id: chatSessions.id, lastSeq: chatSessions.lastSeq })
-      .from(chatSessions)
-      .where(and(inArray(chatSessions.id, ids), eq(chatSessions.status, 'active')))
-      .orderBy(asc(chatSessions.id))
-      .for('update');
+    const result = await ex.execute(sql`
+      select id, last_seq from chat_sessions
+      where id in (select value::uuid from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))
+        and status = 'active'
+      order by id
+      for update`);
+    return rowsOf<{ id: string; last_seq: number }>(result).map((row) => ({ id: row.id, lastSeq: Number(row.last_seq) }));
   },
 
-  /**
-   * Messages already stored under any of these sessions and clientMsgIds (a superset of the
-   * exact pairs; the caller matches pairs).
-   */
-  async findByClientMsgIds(ex: Executor, sessionIds: string[], clientMsgIds: string[]): Promise<ChatMessageRow[]> {
-    return ex
-      .select()
-      .from(chatMessages)
-      .where(and(inArray(chatMessages.sessionId, sessionIds), inArray(chatMessages.clientMsgId, clientMsgIds)));
+  /** The messages already stored under these exact (session, clientMsgId) pairs. */
+  async findByClientMsgIds(ex: Executor, keys: Array<{ sessionId: string; clientMsgId: string }>): Promise<ChatMessageRow[]> {
+    const result = await ex.execute(sql`
+      select m.id, m.session_id, m.seq, m.sender_type, m.agent_id, m.sender_name, m.body, m.client_msg_id, ${CREATED_MS}
+      from chat_messages m
+      join jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) as k("sessionId" uuid, "clientMsgId" text)
+        on m.session_id = k."sessionId" and m.client_msg_id = k."clientMsgId"`);
+    return rowsOf<RawMessage>(result).map(toRow);
   },
 
-  /** One multi-row insert; the caller holds the sessions' locks and chose the seqs. */
-  async insertMany(ex: Executor, rows: NewChatMessage[]): Promise<ChatMessageRow[]> {
-    return ex.insert(chatMessages).values(rows).returning();
+  /** One insert of every row; the caller holds the sessions' locks and chose the seqs. */
+  async insertMany(ex: Executor, rows: BatchMessageRow[]): Promise<ChatMessageRow[]> {
+    const result = await ex.execute(sql`
+      insert into chat_messages (id, session_id, seq, sender_type, agent_id, sender_name, body, client_msg_id)
+      select "id", "sessionId", "seq", "senderType", "agentId", "senderName", "body", "clientMsgId"
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(
+        "id" uuid, "sessionId" uuid, "seq" int, "senderType" text, "agentId" uuid, "senderName" text, "body" text, "clientMsgId" text)
+      returning id, session_id, seq, sender_type, agent_id, sender_name, body, client_msg_id, ${CREATED_MS}`);
+    return rowsOf<RawMessage>(result).map(toRow);
   },
 
   /** Sets each session's last seq (and activity time) in one statement. */
   async setLastSeqs(ex: Executor, lastSeqs: Map<string, number>): Promise<void> {
-    const values = sql.join(
-      [...lastSeqs].map(([id, lastSeq]) => sql`(${id}::uuid, ${lastSeq}::int)`),
-      sql`, `,
-    );
+    const values = [...lastSeqs].map(([id, lastSeq]) => ({ id, lastSeq }));
     await ex.execute(sql`
-      update ${chatSessions} set last_seq = v.last_seq, last_activity_at = now()
-      from (values ${values}) as v(id, last_seq)
-      where ${chatSessions.id} = v.id`);
+      update chat_sessions s set last_seq = v."lastSeq", last_activity_at = now()
+      from jsonb_to_recordset(${JSON.stringify(values)}::jsonb) as v("id" uuid, "lastSeq" int)
+      where s.id = v."id"`);
   },
 
   /** Marks the first agent response of each ticket; tickets already answered keep theirs. */

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createPostgresDatabase, postgresAvailable, type TestPostgresDatabase } from '../../../tests/support/postgres.js';
 import { startRedisServer, type TestRedis } from '../../../tests/support/redisServer.js';
 import { forkWorker, type Worker } from './workers.js';
@@ -19,7 +20,9 @@ export type ServerWorker = Worker<{ url: string }>;
 
 /** An Atende node in its own process over `env` (DATABASE_URL, REDIS_URL, …). */
 export function startAtende(env: Record<string, string>): Promise<ServerWorker> {
-  return forkWorker<{ url: string }>('servers/atende.ts', { ...UNLIMITED, ...env });
+  // A token of its own, so a fresh database does not print a generated one.
+  const adminToken = `bench-admin-${randomBytes(12).toString('hex')}`;
+  return forkWorker<{ url: string }>('servers/atende.ts', { ...UNLIMITED, ADMIN_TOKEN: adminToken, ...env });
 }
 
 /** The bare Socket.IO baseline in its own process. */

@@ -26,7 +26,13 @@ interface Reply {
 export function forkWorker<Ready = unknown>(file: string, env: Record<string, string> = {}): Promise<Worker<Ready>> {
   const child = fork(resolve(ROOT, 'scripts/bench', file), [], {
     cwd: ROOT,
-    execArgv: ['--expose-gc', '--import', 'tsx'],
+    execArgv: [
+      '--expose-gc',
+      '--import',
+      'tsx',
+      // BENCH_CPU_PROFILE=<dir>: the Atende servers write a V8 CPU profile there when they stop.
+      ...(process.env.BENCH_CPU_PROFILE && file.startsWith('servers/atende') ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : []),
+    ],
     env: { ...process.env, DOTENV_CONFIG_QUIET: 'true', ...env },
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
   });

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../../db/client.js';
 import type { ChatMessageRow } from '../../db/schema.js';
-import type { NewChatMessage } from '../../repositories/chatMessages.js';
-import { messageBatchesRepository } from '../../repositories/messageBatches.js';
+import { messageBatchesRepository, type BatchMessageRow } from '../../repositories/messageBatches.js';
 import { ticketEventsRepository, type NewTicketEvent } from '../../repositories/ticketEvents.js';
 import { AppError } from '../../errors.js';
 import type { ChatRef } from './chatRef.js';
@@ -46,15 +45,14 @@ export async function writeMessageBatch(db: Database, entries: BatchEntry[]): Pr
         ? Promise.resolve([])
         : messageBatchesRepository.findByClientMsgIds(
             tx,
-            [...new Set(identified.map((entry) => entry.chat.sessionId))],
-            [...new Set(identified.map((entry) => entry.input.clientMsgId!))],
+            identified.map((entry) => ({ sessionId: entry.chat.sessionId, clientMsgId: entry.input.clientMsgId! })),
           ),
     ]);
     const lastSeq = new Map(active.map((session) => [session.id, session.lastSeq]));
     const storedByKey = new Map(stored.map((row) => [key(row.sessionId, row.clientMsgId ?? ''), row]));
 
     const claimed = new Map<string, string>();
-    const rows: NewChatMessage[] = [];
+    const rows: BatchMessageRow[] = [];
     const audits: NewTicketEvent[] = [];
     const answeredTickets = new Set<string>();
     const plans: Plan[] = entries.map(({ chat, author, input }) => {
