@@ -25,9 +25,12 @@ const MAX_ATTEMPTS = 5;
  */
 export async function matchCustomer(tx: Transaction, contact: CustomerContact): Promise<MatchedCustomer> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const existing =
-      (contact.email ? await clientsRepository.findByEmail(tx, contact.email) : undefined) ??
-      (contact.phone ? await clientsRepository.findByPhone(tx, contact.phone) : undefined);
+    // Both lookups in one round trip (pipelined); the e-mail's answer wins, as before.
+    const [byEmail, byPhone] = await Promise.all([
+      contact.email ? clientsRepository.findByEmail(tx, contact.email) : undefined,
+      contact.phone ? clientsRepository.findByPhone(tx, contact.phone) : undefined,
+    ]);
+    const existing = byEmail ?? byPhone;
 
     if (existing) {
       await fillEmptyContactFields(tx, existing, contact);
