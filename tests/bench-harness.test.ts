@@ -6,12 +6,12 @@ import { runConnections } from '../scripts/bench/scenarios/connections.js';
 import { growth } from '../scripts/bench/scenarios/growth.js';
 import { runMessages } from '../scripts/bench/scenarios/messages.js';
 
-/** Every headline figure is a number and no operation failed. */
-function expectMeasured(report: ScenarioReport, errorFigures: string[] = ['errors']) {
+/** Every headline figure is a number (but `unsettled` ones) and no operation failed. */
+function expectMeasured(report: ScenarioReport, errorFigures: string[] = ['errors'], unsettled: string[] = []) {
   expect(report.skipped).toBeUndefined();
   expect(Object.keys(report.figures).length).toBeGreaterThan(0);
   for (const [name, value] of Object.entries(report.figures)) {
-    expect(Number.isNaN(value), `${report.id}: ${name}`).toBe(false);
+    if (!unsettled.includes(name)) expect(Number.isNaN(value), `${report.id}: ${name}`).toBe(false);
   }
   for (const name of errorFigures) expect(report.figures[name], `${report.id}: ${name}`).toBe(0);
   for (const section of report.sections) expect(section).not.toContain('NaN');
@@ -24,7 +24,8 @@ describe.skipIf(!inject('postgresAvailable'))('npm run bench, tiny', () => {
 
   it('1. connections held, Atende and bare', { timeout: 90_000 }, async () => {
     const report = await runConnections({ sizes: [20], socketsPerGenerator: 10 });
-    expectMeasured(report, ['failed']);
+    // RSS moves by whole pages: twenty sockets may not move it at all (a 0/0 ratio).
+    expectMeasured(report, ['failed'], ['rssRatio']);
     expect(report.figures.sockets).toBe(20);
     reports.push(report);
   });

@@ -50,7 +50,7 @@ function openPostgres(url: string, max: number): DatabaseHandle {
     // Connections are re-opened lazily, so a database that comes back is used again.
     idle_timeout: 60,
   });
-  const db = drizzlePostgres(client, { schema }) as unknown as Database;
+  const db = drizzlePostgres(preparedStatements(client), { schema }) as unknown as Database;
   return {
     db,
     driver: 'postgres',
@@ -60,6 +60,34 @@ function openPostgres(url: string, max: number): DatabaseHandle {
     migrate: () => migratePostgresDatabase(url),
     close: () => client.end({ timeout: 5 }),
   };
+}
+
+/**
+ * Drizzle hands postgres.js every query it builds itself with `prepare: false`, and postgres.js
+ * then asks the server for the parameter types before each one (Parse/Describe, wait, then
+ * Bind/Execute): two round trips per statement, and nothing pipelines behind it. With
+ * `prepare: true` the statement is described once per connection and cached by its text, so
+ * each later call is one round trip and statements sent together share one. Transactions and
+ * savepoints get the same treatment.
+ */
+function preparedStatements<T extends postgres.Sql | postgres.TransactionSql>(sql: T): T {
+  return new Proxy(sql, {
+    get(target, property) {
+      if (property === 'unsafe') {
+        return (query: string, parameters?: unknown[], options?: postgres.UnsafeQueryOptions) =>
+          target.unsafe(query, parameters as never, parameters?.length ? { ...options, prepare: true } : options);
+      }
+      if (property === 'begin' || property === 'savepoint') {
+        return (...args: unknown[]) => {
+          const work = args.pop() as (inner: postgres.TransactionSql) => unknown;
+          const open = (target as unknown as Record<string, (...open: unknown[]) => Promise<unknown>>)[property]!;
+          return open.call(target, ...args, (inner: postgres.TransactionSql) => work(preparedStatements(inner)));
+        };
+      }
+      const value = Reflect.get(target, property, target) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 async function openPglite(dataDir: string): Promise<DatabaseHandle> {
