@@ -50,7 +50,7 @@ function openPostgres(url: string, max: number): DatabaseHandle {
     // Connections are re-opened lazily, so a database that comes back is used again.
     idle_timeout: 60,
   });
-  const db = drizzlePostgres(preparedStatements(client), { schema }) as unknown as Database;
+  const db = drizzlePostgres(preparedInTransactions(client), { schema }) as unknown as Database;
   return {
     db,
     driver: 'postgres',
@@ -65,15 +65,17 @@ function openPostgres(url: string, max: number): DatabaseHandle {
 /**
  * Drizzle hands postgres.js every query it builds itself with `prepare: false`, and postgres.js
  * then asks the server for the parameter types before each one (Parse/Describe, wait, then
- * Bind/Execute): two round trips per statement, and nothing pipelines behind it. With
- * `prepare: true` the statement is described once per connection and cached by its text, so
- * each later call is one round trip and statements sent together share one. Transactions and
- * savepoints get the same treatment.
+ * Bind/Execute): two round trips per statement, and nothing pipelines behind it. Inside a
+ * transaction (and its savepoints) statements are made prepared: described once per
+ * connection and cached by their text, each later call is one round trip, and statements sent
+ * together share one. Outside transactions they stay as Drizzle sends them: a pooled connection
+ * that accepts pipelined queries may be handed a BEGIN while its socket is backed up, and
+ * postgres.js then fails that transaction with UNSAFE_TRANSACTION (seen under load).
  */
-function preparedStatements<T extends postgres.Sql | postgres.TransactionSql>(sql: T): T {
+function preparedInTransactions<T extends postgres.Sql | postgres.TransactionSql>(sql: T, inTransaction = false): T {
   return new Proxy(sql, {
     get(target, property) {
-      if (property === 'unsafe') {
+      if (property === 'unsafe' && inTransaction) {
         return (query: string, parameters?: unknown[], options?: postgres.UnsafeQueryOptions) =>
           target.unsafe(query, parameters as never, parameters?.length ? { ...options, prepare: true } : options);
       }
@@ -81,7 +83,7 @@ function preparedStatements<T extends postgres.Sql | postgres.TransactionSql>(sq
         return (...args: unknown[]) => {
           const work = args.pop() as (inner: postgres.TransactionSql) => unknown;
           const open = (target as unknown as Record<string, (...open: unknown[]) => Promise<unknown>>)[property]!;
-          return open.call(target, ...args, (inner: postgres.TransactionSql) => work(preparedStatements(inner)));
+          return open.call(target, ...args, (inner: postgres.TransactionSql) => work(preparedInTransactions(inner, true)));
         };
       }
       const value = Reflect.get(target, property, target) as unknown;
