@@ -3,9 +3,7 @@ import type { ChatStarted } from '../../../shared/chat.js';
 import type { ChatStartInput } from '../../../shared/schemas.js';
 import { CHAT_CATEGORY } from '../../../shared/tickets.js';
 import { chatMessagesRepository } from '../../repositories/chatMessages.js';
-import { chatSessionsRepository } from '../../repositories/chatSessions.js';
-import { ticketEventsRepository } from '../../repositories/ticketEvents.js';
-import { ticketsRepository } from '../../repositories/tickets.js';
+import { insertChatIntake } from '../../repositories/chatIntake.js';
 import { timeTransaction } from '../../metrics.js';
 import type { ServiceContext } from '../context.js';
 import { matchCustomer } from '../customers/matchCustomer.js';
@@ -47,23 +45,18 @@ async function openChat(input: ChatStartInput, ctx: ServiceContext): Promise<{ s
       phone: input.phone,
       name: input.name,
     });
-    // Ids chosen here, so the four inserts go out together (pipelined, one round trip); the
-    // server still runs them in order, the ticket before the rows that reference it.
+    // Ids chosen here, so the intake's rows and the first message go out together (pipelined,
+    // one round trip); the server runs them in order, the ticket before the message.
     const ticketId = randomUUID();
-    const [ticket, session, , firstMessage] = await Promise.all([
-      ticketsRepository.insert(tx, {
-        id: ticketId,
-        subject: `Chat iniciado - ${input.name}`,
+    const subject = `Chat iniciado - ${input.name}`;
+    const [opened, firstMessage] = await Promise.all([
+      insertChatIntake(tx, {
+        ticketId,
+        subject,
         description: `Chat iniciado em ${formatStartTime(now, ctx.policy.timeZone)}`,
-        status: 'OPEN',
-        source: 'chat',
         category: CHAT_CATEGORY,
         clientId: client.id,
-      }),
-      chatSessionsRepository.insert(tx, {
-        id: sessionId,
-        clientId: client.id,
-        ticketId,
+        sessionId,
         userName: input.name,
         userEmail: input.email,
         userPhone: input.phone,
@@ -71,13 +64,7 @@ async function openChat(input: ChatStartInput, ctx: ServiceContext): Promise<{ s
         resumeTokenHash: resume.hash,
         verified,
         lastSeq: input.message ? 1 : 0,
-      }),
-      ticketEventsRepository.append(tx, {
-        ticketId,
-        actorType: 'client',
-        actorId: client.id,
-        type: 'ticket.created',
-        data: { source: 'chat', sessionId, returningClient: returning, verified },
+        eventData: { source: 'chat', sessionId, returningClient: returning, verified },
       }),
       input.message
         ? chatMessagesRepository.insertUnlessDuplicate(tx, {
@@ -90,6 +77,8 @@ async function openChat(input: ChatStartInput, ctx: ServiceContext): Promise<{ s
           })
         : undefined,
     ]);
+    const ticket = { id: ticketId, subject, ...opened };
+    const session = { id: sessionId };
     return { client, returning, ticket, session, firstMessage };
   }));
 

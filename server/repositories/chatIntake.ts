@@ -1,0 +1,52 @@
+import { sql } from 'drizzle-orm';
+import type { Executor } from '../db/client.js';
+
+/** What a chat start writes besides the customer: its ticket, session and audit row. */
+export interface ChatIntakeRecords {
+  ticketId: string;
+  subject: string;
+  description: string;
+  category: string;
+  clientId: string;
+  sessionId: string;
+  userName: string;
+  userEmail: string;
+  userPhone: string;
+  locale: string;
+  resumeTokenHash: string;
+  verified: boolean;
+  lastSeq: number;
+  /** The `ticket.created` audit row's data. */
+  eventData: Record<string, unknown>;
+}
+
+/** Rows of a raw `execute`: postgres.js answers an array, PGlite `{ rows }`. */
+function rowsOf<T>(result: unknown): T[] {
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+}
+
+/**
+ * Opens the chat ticket, its session and the audit row in one statement (one round trip, one
+ * statement to build instead of three Drizzle inserts: building them was a fifth of the node's
+ * CPU per chat start). The rows reference each other; the foreign keys are checked at the end
+ * of the statement, when all three exist. Answers the ticket's number and creation time.
+ */
+export async function insertChatIntake(ex: Executor, r: ChatIntakeRecords): Promise<{ number: number; createdAt: Date }> {
+  const result = await ex.execute(sql`
+    with ticket as (
+      insert into tickets (id, subject, description, status, source, category, client_id)
+      values (${r.ticketId}::uuid, ${r.subject}, ${r.description}, 'OPEN', 'chat', ${r.category}, ${r.clientId}::uuid)
+      returning number, created_at
+    ), session as (
+      insert into chat_sessions (id, client_id, ticket_id, user_name, user_email, user_phone, locale, resume_token_hash, verified, last_seq)
+      values (${r.sessionId}::uuid, ${r.clientId}::uuid, ${r.ticketId}::uuid, ${r.userName}, ${r.userEmail}, ${r.userPhone},
+              ${r.locale}, ${r.resumeTokenHash}, ${r.verified}::boolean, ${r.lastSeq}::int)
+    ), audit as (
+      insert into ticket_events (ticket_id, actor_type, actor_id, type, data)
+      values (${r.ticketId}::uuid, 'client', ${r.clientId}::uuid, 'ticket.created', ${JSON.stringify(r.eventData)}::jsonb)
+    )
+    select number, floor(extract(epoch from created_at) * 1000)::int8 as created_ms from ticket`);
+  const [row] = rowsOf<{ number: number | string; created_ms: number | string | bigint }>(result);
+  if (!row) throw new Error('chat intake insert returned nothing');
+  return { number: Number(row.number), createdAt: new Date(Number(row.created_ms)) };
+}
