@@ -1,22 +1,22 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { chatMessages, chatSessions, tickets } from '../server/db/schema.js';
 import type { AtendeNode } from '../server/main.js';
 import type { ChatStarted, Message } from '../shared/chat.js';
 import { describeOnEachDriver } from './support/databases.js';
-import { startTestNode } from './support/node.js';
-import { connectCustomer, requestOk, uniqueContact, waitForEvent, type CustomerSocket } from './support/customer.js';
+import { useNodeWithCustomers } from './support/suite.js';
+import {
+  requestOk,
+  uniqueContact,
+  waitForEvent,
+} from './support/customer.js';
 
 describeOnEachDriver('HTTP chat API /api/chat', (db) => {
+  const suite = useNodeWithCustomers(db);
   let node: AtendeNode;
-  const sockets: CustomerSocket[] = [];
-  beforeAll(async () => {
-    node = await startTestNode(db().handle);
+  beforeAll(() => {
+    node = suite.node();
   });
-  afterEach(() => {
-    for (const socket of sockets.splice(0)) socket.disconnect();
-  });
-  afterAll(() => node?.stop());
 
   function call(method: string, body?: unknown, token?: string, query = '') {
     return fetch(`${node.url}/api/chat${query}`, {
@@ -73,8 +73,7 @@ describeOnEachDriver('HTTP chat API /api/chat', (db) => {
 
   it('broadcasts what the HTTP API does exactly as the socket would', async () => {
     const { started } = await startHttpChat();
-    const socket = await connectCustomer(node.url);
-    sockets.push(socket);
+    const socket = await suite.customer();
     await requestOk(socket, 'chat:resume', { resumeToken: started.resumeToken });
     const arrived = waitForEvent<Message>(socket, 'message:new');
     const res = await call('POST', { body: 'via http', clientMsgId: 'h1' }, started.resumeToken);

@@ -1,12 +1,11 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { chatMessages, chatSessions, tickets } from '../server/db/schema.js';
 import type { AtendeNode } from '../server/main.js';
 import type { ChatStarted, Message } from '../shared/chat.js';
 import { describeOnEachDriver } from './support/databases.js';
-import { startTestNode } from './support/node.js';
+import { useNodeWithCustomers } from './support/suite.js';
 import {
-  connectCustomer,
   newClientMsgId,
   request,
   requestOk,
@@ -16,21 +15,12 @@ import {
 } from './support/customer.js';
 
 describeOnEachDriver('customer socket /chat', (db) => {
+  const suite = useNodeWithCustomers(db);
   let node: AtendeNode;
-  const sockets: CustomerSocket[] = [];
-  beforeAll(async () => {
-    node = await startTestNode(db().handle);
+  beforeAll(() => {
+    node = suite.node();
   });
-  afterEach(() => {
-    for (const socket of sockets.splice(0)) socket.disconnect();
-  });
-  afterAll(() => node?.stop());
-
-  async function customer(): Promise<CustomerSocket> {
-    const socket = await connectCustomer(node.url);
-    sockets.push(socket);
-    return socket;
-  }
+  const customer = () => suite.customer();
 
   async function startedChat(socket?: CustomerSocket) {
     const s = socket ?? (await customer());

@@ -1,36 +1,25 @@
 import { count } from 'drizzle-orm';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { chatMessages, chatSessions, clients, tickets } from '../server/db/schema.js';
 import type { AtendeNode } from '../server/main.js';
 import type { ChatStarted } from '../shared/chat.js';
 import { describeOnEachDriver } from './support/databases.js';
-import { startTestNode } from './support/node.js';
+import { useNodeWithCustomers } from './support/suite.js';
 import {
-  connectCustomer,
   newClientMsgId,
   request,
   requestOk,
   uniqueContact,
   waitForEvent,
-  type CustomerSocket,
 } from './support/customer.js';
 
 describeOnEachDriver('validation and hostile payloads on /chat', (db) => {
+  const suite = useNodeWithCustomers(db);
   let node: AtendeNode;
-  const sockets: CustomerSocket[] = [];
-  beforeAll(async () => {
-    node = await startTestNode(db().handle);
+  beforeAll(() => {
+    node = suite.node();
   });
-  afterEach(() => {
-    for (const socket of sockets.splice(0)) socket.disconnect();
-  });
-  afterAll(() => node?.stop());
-
-  async function customer(locale?: string) {
-    const socket = await connectCustomer(node.url, { locale });
-    sockets.push(socket);
-    return socket;
-  }
+  const customer = (locale?: string) => suite.customer({ locale });
 
   async function rowCounts() {
     const [c] = await db().handle.db.select({ n: count() }).from(clients);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq } from 'drizzle-orm';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { agents, chatMessages, chatSessions, ticketEvents, tickets } from '../server/db/schema.js';
 import type { AtendeNode } from '../server/main.js';
 import type { ChatRef } from '../server/services/chat/chatRef.js';
@@ -8,24 +8,20 @@ import type { StoredMessage } from '../server/services/chat/storeMessage.js';
 import type { ChatStarted } from '../shared/chat.js';
 import { describeOnEachDriver } from './support/databases.js';
 import { startTestNode } from './support/node.js';
+import { useNodeWithCustomers } from './support/suite.js';
 import { connectCustomer, requestOk, uniqueContact, type CustomerSocket } from './support/customer.js';
 
 type Settled = { ok: true; stored: StoredMessage } | { ok: false; code: string };
 
 describeOnEachDriver('group commit of messages', (db) => {
+  const suite = useNodeWithCustomers(db);
   let node: AtendeNode;
-  const sockets: CustomerSocket[] = [];
-  beforeAll(async () => {
-    node = await startTestNode(db().handle);
+  beforeAll(() => {
+    node = suite.node();
   });
-  afterEach(() => {
-    for (const socket of sockets.splice(0)) socket.disconnect();
-  });
-  afterAll(() => node?.stop());
 
   async function chat(): Promise<{ ref: ChatRef; socket: CustomerSocket }> {
-    const socket = await connectCustomer(node.url);
-    sockets.push(socket);
+    const socket = await suite.customer();
     const contact = uniqueContact();
     const started = await requestOk<ChatStarted>(socket, 'chat:start', { name: contact.name, email: contact.email, phone: contact.phone });
     return {
