@@ -25,6 +25,11 @@ try {
   }
   throw error;
 }
+// A library callback's stray rejection (a Redis publish failing mid-outage) is logged; it is
+// not a reason to drop every visitor on this node.
+process.on('unhandledRejection', (reason) => {
+  node.ctx.logger.error({ err: reason }, 'unhandled rejection');
+});
 console.log(`Atende listening on ${node.url} (chat namespace /chat, HTTP API /api/chat)`);
 
 let signalled = false;

@@ -19,6 +19,13 @@ const configSchema = z.object({
   REDIS_URL: optionalString.pipe(
     z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
   ),
+  /** Namespaces every Redis channel and key, so clusters sharing one Redis never hear each other. */
+  REDIS_PREFIX: z
+    .string()
+    .default('atende')
+    .refine((value) => /^[A-Za-z0-9_.-]{1,64}$/.test(value), 'must be 1–64 letters, digits, ".", "_" or "-"')
+    // The Socket.IO adapter derives `<prefix>-request` and `<prefix>-response` channels itself.
+    .refine((value) => !/-(request|response)$/.test(value), 'must not end in -request or -response'),
   REDIS_SHARDED: z
     .enum(['0', '1', 'true', 'false', ''])
     .default('0')

@@ -66,12 +66,16 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
 
   const metrics: NodeMetrics = createNodeMetrics({ defaultMetrics: overrides.processMetrics });
   const redis: RedisConnections | undefined = config.REDIS_URL ? await connectRedis(config.REDIS_URL, logger) : undefined;
+  if (redis && config.REDIS_PREFIX === 'atende' && /\/[1-9]\d*$/.test(new URL(config.REDIS_URL!).pathname)) {
+    logger.warn('REDIS_URL names a database number, which pub/sub ignores: set REDIS_PREFIX if another deployment shares this Redis');
+  }
   const bus: EventBus = redis
     ? await createRedisEventBus({
         pub: redis.pub,
         sub: redis.busSub,
         logger,
         sharded: config.REDIS_SHARDED,
+        prefix: config.REDIS_PREFIX,
         observer: busObserver(metrics),
       })
     : createInMemoryEventBus((error) => logger.error({ err: error }, 'event listener failed'), busObserver(metrics));
@@ -89,7 +93,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
       httpRequestsPerMinute: config.RATE_HTTP_REQUESTS_PER_MINUTE,
       failedAuthPerMinute: config.RATE_FAILED_AUTH_PER_MINUTE,
     },
-    redis?.pub,
+    redis && { redis: redis.pub, prefix: config.REDIS_PREFIX },
     (limit) => metrics.rateLimited.inc({ limit }),
   );
   const maxConnections = config.MAX_CONNECTIONS ?? defaultMaxConnections();
@@ -111,8 +115,8 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
     const pub = adapterPublisher(redis.pub, () => {}); // the outage is logged by connectRedis
     io.adapter(
       config.REDIS_SHARDED
-        ? createShardedAdapter(pub, redis.adapterSub, { channelPrefix: 'atende' })
-        : createAdapter(pub, redis.adapterSub, { key: 'atende' }),
+        ? createShardedAdapter(pub, redis.adapterSub, { channelPrefix: config.REDIS_PREFIX })
+        : createAdapter(pub, redis.adapterSub, { key: config.REDIS_PREFIX }),
     );
   }
   const chatNamespace = io.of(CHAT_NAMESPACE) as ChatNamespace;
@@ -187,8 +191,10 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
         // writes already started commit: a reply that never reaches its client is retried
         // there with the same clientMsgId and answered from the database.
         const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
-        chatNamespace.disconnectSockets(true);
-        io.disconnectSockets(true);
+        // `.local`: through the Redis adapter a plain disconnectSockets reaches every node's
+        // sockets, and one node's drain would send the whole cluster's visitors away.
+        chatNamespace.local.disconnectSockets(true);
+        io.local.disconnectSockets(true);
         agentApi.close();
         stopSweeper();
         await inflight.drain(DRAIN_TIMEOUT_MS);

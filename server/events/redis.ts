@@ -54,7 +54,7 @@ function watchOutage(client: Redis, logger: Logger, state: { closing: boolean })
   const name = client.options.connectionName;
   let down = false;
   client.on('error', (error: Error) => {
-    if (!down && !state.closing) logger.warn({ redis: name, err: error.message }, 'Redis unreachable; serving local sockets only until it returns');
+    if (!down && !state.closing) logger.warn({ redis: name, err: error }, 'Redis unreachable; serving local sockets only until it returns');
     down = true;
   });
   client.on('close', () => {
@@ -79,7 +79,13 @@ export function adapterPublisher(pub: Redis, onFailure: (error: unknown) => void
       if (property === 'publish' || property === 'spublish') {
         return (...args: unknown[]) => {
           const sent = (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-          sent.catch(onFailure);
+          sent.catch((error: unknown) => {
+            try {
+              onFailure(error);
+            } catch {
+              // A failure handler must not turn a dropped publish into an unhandled rejection.
+            }
+          });
           return sent;
         };
       }

@@ -11,7 +11,8 @@ export interface RedisEventBusOptions {
   logger: Logger;
   /** Sharded pub/sub (SPUBLISH/SSUBSCRIBE, Redis 7), as a Redis Cluster needs. */
   sharded: boolean;
-  channel?: string;
+  /** REDIS_PREFIX: the channel is `<prefix>:events`. */
+  prefix: string;
   observer?: BusObserver;
 }
 
@@ -29,7 +30,7 @@ interface Envelope {
  */
 export async function createRedisEventBus(options: RedisEventBusOptions): Promise<EventBus & { dropped(): number }> {
   const { pub, sub, logger, sharded } = options;
-  const channel = options.channel ?? 'atende:events';
+  const channel = `${options.prefix}:events`;
   const origin = randomUUID();
   const local = createInMemoryEventBus((error) => logger.error({ err: error }, 'event listener failed'), options.observer);
   let dropped = 0;
@@ -67,7 +68,7 @@ export async function createRedisEventBus(options: RedisEventBusOptions): Promis
       const sent = sharded ? pub.spublish(channel, payload) : pub.publish(channel, payload);
       sent.catch((error: unknown) => {
         dropped++;
-        logger.warn({ err: error instanceof Error ? error.message : error }, 'event not fanned out');
+        logger.warn({ err: error }, 'event not fanned out');
       });
     },
     subscribe: local.subscribe,

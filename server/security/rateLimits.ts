@@ -36,16 +36,17 @@ export interface RateLimits {
  */
 export function createRateLimits(
   settings: RateLimitSettings,
-  redis?: Redis,
+  /** The shared store, and REDIS_PREFIX for its keys. */
+  store?: { redis: Redis; prefix: string },
   /** Told of each refusal, with the limit's name (the node's metrics). */
   onRefused: (limit: string) => void = () => {},
 ): RateLimits {
   const make = (keyPrefix: string, points: number): RateLimit => {
     const memory = new RateLimiterMemory({ keyPrefix, points, duration: 60 });
-    const limiter: RateLimiterAbstract = redis
+    const limiter: RateLimiterAbstract = store
       ? new RateLimiterRedis({
-          storeClient: redis,
-          keyPrefix: `atende:rl:${keyPrefix}`,
+          storeClient: store.redis,
+          keyPrefix: `${store.prefix}:rl:${keyPrefix}`,
           points,
           duration: 60,
           rejectIfRedisNotReady: true,

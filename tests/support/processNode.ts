@@ -22,8 +22,9 @@ export function spawnNode(env: Record<string, string>): Promise<NodeProcess> {
   let output = '';
   const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
   return new Promise((resolveStart, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
+    // The whole output is kept (tests read what the node logged later); the start is watched for once.
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const onData = () => {
       const match = /Atende listening on (http:\/\/[^\s]+)/.exec(output);
       if (match) {
         child.stdout!.off('data', onData);
