@@ -37,16 +37,14 @@ export async function createRedisEventBus(options: RedisEventBusOptions): Promis
 
   const onMessage = (from: string, raw: string) => {
     if (from !== channel) return;
-    let envelope: Envelope;
+    // Runs in ioredis's event emitter: a throw here would be an uncaught exception.
     try {
-      envelope = JSON.parse(raw) as Envelope;
-    } catch {
-      logger.warn('ignored a malformed event from Redis');
-      return;
-    }
-    if (envelope.origin !== origin && envelope.event) {
+      const envelope = JSON.parse(raw) as Envelope;
+      if (envelope.origin === origin || typeof envelope.event?.type !== 'string') return;
       const lagMs = typeof envelope.sentAt === 'number' ? preciseNow() - envelope.sentAt : undefined;
       local.deliver(envelope.event, EVENT_META.REMOTE, lagMs);
+    } catch (error) {
+      logger.warn({ err: error }, 'ignored a malformed event from Redis');
     }
   };
   if (sharded) {
