@@ -1,4 +1,5 @@
 import { eq } from 'drizzle-orm';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { chatMessages } from '../server/db/schema.js';
 import type { ChatStarted, Message } from '../shared/chat.js';
@@ -142,6 +143,22 @@ describe.skipIf(!available)('cluster faults: two nodes on one Redis', () => {
     follower.stop();
     onB.disconnect();
     for (const visitor of visitors) visitor.socket.disconnect();
+  });
+
+  it('garbage published on the event channel is ignored and the nodes stay up', async () => {
+    const [a, b] = nodes as [NodeProcess, NodeProcess];
+    const raw = new Redis(redis.url);
+    for (const payload of ['null', '42', '{"event":"x"}', '{"event":{"type":5}}', '{"origin":1,"event":{"type":"message.created"}}', 'not json']) {
+      await raw.publish('atende:events', payload);
+    }
+    await raw.quit();
+    const follower = followEvents(agentClient(b.url, adminToken));
+    await follower.started;
+    const { socket, started } = await startChatOn(a.url);
+    expect(await follower.next((e) => e.type === 'ticket.created' && e.ticketId === started.ticketId)).toBeTruthy();
+    follower.stop();
+    socket.disconnect();
+    for (const node of [a, b]) expect(node.child.exitCode, node.output()).toBeNull();
   });
 
   it('a draining node disconnects only its own sockets, not the other nodes’ visitors', async () => {
