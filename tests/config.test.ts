@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../server/config.js';
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+    return [];
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+}
+
+describe('configuration', () => {
+  it('REDIS_PREFIX defaults to atende and takes a deployment name', () => {
+    expect(loadConfig({}).REDIS_PREFIX).toBe('atende');
+    expect(loadConfig({ REDIS_PREFIX: 'loja-staging.2' }).REDIS_PREFIX).toBe('loja-staging.2');
+  });
+
+  it('a REDIS_PREFIX that could share channels with another is refused, naming the variable', () => {
+    for (const bad of ['', 'a:b', 'a#b', 'with space', 'x'.repeat(65), 'atende-request', 'atende-response']) {
+      expect(problems({ REDIS_PREFIX: bad }), bad).toEqual([expect.stringMatching(/^REDIS_PREFIX: /)]);
+    }
+  });
+});
