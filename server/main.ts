@@ -11,7 +11,7 @@ import { createRedisEventBus } from './events/redisBus.js';
 import type { ReadinessCheck } from './http/healthRoutes.js';
 import { loadAutomations, type Automations } from './automations/automationsConfig.js';
 import { createChatAutomations } from './automations/chatAutomations.js';
-import { startWebhookDispatcher, type WebhookDispatcher } from './automations/webhooks.js';
+import { startWebhookDispatcher, type WebhookDispatcher } from './integrations/webhooks/dispatcher.js';
 import { startIdleSweeper } from './services/chat/sweepIdleChats.js';
 import { createClientIp } from './security/clientIp.js';
 import { createConnectionGate, defaultMaxConnections } from './security/connectionLimits.js';

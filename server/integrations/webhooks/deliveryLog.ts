@@ -1,6 +1,6 @@
-import type { Database } from '../db/client.js';
-import type { Logger } from '../logger.js';
-import { saveWebhookDeliveries, type WebhookDeliveryState } from '../repositories/webhookDeliveries.js';
+import type { Database } from '../../db/client.js';
+import type { Logger } from '../../logger.js';
+import { saveWebhookDeliveries, type WebhookDeliveryState } from '../../repositories/webhookDeliveries.js';
 
 const BATCH_MAX = 100;
 
