@@ -194,6 +194,42 @@ describe('a shopper the host page vouches for', () => {
     }
   });
 
+  it('another shopper signed in on the same browser does not get the chat left open there', async () => {
+    const { context, page, errors } = await newContext(browser);
+    try {
+      const first = uniqueContact('Ana Primeira');
+      await page.goto(shopPage('/shared-computer'));
+      await page.getByRole('button', { name: 'Fale conosco' }).click();
+      const f = fields(page);
+      await f.name.fill(first.name);
+      await f.email.fill(first.email);
+      await f.phone.fill(first.phone);
+      await startChat(page);
+      const box = page.getByLabel('Sua mensagem');
+      await box.fill('Conversa da Ana');
+      await box.press('Enter');
+      await page.locator('#atende-widget li[data-seq]').filter({ hasText: 'Conversa da Ana' }).waitFor();
+
+      const second = uniqueContact('Bia Segunda');
+      await page.goto(
+        shopPage('/shared-computer-signed-in', {
+          attributes: `data-identity-email="${attr(second.email)}" data-identity-hash="${identityHash(second.email, SECRET)}"`,
+        }),
+      );
+      await page.getByRole('button', { name: 'Fale conosco' }).click();
+      expect(await f.email.inputValue()).toBe(second.email);
+      expect(await f.name.inputValue()).toBe('');
+      await page.getByRole('button', { name: 'Iniciar conversa' }).waitFor(); // the form, not Ana's chat
+      expect(await page.locator('#atende-widget .ticket').isHidden()).toBe(true);
+      const everything = await page.evaluate(() => JSON.stringify({ ...localStorage }));
+      expect(everything).not.toContain('resumeToken');
+      expect(everything).not.toContain('Conversa da Ana');
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('"Não sou eu" forgets the stored contact data and clears the fields', async () => {
     const { context, page, errors } = await newContext(browser);
     try {

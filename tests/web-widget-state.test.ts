@@ -287,6 +287,20 @@ describe('widget state: identity and what is stored', () => {
     expect(toStore(run(initialState({ contact: ana }), forget), forget, ana)).toEqual({ contact: undefined });
   });
 
+  it('another shopper identified on this browser does not resume the chat stored here; the same one does', () => {
+    const stored = initialState({ contact: ana, session: SESSION, pending: [{ clientMsgId: 'c1', body: 'de Ana', state: 'queued' }] });
+    const bia = { name: 'Bia', email: 'bia@example.com', phone: '' };
+    const other: Action = { type: 'identify', values: bia, errors: {}, identity: { email: bia.email, hash: 'cd'.repeat(32) } };
+    const next = run(stored, other);
+    expect(next).toMatchObject({ phase: 'form', session: undefined, pending: [], form: { values: bia } });
+    expect(toStore(next, other, ana)).toEqual({ contact: ana });
+    const same: Action = { type: 'identify', values: ana, errors: {}, identity };
+    expect(run(stored, same).session).toEqual(SESSION);
+    // A chat attached on this page goes on (the identity applies to the next one).
+    const live = run(stored, { type: 'connection', connection: 'online' }, { type: 'resumed', ticketNumber: 42, sessionId: 's1', status: 'active', messages: [] });
+    expect(run(live, other).session).toEqual(SESSION);
+  });
+
   it('never stores the identity hash', () => {
     const state = run(initialState(), { type: 'identify', values: ana, errors: {}, identity }, { type: 'started', session: SESSION });
     expect(JSON.stringify(toStore(state, { type: 'started', session: SESSION }))).not.toContain(identity.hash);

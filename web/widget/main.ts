@@ -38,7 +38,7 @@ declare global {
   }
 }
 
-function boot(): (identity: unknown) => void {
+function boot(q: unknown[]): (identity: unknown) => void {
   const url = (script?.dataset.atendeUrl || (script?.src ? new URL(script.src).origin : location.origin)).replace(/\/+$/, '');
   const locale = resolveLocale(script?.dataset.locale ?? document.documentElement.lang);
   const region = (script?.dataset.phoneRegion || 'BR').toUpperCase();
@@ -121,12 +121,7 @@ function boot(): (identity: unknown) => void {
     storage.save(toStore(state, action, storage.load().contact));
   }
 
-  view.render(state);
-  // A visitor with a chat reattaches at once (and sees replies that came meanwhile); others
-  // connect only when they open the widget.
-  if (state.session) connection.connect();
-
-  return (input) => {
+  const identify = (input: unknown) => {
     const i = input as Partial<Record<keyof AtendeIdentity, unknown>> | null;
     if (typeof i?.email != 'string') return;
     // Another person's e-mail: none of the stored contact data is theirs.
@@ -138,6 +133,14 @@ function boot(): (identity: unknown) => void {
     const identity = /^[\da-f]{64}$/i.test(hash) ? { email: i.email, hash } : undefined;
     dispatch({ type: 'identify', values, errors: validator.contact(values), identity });
   };
+
+  view.render(state);
+  // Identities first: a stored chat of someone else is dropped before it would be resumed.
+  q.splice(0).forEach(identify);
+  // A visitor with a chat reattaches at once (and sees replies that came meanwhile); others
+  // connect only when they open the widget.
+  if (state.session) connection.connect();
+  return identify;
 }
 
 if (!window.__atendeWidget) {
@@ -151,10 +154,7 @@ if (!window.__atendeWidget) {
   q.push(...(window.Atende?.q ?? []));
   let apply: ((identity: unknown) => void) | undefined;
   window.Atende = { q, identify: (identity) => (apply ? apply(identity) : q.push(identity)) };
-  const start = () => {
-    apply = boot();
-    q.splice(0).forEach(apply);
-  };
+  const start = () => (apply = boot(q));
   if (document.body) start();
   else document.addEventListener('DOMContentLoaded', start, { once: true });
 }

@@ -135,8 +135,11 @@ export function reducer(state: WidgetState, action: Action): WidgetState {
         identity: action.field !== 'email' || sameEmail(action.value, state.identity?.email) ? state.identity : undefined,
       };
 
-    case 'identify':
-      return { ...state, identity: action.identity, form: { values: action.values, errors: action.errors, touched: {} } };
+    case 'identify': {
+      // Another person signed in on this browser: the chat stored here is not theirs to resume.
+      const other = state.session && !state.attached && !sameEmail(action.values.email, state.form.values.email);
+      return { ...(other ? freshForm(state) : state), identity: action.identity, form: { values: action.values, errors: action.errors, touched: {} } };
+    }
 
     case 'forget':
       return { ...state, identity: undefined, form: { values: EMPTY_CONTACT, errors: {}, touched: {} } };
