@@ -301,6 +301,12 @@ describe('widget state: identity and what is stored', () => {
     expect(run(live, other).session).toEqual(SESSION);
   });
 
+  it('an identity the server refuses (hash not matching) is dropped: trying again starts an unverified chat', () => {
+    let state = run(initialState(), { type: 'identify', values: ana, errors: {}, identity }, { type: 'startRequested' });
+    state = run(state, { type: 'startFailed', error: 'x', refused: true });
+    expect(state).toMatchObject({ phase: 'form', identity: undefined, form: { values: ana } });
+  });
+
   it('never stores the identity hash', () => {
     const state = run(initialState(), { type: 'identify', values: ana, errors: {}, identity }, { type: 'started', session: SESSION });
     expect(JSON.stringify(toStore(state, { type: 'started', session: SESSION }))).not.toContain(identity.hash);

@@ -189,7 +189,10 @@ export function createConnection(deps: ConnectionDeps) {
       const ack = await request<ChatStarted>('chat:start', { ...values, locale: deps.locale });
       if (!ack.ok) {
         const fields = ack.error.fields as FieldErrors | undefined;
-        deps.dispatch({ type: 'startFailed', error: fields ? '' : ack.error.message || deps.text.failed, fields });
+        // UNAUTHORIZED: the host's identityHash does not sign this e-mail (a misconfigured
+        // host). The chat may still start, unverified, when the visitor tries again.
+        const refused = ack.error.code === 'UNAUTHORIZED';
+        deps.dispatch({ type: 'startFailed', error: fields ? '' : (!refused && ack.error.message) || deps.text.failed, fields, refused });
         return;
       }
       // Only these: the answer no longer says whether the customer existed (PROTOCOL §7).

@@ -79,7 +79,7 @@ export type Action =
   | { type: 'forget' }
   | { type: 'submitInvalid'; errors: FieldErrors }
   | { type: 'startRequested' }
-  | { type: 'startFailed'; error: string; fields?: FieldErrors }
+  | { type: 'startFailed'; error: string; fields?: FieldErrors; refused?: boolean }
   | { type: 'started'; session: SessionInfo; messages?: Message[] }
   | { type: 'resumed'; ticketNumber: number; sessionId: string; status: ChatStatus; messages: Message[] }
   | { type: 'resumeRejected' }
@@ -157,6 +157,7 @@ export function reducer(state: WidgetState, action: Action): WidgetState {
       return {
         ...state,
         phase: 'form',
+        identity: action.refused ? undefined : state.identity,
         form: {
           ...state.form,
           errors: action.fields ?? state.form.errors,
