@@ -151,7 +151,8 @@ if (!window.__atendeWidget) {
   const q: unknown[] = data?.identityEmail
     ? [{ email: data.identityEmail, name: data.identityName, phone: data.identityPhone, identityHash: data.identityHash }]
     : [];
-  q.push(...(window.Atende?.q ?? []));
+  const queued = window.Atende?.q;
+  if (Array.isArray(queued)) q.push(...queued);
   let apply: ((identity: unknown) => void) | undefined;
   window.Atende = { q, identify: (identity) => (apply ? apply(identity) : q.push(identity)) };
   const start = () => (apply = boot(q));
