@@ -5,7 +5,9 @@ import {
   initialState,
   lastContiguousSeq,
   reducer,
+  resumeAgain,
   sendable,
+  toStore,
   type Action,
   type WidgetState,
 } from '../web/widget/state.js';
@@ -214,6 +216,100 @@ describe('widget state: the chat lifecycle', () => {
     );
     expect(state).toMatchObject({ phase: 'form', status: 'active', messages: [], notices: [] });
     expect(state.form.values.email).toBe('ana@example.com');
+  });
+});
+
+describe('widget state: resume paging (at most 200 messages per answer, then hasMore)', () => {
+  const page = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => message(from + i));
+  const resumed = (messages: Message[]): Action => ({ type: 'resumed', ticketNumber: 42, sessionId: 's1', status: 'active', messages });
+
+  it('resumes again from the last seq it got while hasMore is true, and stops when it is false', () => {
+    let state = initialState({ session: SESSION });
+    state = run(state, resumed(page(1, 200)));
+    expect(resumeAgain(state, 0, true)).toBe(true);
+    expect(lastContiguousSeq(state.messages)).toBe(200); // the next chat:resume's lastSeq
+    state = run(state, resumed(page(201, 400)));
+    expect(resumeAgain(state, 200, true)).toBe(true);
+    state = run(state, resumed(page(401, 450)));
+    expect(resumeAgain(state, 400, false)).toBe(false);
+    expect(state.messages.map((m) => m.seq)).toEqual(page(1, 450).map((m) => m.seq));
+  });
+
+  it('a server without paging (no hasMore) is asked once; a page that does not move forward is not asked again', () => {
+    const state = run(initialState({ session: SESSION }), resumed(page(1, 3)));
+    expect(resumeAgain(state, 0, undefined)).toBe(false);
+    expect(resumeAgain(state, 3, true)).toBe(false);
+  });
+});
+
+describe('widget state: identity and what is stored', () => {
+  const ana = { name: 'Ana', email: 'ana@example.com', phone: '11 98888-7777' };
+  const identity = { email: 'Ana@Example.com', hash: 'ab'.repeat(32) };
+
+  it('a vouched-for shopper gets the form prefilled and keeps the identity until the e-mail is edited into another', () => {
+    let state = run(initialState(), { type: 'identify', values: ana, errors: {}, identity });
+    expect(state.form.values).toEqual(ana);
+    expect(state.identity).toEqual(identity);
+    state = run(state, { type: 'fieldChanged', field: 'name', value: 'Ana Maria', errors: {} });
+    state = run(state, { type: 'fieldChanged', field: 'email', value: ' ana@example.COM ', errors: {} });
+    expect(state.identity).toEqual(identity); // the same address
+    state = run(state, { type: 'fieldChanged', field: 'email', value: 'outra@example.com', errors: {} });
+    expect(state.identity).toBeUndefined();
+    state = run(state, { type: 'fieldChanged', field: 'email', value: 'ana@example.com', errors: {} });
+    expect(state.identity).toBeUndefined(); // dropped for good, not restored by typing it back
+  });
+
+  it('a new chat keeps the identity; "Not me" forgets it and empties the form', () => {
+    let state = run(initialState(), { type: 'identify', values: ana, errors: {}, identity }, { type: 'started', session: SESSION });
+    state = run(state, { type: 'chatClosed', reason: 'client' }, { type: 'newChat' });
+    expect(state.identity).toEqual(identity);
+    state = run(state, { type: 'forget' });
+    expect(state.identity).toBeUndefined();
+    expect(state.form.values).toEqual({ name: '', email: '', phone: '' });
+  });
+
+  it('stores the contact of the chat started, and the token and unsent messages only while the chat is open', () => {
+    let state = run(initialState({ contact: ana }), { type: 'started', session: SESSION });
+    expect(toStore(state, { type: 'started', session: SESSION })).toEqual({ contact: ana, session: SESSION, pending: [] });
+    const queued: Action = { type: 'messageQueued', clientMsgId: 'c1', body: 'oi' };
+    state = run(state, queued);
+    expect(toStore(state, queued, ana)).toMatchObject({ session: SESSION, pending: [{ clientMsgId: 'c1' }] });
+
+    for (const reason of ['client', 'agent', 'timeout'] as const) {
+      const closed: Action = { type: 'chatClosed', reason };
+      expect(toStore(run(state, closed), closed, ana)).toEqual({ contact: ana });
+    }
+    // Closed while the page was away: the resume says so, and the token goes.
+    const resumedClosed: Action = { type: 'resumed', ticketNumber: 42, sessionId: 's1', status: 'closed', messages: [message(1)] };
+    expect(toStore(run(initialState({ session: SESSION }), resumedClosed), resumedClosed, ana)).toEqual({ contact: ana });
+    // "Not me" forgets the contact data.
+    const forget: Action = { type: 'forget' };
+    expect(toStore(run(initialState({ contact: ana }), forget), forget, ana)).toEqual({ contact: undefined });
+  });
+
+  it('another shopper identified on this browser does not resume the chat stored here; the same one does', () => {
+    const stored = initialState({ contact: ana, session: SESSION, pending: [{ clientMsgId: 'c1', body: 'de Ana', state: 'queued' }] });
+    const bia = { name: 'Bia', email: 'bia@example.com', phone: '' };
+    const other: Action = { type: 'identify', values: bia, errors: {}, identity: { email: bia.email, hash: 'cd'.repeat(32) } };
+    const next = run(stored, other);
+    expect(next).toMatchObject({ phase: 'form', session: undefined, pending: [], form: { values: bia } });
+    expect(toStore(next, other, ana)).toEqual({ contact: ana });
+    const same: Action = { type: 'identify', values: ana, errors: {}, identity };
+    expect(run(stored, same).session).toEqual(SESSION);
+    // A chat attached on this page goes on (the identity applies to the next one).
+    const live = run(stored, { type: 'connection', connection: 'online' }, { type: 'resumed', ticketNumber: 42, sessionId: 's1', status: 'active', messages: [] });
+    expect(run(live, other).session).toEqual(SESSION);
+  });
+
+  it('an identity the server refuses (hash not matching) is dropped: trying again starts an unverified chat', () => {
+    let state = run(initialState(), { type: 'identify', values: ana, errors: {}, identity }, { type: 'startRequested' });
+    state = run(state, { type: 'startFailed', error: 'x', refused: true });
+    expect(state).toMatchObject({ phase: 'form', identity: undefined, form: { values: ana } });
+  });
+
+  it('never stores the identity hash', () => {
+    const state = run(initialState(), { type: 'identify', values: ana, errors: {}, identity }, { type: 'started', session: SESSION });
+    expect(JSON.stringify(toStore(state, { type: 'started', session: SESSION }))).not.toContain(identity.hash);
   });
 });
 

@@ -6,6 +6,7 @@ import { newClientMsgId } from '../common/ids.js';
 import {
   backoffDelay,
   lastContiguousSeq,
+  resumeAgain,
   sendable,
   type Action,
   type ContactValues,
@@ -122,16 +123,19 @@ export function createConnection(deps: ConnectionDeps) {
     if (!state.session) return;
     const startedIn = life;
     const lastSeq = lastContiguousSeq(state.messages);
-    const ack = await request<ChatResumed>('chat:resume', {
+    // `hasMore`: the server answers at most 200 messages at a time (PROTOCOL §7).
+    const ack = await request<ChatResumed & { hasMore?: boolean }>('chat:resume', {
       resumeToken: state.session.resumeToken,
       ...(lastSeq > 0 ? { lastSeq } : {}),
     });
     if (startedIn !== life) return; // the socket went away meanwhile; the next connect resumes
     if (ack.ok) {
-      const { ticketNumber, sessionId, status, messages } = ack.data;
+      const { ticketNumber, sessionId, status, messages, hasMore } = ack.data;
       deps.dispatch({ type: 'resumed', ticketNumber, sessionId, status, messages });
       retryAttempt = 0;
-      flush();
+      // Pending messages go out once the whole transcript is in: one may be stored already.
+      if (resumeAgain(deps.getState(), lastSeq, hasMore)) void resume();
+      else flush();
     } else if (ack.error.code === 'UNAUTHORIZED' || ack.error.code === 'NOT_FOUND') {
       deps.dispatch({ type: 'resumeRejected' });
     } else {
@@ -178,15 +182,20 @@ export function createConnection(deps: ConnectionDeps) {
       if (!socket.connected && !socket.active) socket.connect();
     },
 
-    async start(values: ContactValues): Promise<void> {
+    /** `identityHash`: the host page vouched for this e-mail (see main.ts). */
+    async start(values: ContactValues & { identityHash?: string }): Promise<void> {
       this.connect();
       deps.dispatch({ type: 'startRequested' });
       const ack = await request<ChatStarted>('chat:start', { ...values, locale: deps.locale });
       if (!ack.ok) {
         const fields = ack.error.fields as FieldErrors | undefined;
-        deps.dispatch({ type: 'startFailed', error: fields ? '' : ack.error.message || deps.text.failed, fields });
+        // UNAUTHORIZED: the host's identityHash does not sign this e-mail (a misconfigured
+        // host). The chat may still start, unverified, when the visitor tries again.
+        const refused = ack.error.code === 'UNAUTHORIZED';
+        deps.dispatch({ type: 'startFailed', error: fields ? '' : (!refused && ack.error.message) || deps.text.failed, fields, refused });
         return;
       }
+      // Only these: the answer no longer says whether the customer existed (PROTOCOL §7).
       const { resumeToken, ticketNumber, sessionId } = ack.data;
       deps.dispatch({ type: 'started', session: { resumeToken, ticketNumber, sessionId } });
       flush();

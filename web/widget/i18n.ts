@@ -34,6 +34,7 @@ const ui = {
     statuses: { OPEN: 'Aberto', PENDING: 'Pendente', RESOLVED: 'Resolvido', CLOSED: 'Fechado' },
     failed: 'Não foi possível iniciar a conversa. Tente novamente.',
     messages: 'Mensagens',
+    notMe: 'Não sou eu',
   },
   en: {
     launcher: 'Chat with us',
@@ -66,6 +67,7 @@ const ui = {
     statuses: { OPEN: 'Open', PENDING: 'Pending', RESOLVED: 'Resolved', CLOSED: 'Closed' },
     failed: 'The chat could not be started. Please try again.',
     messages: 'Messages',
+    notMe: 'Not me',
   },
 } satisfies Record<Locale, unknown>;
 

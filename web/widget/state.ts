@@ -23,6 +23,12 @@ export interface PendingMessage {
   error?: string;
 }
 
+/** A shopper the host page vouched for (PROTOCOL §7): the e-mail its `identityHash` signs. */
+export interface Identity {
+  email: string;
+  hash: string;
+}
+
 export interface SessionInfo {
   resumeToken: string;
   ticketNumber: number;
@@ -51,6 +57,8 @@ export interface WidgetState {
     touched: Partial<Record<Field, boolean>>;
     submitError?: string;
   };
+  /** Sent as `identityHash` with `chat:start` while the form's e-mail is still this one. Never stored. */
+  identity?: Identity;
   session?: SessionInfo;
   status: ChatStatus;
   closeReason?: CloseReason;
@@ -67,9 +75,11 @@ export type Action =
   | { type: 'toggle'; open: boolean }
   | { type: 'fieldChanged'; field: Field; value: string; errors: FieldErrors }
   | { type: 'fieldBlurred'; field: Field }
+  | { type: 'identify'; values: ContactValues; errors: FieldErrors; identity?: Identity }
+  | { type: 'forget' }
   | { type: 'submitInvalid'; errors: FieldErrors }
   | { type: 'startRequested' }
-  | { type: 'startFailed'; error: string; fields?: FieldErrors }
+  | { type: 'startFailed'; error: string; fields?: FieldErrors; refused?: boolean }
   | { type: 'started'; session: SessionInfo; messages?: Message[] }
   | { type: 'resumed'; ticketNumber: number; sessionId: string; status: ChatStatus; messages: Message[] }
   | { type: 'resumeRejected' }
@@ -85,7 +95,7 @@ export type Action =
   | { type: 'chatError'; error: string }
   | { type: 'newChat' };
 
-const EMPTY_CONTACT: ContactValues = { name: '', email: '', phone: '' };
+export const EMPTY_CONTACT: ContactValues = { name: '', email: '', phone: '' };
 
 export function initialState(init: {
   contact?: Partial<ContactValues>;
@@ -121,7 +131,18 @@ export function reducer(state: WidgetState, action: Action): WidgetState {
           errors: action.errors,
           touched: { ...state.form.touched, [action.field]: true },
         },
+        // The host vouched for one e-mail: edited into another, the chat is no longer verified.
+        identity: action.field !== 'email' || sameEmail(action.value, state.identity?.email) ? state.identity : undefined,
       };
+
+    case 'identify': {
+      // Another person signed in on this browser: the chat stored here is not theirs to resume.
+      const other = state.session && !state.attached && !sameEmail(action.values.email, state.form.values.email);
+      return { ...(other ? freshForm(state) : state), identity: action.identity, form: { values: action.values, errors: action.errors, touched: {} } };
+    }
+
+    case 'forget':
+      return { ...state, identity: undefined, form: { values: EMPTY_CONTACT, errors: {}, touched: {} } };
 
     case 'fieldBlurred':
       return { ...state, form: { ...state.form, touched: { ...state.form.touched, [action.field]: true } } };
@@ -136,6 +157,7 @@ export function reducer(state: WidgetState, action: Action): WidgetState {
       return {
         ...state,
         phase: 'form',
+        identity: action.refused ? undefined : state.identity,
         form: {
           ...state.form,
           errors: action.fields ?? state.form.errors,
@@ -180,7 +202,7 @@ export function reducer(state: WidgetState, action: Action): WidgetState {
 
     case 'resumeRejected':
       // The token no longer opens a session: back to the (prefilled) form.
-      return { ...initialState({ contact: state.form.values }), open: state.open, connection: state.connection };
+      return freshForm(state);
 
     case 'connection':
       if (action.connection === 'online') return { ...state, connection: 'online' };
@@ -247,8 +269,41 @@ export function reducer(state: WidgetState, action: Action): WidgetState {
       return { ...state, chatError: action.error };
 
     case 'newChat':
-      return { ...initialState({ contact: state.form.values }), open: state.open, connection: state.connection };
+      return freshForm(state);
   }
+}
+
+function freshForm(state: WidgetState): WidgetState {
+  return { ...initialState({ contact: state.form.values }), open: state.open, connection: state.connection, identity: state.identity };
+}
+
+/** Whether two e-mails are the same address as the server compares them (trimmed, lower-cased). */
+export function sameEmail(a: string, b = ''): boolean {
+  return a.trim().toLowerCase() === b.trim().toLowerCase();
+}
+
+/**
+ * What localStorage keeps after `action` (PROTOCOL §7): the contact data of the last chat
+ * started (prefills a returning visitor; "Not me" forgets it), and the resume token and unsent
+ * messages only while the chat is open — once it ended, neither stays in the host page's storage.
+ */
+export function toStore(
+  state: WidgetState,
+  action: Action,
+  contact?: Partial<ContactValues>,
+): { contact?: Partial<ContactValues>; session?: SessionInfo; pending?: PendingMessage[] } {
+  if (action.type === 'started') contact = state.form.values;
+  if (action.type === 'forget') contact = undefined;
+  if (state.status === 'closed' || !state.session) return { contact };
+  return { contact, session: state.session, pending: state.pending.filter((p) => p.state !== 'failed') };
+}
+
+/**
+ * Whether to `chat:resume` again: the answer said `hasMore` (missing means no, as from a
+ * server without paging) and it moved us past `lastSeq`, so the next page starts further on.
+ */
+export function resumeAgain(state: WidgetState, lastSeq: number, hasMore?: boolean): boolean {
+  return hasMore === true && lastContiguousSeq(state.messages) > lastSeq;
 }
 
 function allTouched(): Record<Field, boolean> {

@@ -13,6 +13,8 @@ export interface ViewHandlers {
   typing(): void;
   endChat(): void;
   newChat(): void;
+  /** "Not me": forget the stored contact data and identity. */
+  forget(): void;
 }
 
 const INPUT_TYPES: Record<Field, { type: string; autocomplete: string }> = {
@@ -62,7 +64,12 @@ export function createView(host: HTMLElement, t: UiText, on: ViewHandlers) {
     inputs[field].addEventListener('input', () => on.fieldChanged(field, inputs[field].value));
     inputs[field].addEventListener('blur', () => on.fieldBlurred(field));
   }
-  prechat.append(formError, submit);
+  const notMe = el('button', { type: 'button', class: 'secondary' }, t.notMe);
+  notMe.addEventListener('click', () => {
+    on.forget();
+    inputs.name.focus(); // the button may hide itself: the focus stays in the form
+  });
+  prechat.append(formError, submit, notMe);
   prechat.addEventListener('submit', (event) => {
     event.preventDefault();
     on.submit();
@@ -227,6 +234,7 @@ export function createView(host: HTMLElement, t: UiText, on: ViewHandlers) {
         setAttr(inputs[field], 'aria-invalid', message ? 'true' : 'false');
       }
       setText(formError, state.form.submitError ?? '');
+      notMe.hidden = !state.identity && !FIELDS.some((f) => state.form.values[f]);
       submit.disabled = state.phase === 'starting';
       setText(submit, state.phase === 'starting' ? t.starting : t.start);
 
