@@ -17,6 +17,7 @@ import { createClientIp } from './security/clientIp.js';
 import { createConnectionGate, defaultMaxConnections } from './security/connectionLimits.js';
 import { createRateLimits } from './security/rateLimits.js';
 import { createHttpApp } from './http/app.js';
+import { answerParserErrors } from './http/clientErrors.js';
 import { createOriginPolicy } from './http/origins.js';
 import { createInflightTracker } from './inflight.js';
 import { createLogger, type Logger } from './logger.js';
@@ -99,6 +100,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
   const maxConnections = config.MAX_CONNECTIONS ?? defaultMaxConnections();
 
   const httpServer = createServer();
+  answerParserErrors(httpServer);
   const io = new SocketServer(httpServer, {
     serveClient: false,
     maxHttpBufferSize: 100_000,

@@ -168,7 +168,16 @@ describe('fuzzing every entry point with hostile payloads', () => {
   });
 
   it('tRPC agent API: BAD_REQUEST (or a typed error) for any input, never INTERNAL_SERVER_ERROR', { timeout: 120_000 }, async () => {
-    const agent = agentClient(node.url, adminToken);
+    // A query's input travels in its URL: past Node's header limit the answer is a 431 in the
+    // contract's error shape, which tRPC's client cannot read as its own envelope.
+    let lastStatus = 0;
+    const agent = agentClient(node.url, adminToken, {
+      fetch: async (url, init) => {
+        const response = await fetch(url, init);
+        lastStatus = response.status;
+        return response;
+      },
+    });
     const calls = [
       (input: unknown) => agent.tickets.list.query(input as never),
       (input: unknown) => agent.tickets.get.query(input as never),
@@ -184,7 +193,7 @@ describe('fuzzing every entry point with hostile payloads', () => {
       fc.asyncProperty(fc.nat({ max: calls.length - 1 }), payload, async (which, input) => {
         const outcome = await calls[which]!(input).then(
           () => 'ok',
-          (error: { data?: { code?: string } }) => error.data?.code ?? 'UNKNOWN',
+          (error: { data?: { code?: string } }) => error.data?.code ?? (lastStatus === 431 ? 'URL_TOO_LONG' : 'UNKNOWN'),
         );
         expect(outcome).not.toBe('INTERNAL_SERVER_ERROR');
         expect(outcome).not.toBe('UNKNOWN');

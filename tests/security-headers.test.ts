@@ -39,4 +39,18 @@ describe('security headers', () => {
     expect(api.status).toBe(401);
     expect(api.headers.get('x-content-type-options')).toBe('nosniff');
   });
+
+  it('a request Node’s parser refuses (URL past the header limit, garbage) is answered in the contract’s error shape', async () => {
+    const long = await fetch(`${node.url}/api/chat?afterSeq=${'1'.repeat(40_000)}`);
+    expect(long.status).toBe(431);
+    expect(await long.json()).toEqual({ error: { code: 'VALIDATION', message: 'The URL or headers are too large' } });
+    const { createConnection } = await import('node:net');
+    const raw = createConnection(node.port, '127.0.0.1');
+    raw.write('NOT HTTP AT ALL\r\n\r\n');
+    let answer = '';
+    for await (const chunk of raw) answer += String(chunk);
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer).toContain('"code":"VALIDATION"');
+    expect((await fetch(`${node.url}/healthz`)).status).toBe(200);
+  });
 });

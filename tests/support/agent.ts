@@ -23,14 +23,14 @@ export function newAdminToken(): string {
  * The typed client agent tooling uses: queries and mutations over HTTP with the token as a
  * Bearer header, subscriptions over SSE with the token in connectionParams.
  */
-export function agentClient(baseUrl: string, token?: string): AgentClient {
+export function agentClient(baseUrl: string, token?: string, options: { fetch?: typeof fetch } = {}): AgentClient {
   const url = `${baseUrl}/trpc`;
   return createTRPCClient<AppRouter>({
     links: [
       splitLink({
         condition: (op) => op.type === 'subscription',
         true: httpSubscriptionLink({ url, EventSource, connectionParams: token ? { token } : undefined }),
-        false: httpBatchLink({ url, headers: token ? { Authorization: `Bearer ${token}` } : {} }),
+        false: httpBatchLink({ url, headers: token ? { Authorization: `Bearer ${token}` } : {}, fetch: options.fetch }),
       }),
     ],
   });
