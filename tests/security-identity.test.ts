@@ -2,6 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { chatSessions, clients, ticketEvents } from '../server/db/schema.js';
 import type { AtendeNode } from '../server/main.js';
+import { startChat } from '../server/services/chat/startChat.js';
 import { identityHash } from '../server/services/identity.js';
 import type { ChatStarted } from '../shared/chat.js';
 import { agentClient, expectTrpcError, followEvents, newAdminToken, type AgentClient, type EventFollower } from './support/agent.js';
@@ -176,6 +177,23 @@ describeOnEachDriver('security: no customer takeover through the chat form', (db
     expect(await sessionRow(secondChat.sessionId)).toMatchObject({ clientId: secondCustomer.client.id, matchedBy: 'email' });
     expect(await clientRow(secondCustomer.client.id)).toMatchObject({ name: second.name, phone: null, totalTickets: 2 });
     expect(await clientRow(holder.id)).toMatchObject({ phone: holder.contact.e164, totalTickets: 1 });
+  });
+
+  it('50 simultaneous verified starts with one new e-mail and a phone another customer holds make one customer, without that phone', async () => {
+    const holder = await phoneOnlyCustomer('Dona Concorrida');
+    const contact = uniqueContact('Verificado Concorrente');
+    const hash = identityHash(contact.email, SECRET);
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        startChat({ name: contact.name, email: contact.email, phone: holder.contact.e164, identityHash: hash }, node.ctx),
+      ),
+    );
+    const rows = await db().handle.db.select().from(clients).where(eq(clients.email, contact.email));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ phone: null, totalTickets: 50 });
+    expect(new Set(results.map((r) => r.chat.clientId))).toEqual(new Set([rows[0]!.id]));
+    expect(results.filter((r) => r.matchedBy === 'new')).toHaveLength(1);
+    expect(await clientRow(holder.id)).toMatchObject({ totalTickets: 1 });
   });
 
   it('chat:start and PUT /api/chat answer sessionId, resumeToken, ticketId and ticketNumber only, for new and known customers alike', async () => {
