@@ -60,6 +60,25 @@ export interface ChatSessionSummary {
   /** Whether the host site vouched for the visitor's e-mail (identity verification); an
    * unverified chat's words are the visitor's claim, not necessarily the customer's. */
   verified: boolean;
+  /** How the intake found the customer: by the typed e-mail, by the typed phone, or created it. */
+  matchedBy: ChatMatchedBy;
+  /** What the visitor typed at the start (the customer on file may hold other values). */
+  typed: { name: string; email: string; phone: string };
+}
+
+export type ChatMatchedBy = 'email' | 'phone' | 'new';
+
+export const CONTACT_FIELDS = ['name', 'email', 'phone'] as const;
+export type ContactField = (typeof CONTACT_FIELDS)[number];
+
+/**
+ * A value an unverified chat's visitor typed for a field its customer lacks. Never written by
+ * itself (PROTOCOL §7); an agent accepts it with `clients.acceptSuggestion`.
+ */
+export interface ContactSuggestion {
+  sessionId: string;
+  field: ContactField;
+  value: string;
 }
 
 /** One row of a ticket's audit trail. */
@@ -76,6 +95,8 @@ export interface TicketEvent {
 export interface TicketDetail extends Omit<Ticket, 'client'> {
   client: Client;
   chatSessions: ChatSessionSummary[];
+  /** Contact suggestions from this ticket's unverified chats. */
+  suggestions: ContactSuggestion[];
   events: TicketEvent[];
 }
 

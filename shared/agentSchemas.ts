@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { emailSchema, messageSendSchema, NAME_MAX, SEQ_MAX } from './schemas.js';
+import { CONTACT_FIELDS } from './agentApi.js';
 import { TICKET_PRIORITIES, TICKET_SOURCES, TICKET_STATUSES } from './tickets.js';
 
 /**
@@ -95,6 +96,9 @@ export const clientMergeInput = z
     message: 'A customer cannot be merged into itself',
     path: ['targetId'],
   });
+
+export const acceptSuggestionInput = z.object({ sessionId: id, field: z.enum(CONTACT_FIELDS) });
+export type AcceptSuggestionInput = z.output<typeof acceptSuggestionInput>;
 
 export const metricsSummaryInput = z
   .object({ from: isoDateTime.optional(), to: isoDateTime.optional() })

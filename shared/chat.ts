@@ -23,13 +23,15 @@ export interface Message {
   createdAt: string;
 }
 
+/**
+ * The `chat:start` answer (PROTOCOL §7): nothing that tells a visitor whether the e-mail or
+ * phone typed belongs to a customer.
+ */
 export interface ChatStarted {
   sessionId: string;
   resumeToken: string;
   ticketId: string;
   ticketNumber: number;
-  clientId: string;
-  returningClient: boolean;
 }
 
 export interface ChatResumed {

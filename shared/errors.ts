@@ -4,6 +4,8 @@ export const ERROR_CODES = [
   'UNAUTHORIZED',
   'FORBIDDEN',
   'NOT_FOUND',
+  /** The change collides with what is stored (e.g. a value another customer already holds). */
+  'CONFLICT',
   'CLOSED',
   'RATE_LIMITED',
   'UNAVAILABLE',

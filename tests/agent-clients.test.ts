@@ -29,7 +29,7 @@ describeOnEachDriver('agent API: customers', (db) => {
   async function chatWithMessages(contact: ReturnType<typeof uniqueContact>, bodies: string[]) {
     const { started, chat } = await startChat({ name: contact.name, email: contact.email, phone: contact.e164 }, node.ctx);
     for (const body of bodies) await postMessage(chat, { type: 'client', name: contact.name }, { body, clientMsgId: body }, node.ctx);
-    return started;
+    return { ...started, clientId: chat.clientId };
   }
 
   it('clients.get answers the Client shape; an unknown id is NOT_FOUND', async () => {

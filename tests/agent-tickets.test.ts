@@ -24,8 +24,11 @@ describeOnEachDriver('agent API: tickets', (db) => {
   });
   afterAll(() => node?.stop());
 
-  const chat = (contact = uniqueContact()) =>
-    startChat({ name: contact.name, email: contact.email, phone: contact.e164 }, node.ctx);
+  /** A chat started through the service; the customer's id is what the service tells agents, not the visitor. */
+  const chat = async (contact = uniqueContact()) => {
+    const { started, chat: ref } = await startChat({ name: contact.name, email: contact.email, phone: contact.e164 }, node.ctx);
+    return { started: { ...started, clientId: ref.clientId } };
+  };
 
   const auditOf = (ticketId: string) =>
     db().handle.db.select().from(ticketEvents).where(eq(ticketEvents.ticketId, ticketId)).orderBy(asc(ticketEvents.id));
@@ -57,7 +60,7 @@ describeOnEachDriver('agent API: tickets', (db) => {
     expect(client!.totalTickets).toBe(2);
     const audit = await auditOf(ticket.id);
     expect(audit).toMatchObject([
-      { type: 'ticket.created', actorType: 'agent', actorId: agentId, data: { source: 'email', returningClient: true } },
+      { type: 'ticket.created', actorType: 'agent', actorId: agentId, data: { source: 'email', returningClient: true, matchedBy: 'email' } },
     ]);
   });
 
@@ -94,9 +97,21 @@ describeOnEachDriver('agent API: tickets', (db) => {
       number: started.ticketNumber,
       source: 'chat',
       category: 'Chat Support',
-      client: { id: started.clientId, name: 'Gil Get', email: contact.email, phone: contact.e164, totalTickets: 1 },
-      chatSessions: [{ id: started.sessionId, ticketId: started.ticketId, status: 'active', endedAt: null, messageCount: 2 }],
-      events: [{ type: 'ticket.created', actorType: 'client', actorId: started.clientId }],
+      client: { id: ref.clientId, name: 'Gil Get', email: contact.email, phone: contact.e164, totalTickets: 1 },
+      chatSessions: [
+        {
+          id: started.sessionId,
+          ticketId: started.ticketId,
+          status: 'active',
+          endedAt: null,
+          messageCount: 2,
+          verified: false,
+          matchedBy: 'new',
+          typed: { name: 'Gil Get', email: contact.email, phone: contact.e164 },
+        },
+      ],
+      suggestions: [],
+      events: [{ type: 'ticket.created', actorType: 'client', actorId: ref.clientId }],
     });
     await expectTrpcError(agent.tickets.get.query({ number: 999_999_999 }), 'NOT_FOUND');
     await expectTrpcError(agent.tickets.get.query({ id: '00000000-0000-4000-8000-000000000000' }), 'NOT_FOUND');

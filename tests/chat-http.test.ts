@@ -38,7 +38,8 @@ describeOnEachDriver('HTTP chat API /api/chat', (db) => {
 
   it('does the whole chat: PUT starts, POST sends (idempotent), GET reads after a seq, PATCH closes', async () => {
     const { started } = await startHttpChat({ message: 'Primeira' });
-    expect(started).toMatchObject({ returningClient: false });
+    // PROTOCOL §7: nothing that tells whether the e-mail or phone is a customer.
+    expect(Object.keys(started).sort()).toEqual(['resumeToken', 'sessionId', 'ticketId', 'ticketNumber']);
 
     const first = await call('POST', { body: 'Segunda', clientMsgId: 'm2' }, started.resumeToken);
     expect(first.status).toBe(201);

@@ -14,8 +14,11 @@ describeOnEachDriver('intake (startChat)', (db) => {
   });
   afterAll(() => node?.stop());
 
-  const start = (input: { name: string; email: string; phone: string; message?: string; locale?: 'pt-BR' | 'en' }) =>
-    startChat(input, node.ctx);
+  /** The intake through the service; the customer's id and whether it existed are for agents, not in the visitor's `started`. */
+  const start = async (input: { name: string; email: string; phone: string; message?: string; locale?: 'pt-BR' | 'en' }) => {
+    const { started, chat, returningClient, matchedBy } = await startChat(input, node.ctx);
+    return { started: { ...started, clientId: chat.clientId, returningClient, matchedBy } };
+  };
 
   it('creates the customer, a chat ticket exactly as PROTOCOL says, and a session linked to both', async () => {
     const contact = uniqueContact('Maria Silva');
@@ -52,6 +55,8 @@ describeOnEachDriver('intake (startChat)', (db) => {
       userPhone: contact.e164,
       status: 'active',
       lastSeq: 0,
+      matchedBy: 'new',
+      verified: false,
     });
     // Only a hash of the token is stored.
     expect(session!.resumeTokenHash).not.toContain(started.resumeToken.split('.')[1]);
@@ -81,7 +86,7 @@ describeOnEachDriver('intake (startChat)', (db) => {
     const [client] = await db().handle.db.select().from(clients).where(eq(clients.id, first.started.clientId));
     expect(client).toMatchObject({ name: 'Ana Souza', phone: contact.e164, totalTickets: 2 });
     const [session] = await db().handle.db.select().from(chatSessions).where(eq(chatSessions.id, second.started.sessionId));
-    expect(session).toMatchObject({ userName: 'Ana S.', userPhone: other.e164 });
+    expect(session).toMatchObject({ userName: 'Ana S.', userPhone: other.e164, matchedBy: 'email' });
   });
 
   it('finds the customer by phone when the e-mail is unknown', async () => {
@@ -93,15 +98,18 @@ describeOnEachDriver('intake (startChat)', (db) => {
     const [client] = await db().handle.db.select().from(clients).where(eq(clients.id, first.started.clientId));
     expect(client!.email).toBe(contact.email);
     expect(client!.totalTickets).toBe(2);
+    expect(second.started.matchedBy).toBe('phone');
   });
 
-  it('fills the empty phone and name of an existing customer', async () => {
+  it('an unverified chat never fills the empty phone and name of an existing customer (they stay on the session)', async () => {
     const contact = uniqueContact('Carla Dias');
     const [existing] = await db().handle.db.insert(clients).values({ email: contact.email }).returning();
     const { started } = await start({ name: contact.name, email: contact.email, phone: contact.e164 });
     expect(started.clientId).toBe(existing!.id);
     const [client] = await db().handle.db.select().from(clients).where(eq(clients.id, existing!.id));
-    expect(client).toMatchObject({ name: 'Carla Dias', phone: contact.e164, totalTickets: 1 });
+    expect(client).toMatchObject({ name: null, phone: null, totalTickets: 1 });
+    const [session] = await db().handle.db.select().from(chatSessions).where(eq(chatSessions.id, started.sessionId));
+    expect(session).toMatchObject({ userName: 'Carla Dias', userPhone: contact.e164, matchedBy: 'email', verified: false });
   });
 
   it('leaves the phone empty when the e-mail-matched customer lacks one and another customer holds it', async () => {

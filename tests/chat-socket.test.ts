@@ -44,7 +44,7 @@ describeOnEachDriver('customer socket /chat', (db) => {
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(Object.keys(result.data).sort()).toEqual(
-      ['clientId', 'resumeToken', 'returningClient', 'sessionId', 'ticketId', 'ticketNumber'].sort(),
+      ['resumeToken', 'sessionId', 'ticketId', 'ticketNumber'].sort(),
     );
     const [session] = await db().handle.db.select().from(chatSessions).where(eq(chatSessions.id, result.data.sessionId));
     expect(session).toMatchObject({ userName: 'Paula Lima', userEmail: contact.email, userPhone: contact.e164 });

@@ -32,7 +32,10 @@ describeOnEachDriver('identity verification (IDENTITY_SECRET)', (db) => {
       identityHash: identityHash(contact.email, SECRET),
     });
     const claimed = await requestOk<ChatStarted>(socket, 'chat:start', payload);
-    expect(claimed.clientId).toBe(verified.clientId);
+    const clientOf = async (started: ChatStarted) =>
+      (await db().handle.db.select().from(chatSessions).where(eq(chatSessions.id, started.sessionId)))[0]!.clientId;
+    const clientId = await clientOf(verified);
+    expect(await clientOf(claimed)).toBe(clientId);
 
     const [before] = await db().handle.db.select({ n: count() }).from(chatSessions);
     const forged = await request(socket, 'chat:start', { ...payload, identityHash: identityHash(contact.email, 'guessed-secret') });
@@ -42,7 +45,7 @@ describeOnEachDriver('identity verification (IDENTITY_SECRET)', (db) => {
     const [after] = await db().handle.db.select({ n: count() }).from(chatSessions);
     expect(after!.n).toBe(before!.n);
 
-    const rows = await db().handle.db.select().from(chatSessions).where(eq(chatSessions.clientId, verified.clientId));
+    const rows = await db().handle.db.select().from(chatSessions).where(eq(chatSessions.clientId, clientId));
     const byId = new Map(rows.map((row) => [row.id, row.verified]));
     expect(byId.get(verified.sessionId)).toBe(true);
     expect(byId.get(claimed.sessionId)).toBe(false);
@@ -50,7 +53,7 @@ describeOnEachDriver('identity verification (IDENTITY_SECRET)', (db) => {
     // Agents see which chats were verified, in the ticket and in the customer's history.
     const ticket = await agent.tickets.get.query({ id: claimed.ticketId });
     expect(ticket.chatSessions.map((s) => s.verified)).toEqual([false]);
-    const history = await agent.clients.history.query({ id: verified.clientId });
+    const history = await agent.clients.history.query({ id: clientId });
     const marks = Object.fromEntries(history.chatSessions.map((s) => [s.id, s.verified]));
     expect(marks).toEqual({ [verified.sessionId]: true, [claimed.sessionId]: false });
     socket.disconnect();

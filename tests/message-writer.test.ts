@@ -24,13 +24,15 @@ describeOnEachDriver('group commit of messages', (db) => {
     const socket = await suite.customer();
     const contact = uniqueContact();
     const started = await requestOk<ChatStarted>(socket, 'chat:start', { name: contact.name, email: contact.email, phone: contact.phone });
+    // The visitor is not told its customer's id; the session row knows it.
+    const [session] = await db().handle.db.select().from(chatSessions).where(eq(chatSessions.id, started.sessionId));
     return {
       socket,
       ref: {
         sessionId: started.sessionId,
         ticketId: started.ticketId,
         ticketNumber: started.ticketNumber,
-        clientId: started.clientId,
+        clientId: session!.clientId,
         customerName: contact.name,
       },
     };

@@ -165,7 +165,13 @@ describeOnEachDriver('webhooks', (db) => {
       expect(verifyWebhookSignature(hook.raw, 'outro-segredo', hook.headers['x-atende-signature'] as string)).toBe(false);
     }
     const created = ofTicket().find((hook) => hook.body.type === 'ticket.created')!;
-    expect(created.body.data).toMatchObject({ source: 'chat', sessionId: started.sessionId, clientId: started.clientId });
+    expect(created.body.data).toMatchObject({
+      source: 'chat',
+      sessionId: started.sessionId,
+      clientId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      returningClient: false,
+      matchedBy: 'new',
+    });
     const messages = ofTicket().filter((hook) => hook.body.type === 'message.created');
     expect(messages.map((hook) => (hook.body.data.message as Message).body).sort()).toEqual(['Número 4521', 'Oi, meu pedido não chegou']);
     expect(ofTicket().find((hook) => hook.body.type === 'chat.closed')!.body.data).toMatchObject({ reason: 'client' });

@@ -118,6 +118,11 @@ export const chatSessions = pgTable(
     locale: text('locale').notNull().default('pt-BR'),
     /** True when the host site vouched for the e-mail with an identity hash (IDENTITY_SECRET). */
     verified: boolean('verified').notNull().default(false),
+    /**
+     * How the intake found the customer: by the typed e-mail, by the typed phone, or created it.
+     * Sessions from before this column was added read 'new'.
+     */
+    matchedBy: text('matched_by', { enum: ['email', 'phone', 'new'] }).notNull().default('new'),
     status: text('status', { enum: ['active', 'closed'] }).notNull().default('active'),
     closeReason: text('close_reason', { enum: ['client', 'agent', 'timeout'] }),
     /** SHA-256 of the resume token's secret part; the token itself is never stored. */
@@ -135,6 +140,7 @@ export const chatSessions = pgTable(
       .on(t.lastActivityAt)
       .where(sql`${t.status} = 'active'`),
     check('chat_sessions_status_check', sql`${t.status} in ('active', 'closed')`),
+    check('chat_sessions_matched_by_check', sql`${t.matchedBy} in ('email', 'phone', 'new')`),
   ],
 );
 

@@ -15,6 +15,7 @@ export interface ChatIntakeRecords {
   locale: string;
   resumeTokenHash: string;
   verified: boolean;
+  matchedBy: 'email' | 'phone' | 'new';
   lastSeq: number;
   /** The `ticket.created` audit row's data. */
   eventData: Record<string, unknown>;
@@ -38,9 +39,9 @@ export async function insertChatIntake(ex: Executor, r: ChatIntakeRecords): Prom
       values (${r.ticketId}::uuid, ${r.subject}, ${r.description}, 'OPEN', 'chat', ${r.category}, ${r.clientId}::uuid)
       returning number, created_at
     ), session as (
-      insert into chat_sessions (id, client_id, ticket_id, user_name, user_email, user_phone, locale, resume_token_hash, verified, last_seq)
+      insert into chat_sessions (id, client_id, ticket_id, user_name, user_email, user_phone, locale, resume_token_hash, verified, matched_by, last_seq)
       values (${r.sessionId}::uuid, ${r.clientId}::uuid, ${r.ticketId}::uuid, ${r.userName}, ${r.userEmail}, ${r.userPhone},
-              ${r.locale}, ${r.resumeTokenHash}, ${r.verified}::boolean, ${r.lastSeq}::int)
+              ${r.locale}, ${r.resumeTokenHash}, ${r.verified}::boolean, ${r.matchedBy}, ${r.lastSeq}::int)
     ), audit as (
       insert into ticket_events (ticket_id, actor_type, actor_id, type, data)
       values (${r.ticketId}::uuid, 'client', ${r.clientId}::uuid, 'ticket.created', ${JSON.stringify(r.eventData)}::jsonb)

@@ -49,6 +49,25 @@ export const clientsRepository = {
     return row;
   },
 
+  /**
+   * Sets one contact field only when it is empty; undefined when it was not (nothing written).
+   * Throws a unique violation if another customer holds the e-mail or phone.
+   */
+  async fillContactField(
+    ex: Executor,
+    id: string,
+    field: 'name' | 'email' | 'phone',
+    value: string,
+  ): Promise<ClientRow | undefined> {
+    const column = clients[field];
+    const [row] = await ex
+      .update(clients)
+      .set({ [field]: value })
+      .where(sql`${clients.id} = ${id} and ${column} is null`)
+      .returning();
+    return row;
+  },
+
   /** Sets the phone only when it is empty; throws a unique violation if another customer holds it. */
   async fillPhone(ex: Executor, id: string, phone: string): Promise<void> {
     await ex

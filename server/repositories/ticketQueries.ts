@@ -28,7 +28,10 @@ export interface ClientBrief {
 
 export type TicketWithClient = TicketRow & { client: ClientBrief };
 
-export type SessionWithCount = Pick<ChatSessionRow, 'id' | 'ticketId' | 'status' | 'startedAt' | 'endedAt' | 'verified'> & {
+export type SessionWithCount = Pick<
+  ChatSessionRow,
+  'id' | 'ticketId' | 'status' | 'startedAt' | 'endedAt' | 'verified' | 'matchedBy' | 'userName' | 'userEmail' | 'userPhone'
+> & {
   messageCount: number;
 };
 
@@ -103,6 +106,10 @@ const sessionWithCount = {
   startedAt: chatSessions.startedAt,
   endedAt: chatSessions.endedAt,
   verified: chatSessions.verified,
+  matchedBy: chatSessions.matchedBy,
+  userName: chatSessions.userName,
+  userEmail: chatSessions.userEmail,
+  userPhone: chatSessions.userPhone,
   // Spelled out: inside a one-table select Drizzle leaves column names unqualified.
   messageCount: sql<number>`(select count(*)::int from chat_messages m where m.session_id = "chat_sessions"."id")`,
 };

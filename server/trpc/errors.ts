@@ -9,6 +9,7 @@ export const TRPC_CODE: Record<ErrorCode, TRPC_ERROR_CODE_KEY> = {
   UNAUTHORIZED: 'UNAUTHORIZED',
   FORBIDDEN: 'FORBIDDEN',
   NOT_FOUND: 'NOT_FOUND',
+  CONFLICT: 'CONFLICT',
   // 409, as the HTTP chat API answers a closed chat.
   CLOSED: 'CONFLICT',
   RATE_LIMITED: 'TOO_MANY_REQUESTS',

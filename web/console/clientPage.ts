@@ -1,5 +1,7 @@
+import type { ChatSessionSummary, TicketSummary } from '../../shared/agentApi.js';
 import { el } from '../common/dom.js';
 import { errorMessage } from './api.js';
+import { identityBadges } from './chatIdentity.js';
 import { formatDateTime } from './labels.js';
 import { sourceBadge, statusBadge } from './listPage.js';
 import type { PageContext } from './main.js';
@@ -33,10 +35,37 @@ export function renderClientPage(main: HTMLElement, ctx: PageContext, id: string
             ),
           ),
         ),
+        ...chatList(chatSessions, tickets),
       );
     })
     .catch((error) => {
       main.replaceChildren(el('p', { class: 'error', role: 'alert' }, errorMessage(error)));
       ctx.fail(error);
     });
+}
+
+/** The customer's chats, newest first: when, which ticket, verified or not, how matched, what was typed. */
+function chatList(sessions: ChatSessionSummary[], tickets: TicketSummary[]): HTMLElement[] {
+  if (!sessions.length) return [];
+  const numbers = new Map(tickets.map((t) => [t.id, t.number]));
+  return [
+    el('h2', {}, 'Conversas'),
+    el(
+      'ul',
+      { class: 'history-list chat-history' },
+      ...sessions.map((s) => {
+        const number = numbers.get(s.ticketId);
+        return el(
+          'li',
+          { 'data-session': s.id },
+          el('time', { datetime: s.startedAt }, formatDateTime(s.startedAt)),
+          ' ',
+          number ? el('a', { href: `#/tickets/${number}` }, `#${number}`) : null,
+          ' ',
+          identityBadges(s),
+          ` · digitado: ${s.typed.name} · ${s.typed.email} · ${s.typed.phone}`,
+        );
+      }),
+    ),
+  ];
 }

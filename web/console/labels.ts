@@ -35,3 +35,12 @@ export function formatDateTime(iso: string): string {
 export function formatTime(iso: string): string {
   return time.format(new Date(iso));
 }
+
+/** How the intake found the chat's customer (PROTOCOL §7 `matchedBy`). */
+export const MATCHED_BY_LABELS = {
+  email: 'identificado por e-mail',
+  phone: 'identificado por telefone',
+  new: 'cliente novo',
+} as const;
+
+export const CONTACT_FIELD_LABELS = { name: 'Nome', email: 'E-mail', phone: 'Telefone' } as const;

@@ -1,9 +1,10 @@
 import type { Message } from '../../shared/chat.js';
-import type { ChatSessionSummary, TicketDetail } from '../../shared/agentApi.js';
+import type { ChatSessionSummary, ContactSuggestion, TicketDetail } from '../../shared/agentApi.js';
 import { TICKET_PRIORITIES, TICKET_STATUSES, type TicketPriority, type TicketStatus } from '../../shared/tickets.js';
 import { el, setText } from '../common/dom.js';
 import { newClientMsgId } from '../common/ids.js';
 import { errorMessage } from './api.js';
+import { chatIdentity } from './chatIdentity.js';
 import { formatDateTime, formatTime, PRIORITY_LABELS, SENDER_LABELS, STATUS_LABELS } from './labels.js';
 import { sourceBadge, statusBadge } from './listPage.js';
 import type { PageContext } from './main.js';
@@ -19,7 +20,7 @@ export function renderTicketPage(main: HTMLElement, ctx: PageContext, number: nu
   document.title = `Atende — ticket #${number}`;
   main.replaceChildren(el('p', { class: 'loading' }, 'Carregando…'));
   let ticket: TicketDetail | undefined;
-  const transcripts = new Map<string, { list: HTMLOListElement; seqs: Set<number> }>();
+  const transcripts = new Map<string, { list: HTMLOListElement; seqs: Set<number>; heading: HTMLElement; identity: HTMLElement }>();
 
   const header = el('div', { class: 'ticket-header' });
   const details = el('dl', { class: 'details' });
@@ -178,16 +179,28 @@ export function renderTicketPage(main: HTMLElement, ctx: PageContext, number: nu
     for (const session of [...t.chatSessions].sort((a, b) => a.startedAt.localeCompare(b.startedAt))) {
       if (transcripts.has(session.id)) continue;
       const list = el('ol', { class: 'transcript', role: 'log', 'aria-label': `Conversa de ${formatDateTime(session.startedAt)}` });
-      transcripts.set(session.id, { list, seqs: new Set() });
-      chats.append(
-        el('h2', {}, `Conversa iniciada em ${formatDateTime(session.startedAt)}`),
-        list,
-      );
+      const heading = el('h2', {}, `Conversa iniciada em ${formatDateTime(session.startedAt)}`);
+      const identity = el('div', { class: 'chat-identity-slot' });
+      transcripts.set(session.id, { list, seqs: new Set(), heading, identity });
+      chats.append(heading, identity, list);
     }
     for (const session of t.chatSessions) {
-      const heading = transcripts.get(session.id)!.list.previousElementSibling as HTMLElement;
+      const { heading, identity } = transcripts.get(session.id)!;
       heading.dataset.status = session.status;
       setText(heading, `Conversa iniciada em ${formatDateTime(session.startedAt)}${session.status === 'closed' ? ' (encerrada)' : ''}`);
+      identity.replaceChildren(chatIdentity(session, t.client, t.suggestions, acceptSuggestion));
+    }
+  }
+
+  async function acceptSuggestion(suggestion: ContactSuggestion, button: HTMLButtonElement, error: HTMLElement) {
+    button.disabled = true;
+    setText(error, '');
+    try {
+      await ctx.api.clients.acceptSuggestion.mutate({ sessionId: suggestion.sessionId, field: suggestion.field });
+      await refreshTicket();
+    } catch (thrown) {
+      setText(error, errorMessage(thrown));
+      button.disabled = false;
     }
   }
 

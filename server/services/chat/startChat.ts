@@ -6,12 +6,23 @@ import { chatMessagesRepository } from '../../repositories/chatMessages.js';
 import { insertChatIntake } from '../../repositories/chatIntake.js';
 import { timeTransaction } from '../../metrics.js';
 import type { ServiceContext } from '../context.js';
-import { matchCustomer } from '../customers/matchCustomer.js';
+import { matchCustomer, type MatchedBy } from '../customers/matchCustomer.js';
 import type { ChatRef } from './chatRef.js';
 import { toMessage } from './messageView.js';
 import { announceMessage } from './postMessage.js';
 import { issueResumeToken } from '../resumeTokens.js';
 import { verifyIdentity } from '../identity.js';
+
+/**
+ * `started` is all the visitor is told (PROTOCOL §7: not whether the e-mail or phone was a
+ * customer); the rest is for the transport and agents.
+ */
+export interface StartedChat {
+  started: ChatStarted;
+  chat: ChatRef;
+  returningClient: boolean;
+  matchedBy: MatchedBy;
+}
 
 /**
  * The intake: in one transaction, find or create the customer, open a chat ticket and a
@@ -20,7 +31,7 @@ import { verifyIdentity } from '../identity.js';
 export async function startChat(
   input: ChatStartInput,
   ctx: ServiceContext,
-): Promise<{ started: ChatStarted; chat: ChatRef }> {
+): Promise<StartedChat> {
   const endIntake = ctx.metrics.intakeDuration.startTimer();
   try {
     const result = await openChat(input, ctx);
@@ -33,18 +44,18 @@ export async function startChat(
   }
 }
 
-async function openChat(input: ChatStartInput, ctx: ServiceContext): Promise<{ started: ChatStarted; chat: ChatRef }> {
+async function openChat(input: ChatStartInput, ctx: ServiceContext): Promise<StartedChat> {
   const verified = verifyIdentity(input.email, input.identityHash, ctx.policy.identitySecret);
   const now = new Date();
   const sessionId = randomUUID();
   const resume = issueResumeToken(sessionId);
 
   const result = await timeTransaction(ctx.metrics, 'chat_start', () => ctx.db.transaction(async (tx) => {
-    const { client, returning } = await matchCustomer(tx, {
-      email: input.email,
-      phone: input.phone,
-      name: input.name,
-    });
+    const { client, returning, matchedBy } = await matchCustomer(
+      tx,
+      { email: input.email, phone: input.phone, name: input.name },
+      verified ? 'verified' : 'visitor',
+    );
     // Ids chosen here, so the intake's rows and the first message go out together (pipelined,
     // one round trip); the server runs them in order, the ticket before the message.
     const ticketId = randomUUID();
@@ -63,8 +74,9 @@ async function openChat(input: ChatStartInput, ctx: ServiceContext): Promise<{ s
         locale: input.locale ?? 'pt-BR',
         resumeTokenHash: resume.hash,
         verified,
+        matchedBy,
         lastSeq: input.message ? 1 : 0,
-        eventData: { source: 'chat', sessionId, returningClient: returning, verified },
+        eventData: { source: 'chat', sessionId, returningClient: returning, matchedBy, verified },
       }),
       input.message
         ? chatMessagesRepository.insertUnlessDuplicate(tx, {
@@ -79,7 +91,7 @@ async function openChat(input: ChatStartInput, ctx: ServiceContext): Promise<{ s
     ]);
     const ticket = { id: ticketId, subject, ...opened };
     const session = { id: sessionId };
-    return { client, returning, ticket, session, firstMessage };
+    return { client, returning, matchedBy, ticket, session, firstMessage };
   }));
 
   const chat: ChatRef = {
@@ -99,6 +111,8 @@ async function openChat(input: ChatStartInput, ctx: ServiceContext): Promise<{ s
     clientId: chat.clientId,
     sessionId: chat.sessionId,
     subject: result.ticket.subject,
+    returningClient: result.returning,
+    matchedBy: result.matchedBy,
     verified,
   });
   if (result.firstMessage) announceMessage(chat, toMessage(result.firstMessage), ctx);
@@ -110,9 +124,9 @@ async function openChat(input: ChatStartInput, ctx: ServiceContext): Promise<{ s
       resumeToken: resume.token,
       ticketId: chat.ticketId,
       ticketNumber: chat.ticketNumber,
-      clientId: chat.clientId,
-      returningClient: result.returning,
     },
+    returningClient: result.returning,
+    matchedBy: result.matchedBy,
   };
 }
 

@@ -9,41 +9,70 @@ export interface CustomerContact {
   name: string | null;
 }
 
+/**
+ * Whose word the contact is (PROTOCOL §7):
+ * - `agent`: an agent typed it (tickets.create): found by e-mail, else phone; empty fields filled.
+ * - `verified`: the host site vouched for the e-mail (identityHash): found by e-mail only, never
+ *   by phone; empty fields filled.
+ * - `visitor`: an anonymous visitor's claim: found by e-mail, else phone; the stored customer
+ *   is never written (what it lacks becomes a contact suggestion for agents).
+ */
+export type ContactTrust = 'agent' | 'verified' | 'visitor';
+
+export type MatchedBy = 'email' | 'phone' | 'new';
+
 export interface MatchedCustomer {
   client: ClientRow;
   /** True when the customer existed before this ticket. */
   returning: boolean;
+  matchedBy: MatchedBy;
 }
 
 const UNIQUE_VIOLATION = '23505';
 const MAX_ATTEMPTS = 5;
 
 /**
- * Finds the customer by e-mail, else by phone, else creates it, and counts one more ticket
- * on it — inside the caller's transaction. Race-safe: unique indexes on e-mail and phone
- * decide, and a lost insert race is answered by looking again.
+ * Finds the customer by e-mail, else (unless verified) by phone, else creates it, and counts
+ * one more ticket on it — inside the caller's transaction. Race-safe: unique indexes on e-mail
+ * and phone decide, and a lost insert race is answered by looking again.
  */
-export async function matchCustomer(tx: Transaction, contact: CustomerContact): Promise<MatchedCustomer> {
+export async function matchCustomer(tx: Transaction, contact: CustomerContact, trust: ContactTrust): Promise<MatchedCustomer> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    // Both lookups in one round trip (pipelined); the e-mail's answer wins, as before.
+    // Both lookups in one round trip (pipelined); the e-mail's answer wins. A verified chat
+    // still asks for the phone, only to know whether it may store it on a new customer.
     const [byEmail, byPhone] = await Promise.all([
       contact.email ? clientsRepository.findByEmail(tx, contact.email) : undefined,
       contact.phone ? clientsRepository.findByPhone(tx, contact.phone) : undefined,
     ]);
-    const existing = byEmail ?? byPhone;
 
-    if (existing) {
-      await fillEmptyContactFields(tx, existing, contact);
-      const client = await clientsRepository.countTicket(tx, existing.id, contact.name);
-      return { client, returning: true };
-    }
+    if (byEmail) return countOn(tx, byEmail, 'email', contact, trust);
+    // Someone vouched for an e-mail, not for a phone: a phone never leads a verified chat to
+    // another person's record.
+    if (byPhone && trust !== 'verified') return countOn(tx, byPhone, 'phone', contact, trust);
 
     // ON CONFLICT DO NOTHING waits for a concurrent insert of the same e-mail or phone;
-    // when that one commits we get nothing back and the next lookup finds its row.
-    const created = await clientsRepository.insertIfAbsent(tx, contact);
-    if (created) return { client: created, returning: false };
+    // when that one commits we get nothing back and the next lookup finds its row. A verified
+    // newcomer whose phone another customer holds is created without it.
+    const created = await clientsRepository.insertIfAbsent(tx, byPhone ? { ...contact, phone: null } : contact);
+    if (created) return { client: created, returning: false, matchedBy: 'new' };
   }
   throw new Error('customer matching did not settle');
+}
+
+async function countOn(
+  tx: Transaction,
+  existing: ClientRow,
+  matchedBy: MatchedBy,
+  contact: CustomerContact,
+  trust: ContactTrust,
+): Promise<MatchedCustomer> {
+  // A visitor's claim never writes the stored customer: only the ticket is counted.
+  if (trust === 'visitor') {
+    return { client: await clientsRepository.countTicket(tx, existing.id, null), returning: true, matchedBy };
+  }
+  await fillEmptyContactFields(tx, existing, contact);
+  const client = await clientsRepository.countTicket(tx, existing.id, contact.name);
+  return { client, returning: true, matchedBy };
 }
 
 /**

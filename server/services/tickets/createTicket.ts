@@ -19,12 +19,12 @@ export async function createTicket(input: TicketCreateInput, agent: AgentRow, ct
     throw new AppError('VALIDATION', 'Invalid input', { fields: { 'client.phone': 'Enter a valid phone number' } });
   }
 
-  const { ticket, client, returning } = await ctx.db.transaction(async (tx) => {
-    const matched = await matchCustomer(tx, {
-      email: input.client.email ?? null,
-      phone,
-      name: input.client.name ?? null,
-    });
+  const { ticket, client, returning, matchedBy } = await ctx.db.transaction(async (tx) => {
+    const matched = await matchCustomer(
+      tx,
+      { email: input.client.email ?? null, phone, name: input.client.name ?? null },
+      'agent',
+    );
     const inserted = await ticketsRepository.insert(tx, {
       subject: input.subject,
       description: input.description ?? '',
@@ -37,7 +37,7 @@ export async function createTicket(input: TicketCreateInput, agent: AgentRow, ct
       actorType: 'agent',
       actorId: agent.id,
       type: 'ticket.created',
-      data: { source: input.source, returningClient: matched.returning },
+      data: { source: input.source, returningClient: matched.returning, matchedBy: matched.matchedBy },
     });
     return { ticket: inserted, ...matched };
   });
@@ -51,6 +51,7 @@ export async function createTicket(input: TicketCreateInput, agent: AgentRow, ct
     clientId: client.id,
     subject: ticket.subject,
     returningClient: returning,
+    matchedBy,
     actorId: agent.id,
   });
   return toTicket({ ...ticket, client });

@@ -6,6 +6,7 @@ import { ticketEventsRepository } from '../../repositories/ticketEvents.js';
 import { findTicketWithClient, listSessionsOfTicket } from '../../repositories/ticketQueries.js';
 import type { ServiceContext } from '../context.js';
 import { toClient } from '../clients/clientView.js';
+import { suggestionsOf } from '../clients/contactSuggestions.js';
 import { toSessionSummary, toTicket, toTicketEvent } from './ticketViews.js';
 
 /** A ticket by id or number, with its customer, its chat sessions and its audit trail. */
@@ -22,6 +23,7 @@ export async function getTicket(ref: TicketRefInput, ctx: ServiceContext): Promi
     ...toTicket(row),
     client: toClient(client),
     chatSessions: sessions.map(toSessionSummary),
+    suggestions: sessions.flatMap((session) => suggestionsOf(session, client)),
     events: events.map(toTicketEvent),
   };
 }

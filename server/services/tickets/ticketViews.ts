@@ -44,6 +44,8 @@ export function toSessionSummary(row: SessionWithCount): ChatSessionSummary {
     endedAt: iso(row.endedAt),
     messageCount: Number(row.messageCount),
     verified: row.verified,
+    matchedBy: row.matchedBy,
+    typed: { name: row.userName, email: row.userEmail, phone: row.userPhone },
   };
 }
 

@@ -1,4 +1,5 @@
-import { clientIdInput, clientMergeInput, clientSearchInput } from '../../../shared/agentSchemas.js';
+import { acceptSuggestionInput, clientIdInput, clientMergeInput, clientSearchInput } from '../../../shared/agentSchemas.js';
+import { acceptSuggestion } from '../../services/clients/acceptSuggestion.js';
 import { mergeClients } from '../../services/clients/mergeClients.js';
 import {
   findClients,
@@ -8,7 +9,7 @@ import {
 } from '../../services/clients/readClients.js';
 import { agentProcedure, router } from '../init.js';
 
-/** `clients.*` (PROTOCOL §4): customers, their history, possible duplicates and merging. */
+/** `clients.*` (PROTOCOL §4, §7): customers, their history, possible duplicates, merging, contact suggestions. */
 export const clientsRouter = router({
   get: agentProcedure.input(clientIdInput).query(({ input, ctx }) => getClient(input.id, ctx.services)),
 
@@ -23,4 +24,8 @@ export const clientsRouter = router({
   merge: agentProcedure
     .input(clientMergeInput)
     .mutation(({ input, ctx }) => mergeClients(input, ctx.agent, ctx.services)),
+
+  acceptSuggestion: agentProcedure
+    .input(acceptSuggestionInput)
+    .mutation(({ input, ctx }) => acceptSuggestion(input, ctx.agent, ctx.services)),
 });

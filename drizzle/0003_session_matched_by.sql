@@ -1,0 +1,2 @@
+ALTER TABLE "chat_sessions" ADD COLUMN "matched_by" text DEFAULT 'new' NOT NULL;--> statement-breakpoint
+ALTER TABLE "chat_sessions" ADD CONSTRAINT "chat_sessions_matched_by_check" CHECK ("chat_sessions"."matched_by" in ('email', 'phone', 'new'));

@@ -1,0 +1,61 @@
+import type { Client } from '../../../shared/agentApi.js';
+import type { AcceptSuggestionInput } from '../../../shared/agentSchemas.js';
+import type { AgentRow } from '../../db/schema.js';
+import { AppError, sqlState } from '../../errors.js';
+import { findSessionWithTicketNumber } from '../../repositories/chatSessions.js';
+import { clientsRepository } from '../../repositories/clients.js';
+import { ticketEventsRepository } from '../../repositories/ticketEvents.js';
+import type { ServiceContext } from '../context.js';
+import { toClient } from './clientView.js';
+import { typedValue } from './contactSuggestions.js';
+
+const UNIQUE_VIOLATION = '23505';
+
+const FIELD_WORDS = { name: 'name', email: 'e-mail', phone: 'phone' } as const;
+
+/**
+ * An agent accepts a contact suggestion (PROTOCOL §7): what an unverified chat's visitor typed
+ * becomes the customer's name, e-mail or phone — only while the customer still lacks it, and
+ * audited on the chat's ticket in the same transaction.
+ */
+export async function acceptSuggestion(input: AcceptSuggestionInput, agent: AgentRow, ctx: ServiceContext): Promise<Client> {
+  const { client, session, value } = await ctx.db.transaction(async (tx) => {
+    const session = await findSessionWithTicketNumber(tx, input.sessionId);
+    if (!session) throw new AppError('NOT_FOUND', 'No such chat session');
+    const word = FIELD_WORDS[input.field];
+    if (session.verified) {
+      throw new AppError('CONFLICT', `Nothing to accept: a verified chat fills the customer's ${word} itself`);
+    }
+    const value = typedValue(session, input.field);
+    const client = await fillOrRefuse(() => clientsRepository.fillContactField(tx, session.clientId, input.field, value), word);
+    // The update only writes an empty field: nothing back means the suggestion went stale.
+    if (!client) throw new AppError('CONFLICT', `No longer suggested: the customer already has a ${word} on file`);
+    await ticketEventsRepository.append(tx, {
+      ticketId: session.ticketId,
+      actorType: 'agent',
+      actorId: agent.id,
+      type: 'client.suggestion_accepted',
+      data: { sessionId: session.id, clientId: client.id, field: input.field, value },
+    });
+    return { client, session, value };
+  });
+
+  ctx.bus.publish({
+    type: 'ticket.updated',
+    ticketId: session.ticketId,
+    ticketNumber: session.ticketNumber,
+    at: new Date().toISOString(),
+    changes: { [`client.${input.field}`]: { from: null, to: value } },
+    actorId: agent.id,
+  });
+  return toClient(client);
+}
+
+async function fillOrRefuse<T>(fill: () => Promise<T>, word: string): Promise<T> {
+  try {
+    return await fill();
+  } catch (error) {
+    if (sqlState(error) !== UNIQUE_VIOLATION) throw error;
+    throw new AppError('CONFLICT', `Another customer already has this ${word}; nothing was written (merge the customers instead)`, { cause: error });
+  }
+}
