@@ -16,6 +16,8 @@ export interface AgentApi {
 }
 
 const MAX_BODY_BYTES = 256 * 1024;
+/** PROTOCOL §7: a larger batch is refused whole (BAD_REQUEST) before any call runs. */
+export const MAX_BATCH_CALLS = 20;
 
 /** The tRPC agent API as an Express handler over the node's services. */
 export function createAgentApi(services: ServiceContext, guards: EdgeGuards): AgentApi {
@@ -24,6 +26,7 @@ export function createAgentApi(services: ServiceContext, guards: EdgeGuards): Ag
     router: appRouter,
     createContext: (options) => createContext(services, guards, options),
     maxBodySize: MAX_BODY_BYTES,
+    maxBatchSize: MAX_BATCH_CALLS,
     onError({ error, path, type, ctx }) {
       if (error.code !== 'INTERNAL_SERVER_ERROR' && error.code !== 'SERVICE_UNAVAILABLE') return;
       const cause = error.cause instanceof AppError ? (error.cause.cause ?? error.cause) : (error.cause ?? error);
