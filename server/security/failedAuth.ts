@@ -59,6 +59,9 @@ async function takePoint(limit: RateLimit, key: string): Promise<KeyLoans> {
       return loans;
     } catch (error) {
       if (!(error instanceof AppError && error.code === 'RATE_LIMITED')) throw error;
+      // The limiter counts a refused point too; give it back, so the bucket holds exactly the
+      // points that are spent or on loan and a refunded one can be taken by whoever waits.
+      await limit.refund(key);
       const loans = loansOf(limit, key);
       const remaining = deadline - Date.now();
       // A point came back while `consume` was deciding: try again at once.
