@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { DomainEvent } from '../../shared/tickets.js';
 import type { Logger } from '../logger.js';
 import { preciseNow } from '../metrics.js';
-import { createInMemoryEventBus, EVENT_META, type BusObserver, type EventBus } from './bus.js';
+import { createInMemoryEventBus, EVENT_META, type BusObserver, type EventBus, type NodeNotice } from './bus.js';
 
 export interface RedisEventBusOptions {
   pub: Redis;
@@ -17,7 +17,9 @@ export interface RedisEventBusOptions {
 
 interface Envelope {
   origin: string;
-  event: DomainEvent;
+  /** A domain event, or else a notice between nodes. */
+  event?: DomainEvent;
+  notice?: NodeNotice;
   /** Publisher's clock (ms, sub-ms precision), for the lag metric. */
   sentAt?: number;
 }
@@ -43,6 +45,7 @@ export async function createRedisEventBus(options: RedisEventBusOptions): Promis
       logger.warn('ignored a malformed event from Redis');
       return;
     }
+    if (envelope.origin !== origin && envelope.notice && !envelope.event) local.hear(envelope.notice);
     if (envelope.origin !== origin && envelope.event) {
       const lagMs = typeof envelope.sentAt === 'number' ? preciseNow() - envelope.sentAt : undefined;
       local.deliver(envelope.event, EVENT_META.REMOTE, lagMs);
@@ -71,6 +74,14 @@ export async function createRedisEventBus(options: RedisEventBusOptions): Promis
       });
     },
     subscribe: local.subscribe,
+    announce(notice) {
+      local.hear(notice);
+      if (pub.status !== 'ready') return;
+      const payload = JSON.stringify({ origin, notice } satisfies Envelope);
+      const sent = sharded ? pub.spublish(channel, payload) : pub.publish(channel, payload);
+      sent.catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : error }, 'notice not fanned out'));
+    },
+    onNotice: local.onNotice,
     dropped: () => dropped,
     async close() {
       sub.off(sharded ? 'smessage' : 'message', onMessage);

@@ -4,8 +4,14 @@ import type { ServiceContext } from '../services/context.js';
 import type { EdgeGuards } from '../security/edgeGuards.js';
 import { checkTokenAtCost } from '../security/failedAuth.js';
 import { authenticateAgent } from '../services/agents/authenticateAgent.js';
+import type { AgentStreamWatch } from '../services/agents/agentStreamWatch.js';
 
 export type { EdgeGuards };
+
+/** What the agent API needs besides the services: the edge's guards and the stream watch. */
+export interface AgentApiDeps extends EdgeGuards {
+  agentStreams: AgentStreamWatch;
+}
 
 /**
  * Per HTTP request (a whole batch): the services, a request id for the logs, and the agent
@@ -14,7 +20,7 @@ export type { EdgeGuards };
  */
 export async function createContext(
   services: ServiceContext,
-  guards: EdgeGuards,
+  guards: AgentApiDeps,
   { req, res, info }: CreateExpressContextOptions,
 ) {
   // The HTTP layer's id (also in the X-Request-Id answer header), so both log the same one.
@@ -25,6 +31,7 @@ export async function createContext(
     services,
     requestId,
     logger: services.logger.child({ requestId }),
+    agentStreams: guards.agentStreams,
     authenticateAgent: once(() => checkTokenAtCost(guards.limits.failedAgentAuth, ip, () => authenticateAgent(token, services))),
   };
 }
