@@ -81,7 +81,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
     if (state.status !== 'pending') metrics.webhookDeliveries.inc({ status: state.status });
   });
   const inflight = createInflightTracker();
-  const isOriginAllowed = createOriginPolicy(config.CORS_ORIGINS);
+  const isOriginAllowed = createOriginPolicy(config.CORS_ORIGINS, config.PUBLIC_URL);
   const clientIp = createClientIp(config.TRUST_PROXY);
   const limits = createRateLimits(
     {
