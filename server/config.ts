@@ -6,7 +6,7 @@ const optionalString = z
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
 
-const configSchema = z.object({
+const environmentSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
   DATABASE_URL: optionalString.pipe(
@@ -76,7 +76,19 @@ const configSchema = z.object({
     .default('1')
     .transform((value) => value !== '0' && value !== 'false'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Where people reach this node (its own origin is always allowed); default http://localhost:PORT. */
+  PUBLIC_URL: optionalString.pipe(
+    z
+      .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+      .transform((url) => url.replace(/\/+$/, ''))
+      .optional(),
+  ),
 });
+
+const configSchema = environmentSchema.transform(({ PUBLIC_URL, ...config }) => ({
+  ...config,
+  PUBLIC_URL: PUBLIC_URL ?? `http://localhost:${config.PORT}`,
+}));
 
 export type Config = z.output<typeof configSchema>;
 

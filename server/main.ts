@@ -28,6 +28,7 @@ import { createCustomerChannel, type ChatNamespace } from './realtime/customerCh
 import type { ServiceContext } from './services/context.js';
 import { ensureBootstrapAdmin } from './services/agents/bootstrapAdmin.js';
 import { createAgentApi } from './trpc/handler.js';
+import { createAgentStreamWatch } from './services/agents/agentStreamWatch.js';
 import { createPayloadSchemas } from './validation.js';
 
 export interface NodeOverrides {
@@ -85,7 +86,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
     if (state.status !== 'pending') metrics.webhookDeliveries.inc({ status: state.status });
   });
   const inflight = createInflightTracker();
-  const isOriginAllowed = createOriginPolicy(config.CORS_ORIGINS);
+  const isOriginAllowed = createOriginPolicy(config.CORS_ORIGINS, config.PUBLIC_URL);
   const clientIp = createClientIp(config.TRUST_PROXY);
   const limits = createRateLimits(
     {
@@ -144,7 +145,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
   ctx.hooks = chatAutomations;
   const schemas = createPayloadSchemas(config.DEFAULT_PHONE_REGION);
   await ensureBootstrapAdmin(config.ADMIN_TOKEN, ctx);
-  const agentApi = createAgentApi(ctx, { limits, clientIp });
+  const agentApi = createAgentApi(ctx, { limits, clientIp, agentStreams: createAgentStreamWatch(ctx) });
 
   registerChatNamespace(chatNamespace, { ctx, schemas, logger, inflight, limits, clientIp });
   const app = createHttpApp({

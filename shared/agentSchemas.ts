@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { emailSchema, messageSendSchema, NAME_MAX, SEQ_MAX } from './schemas.js';
+import { emailSchema, messageSendSchema, NAME_MAX, plainText, SEQ_MAX } from './schemas.js';
 import { CONTACT_FIELDS } from './agentApi.js';
 import { TICKET_PRIORITIES, TICKET_SOURCES, TICKET_STATUSES } from './tickets.js';
 
@@ -40,12 +40,12 @@ export type TicketRefInput = z.output<typeof ticketRefInput>;
 export const API_SOURCES = ['email', 'phone', 'web', 'api'] as const;
 
 export const ticketCreateInput = z.object({
-  subject: z.string().trim().min(1).max(200),
-  description: z.string().trim().max(10_000).optional(),
+  subject: z.string().trim().min(1).max(200).pipe(plainText()),
+  description: z.string().trim().max(10_000).pipe(plainText()).optional(),
   source: z.enum(API_SOURCES),
   client: z
     .object({
-      name: z.string().trim().min(1).max(NAME_MAX).optional(),
+      name: z.string().trim().min(1).max(NAME_MAX).pipe(plainText()).optional(),
       email: emailSchema({ locale: 'en' }).optional(),
       phone: z.string().trim().min(1).max(40).optional(),
     })
@@ -83,7 +83,7 @@ export const chatMessagesInput = z.object({
 export const chatCloseInput = z.object({
   sessionId: id,
   /** Free text kept in the audit trail. */
-  reason: z.string().trim().max(500).optional(),
+  reason: z.string().trim().max(500).pipe(plainText()).optional(),
 });
 
 export const clientIdInput = z.object({ id });
@@ -110,7 +110,7 @@ export const metricsSummaryInput = z
 export type MetricsSummaryInput = z.output<typeof metricsSummaryInput>;
 
 export const agentCreateInput = z.object({
-  name: z.string().trim().min(1).max(NAME_MAX),
+  name: z.string().trim().min(1).max(NAME_MAX).pipe(plainText()),
   email: emailSchema({ locale: 'en' }),
   role: z.enum(['admin', 'agent']).default('agent'),
 });

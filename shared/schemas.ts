@@ -10,6 +10,16 @@ import { LOCALES, text, type Locale } from './messages.js';
 export const NAME_MAX = 120;
 export const BODY_MAX = 4000;
 export const CLIENT_MSG_ID_MAX = 64;
+/**
+ * The id space of messages the server writes (bot answers, system notices): a sender's
+ * clientMsgId may not start with it, so a visitor can never pre-empt (and so suppress) one.
+ */
+export const SERVER_MSG_ID_PREFIX = 'server:';
+
+/** The key of a message the server writes, e.g. `serverMsgId('escalation', ticketId)`. */
+export function serverMsgId(kind: string, id: string): string {
+  return `${SERVER_MSG_ID_PREFIX}${kind}:${id}`;
+}
 export const EMAIL_MAX = 254;
 /** seq is a PostgreSQL integer: larger positions cannot exist. */
 export const SEQ_MAX = 2_147_483_647;
@@ -21,6 +31,17 @@ export interface SchemaOptions {
   locale: Locale;
 }
 
+/**
+ * NUL and the other control characters (C0, DEL, C1), tab and newline excepted. CR is refused
+ * too: browsers send newlines as LF, and a stored lone CR would reach agents' terminals.
+ */
+const CONTROL_CHARACTER = /[\0-\x08\x0b-\x1f\x7f-\x9f]/;
+
+/** Text for people (names, bodies, subjects, notes): no control characters (PROTOCOL §7). */
+export function plainText(message = 'Invalid value') {
+  return z.string().refine((value) => !CONTROL_CHARACTER.test(value), message);
+}
+
 function requiredString(locale: Locale) {
   return z.string({ error: text(locale, 'required') });
 }
@@ -29,7 +50,8 @@ export function nameSchema({ locale }: Pick<SchemaOptions, 'locale'>) {
   return requiredString(locale)
     .trim()
     .min(1, text(locale, 'required'))
-    .max(NAME_MAX, text(locale, 'nameLength'));
+    .max(NAME_MAX, text(locale, 'nameLength'))
+    .pipe(plainText(text(locale, 'invalid')));
 }
 
 export function emailSchema({ locale }: Pick<SchemaOptions, 'locale'>) {
@@ -61,7 +83,8 @@ export function bodySchema({ locale }: Pick<SchemaOptions, 'locale'>) {
   return requiredString(locale)
     .trim()
     .min(1, text(locale, 'bodyLength'))
-    .max(BODY_MAX, text(locale, 'bodyLength'));
+    .max(BODY_MAX, text(locale, 'bodyLength'))
+    .pipe(plainText(text(locale, 'invalid')));
 }
 
 export const localeSchema = z.enum(LOCALES);
@@ -89,7 +112,8 @@ export function messageSendSchema(options: Pick<SchemaOptions, 'locale'>) {
     body: bodySchema(options),
     clientMsgId: requiredString(options.locale)
       .min(1, text(options.locale, 'clientMsgId'))
-      .max(CLIENT_MSG_ID_MAX, text(options.locale, 'clientMsgId')),
+      .max(CLIENT_MSG_ID_MAX, text(options.locale, 'clientMsgId'))
+      .refine((id) => !id.startsWith(SERVER_MSG_ID_PREFIX), text(options.locale, 'clientMsgId')),
   });
 }
 export type MessageSendInput = z.output<ReturnType<typeof messageSendSchema>>;
@@ -101,7 +125,7 @@ export const chatResumeSchema = z.object({
 export type ChatResumeInput = z.output<typeof chatResumeSchema>;
 
 export const chatCloseSchema = z.object({
-  reason: z.string().trim().max(500).optional(),
+  reason: z.string().trim().max(500).pipe(plainText()).optional(),
 });
 export type ChatCloseInput = z.output<typeof chatCloseSchema>;
 
@@ -115,5 +139,5 @@ export const afterSeqSchema = z.object({
 /** `PATCH /api/chat` */
 export const chatPatchSchema = z.object({
   action: z.literal('close'),
-  reason: z.string().trim().max(500).optional(),
+  reason: z.string().trim().max(500).pipe(plainText()).optional(),
 });

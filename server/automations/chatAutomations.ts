@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type { Message } from '../../shared/chat.js';
+import { serverMsgId } from '../../shared/schemas.js';
 import { chatSessions, tickets } from '../db/schema.js';
 import type { ServiceContext } from '../services/context.js';
 import type { ChatRef } from '../services/chat/chatRef.js';
@@ -46,7 +47,7 @@ export function createChatAutomations(automations: Automations, ctx: ServiceCont
     const handoff = mentionsAny(message.body, assistant.handoffKeywords);
     const { entry, confidence } = matchFaq(message.body);
     if (!handoff && entry && confidence >= assistant.minConfidence) {
-      await postMessage(chat, { type: 'bot', name: assistant.botName }, { body: entry.answer, clientMsgId: `bot:${message.id}` }, ctx);
+      await postMessage(chat, { type: 'bot', name: assistant.botName }, { body: entry.answer, clientMsgId: serverMsgId('bot', message.id) }, ctx);
       return;
     }
     await escalateChat(

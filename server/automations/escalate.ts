@@ -1,4 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm';
+import { serverMsgId } from '../../shared/schemas.js';
 import { tickets } from '../db/schema.js';
 import { ticketEventsRepository } from '../repositories/ticketEvents.js';
 import type { ServiceContext } from '../services/context.js';
@@ -65,7 +66,7 @@ export async function escalateChat(
   await postMessage(
     chat,
     { type: 'system' },
-    { body: HANDOFF_TEXT[details.locale] ?? HANDOFF_TEXT['pt-BR']!, clientMsgId: `escalation:${chat.ticketId}` },
+    { body: HANDOFF_TEXT[details.locale] ?? HANDOFF_TEXT['pt-BR']!, clientMsgId: serverMsgId('escalation', chat.ticketId) },
     ctx,
   );
   return true;

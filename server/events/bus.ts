@@ -7,6 +7,13 @@ export interface EventMeta {
 
 export type EventListener = (event: DomainEvent, meta: EventMeta) => void;
 
+/**
+ * What nodes tell each other, never streamed to agents nor sent to webhooks:
+ * `agent.revoked` ends that agent's open event streams on every node.
+ */
+export type NodeNotice = { type: 'agent.revoked'; agentId: string };
+export type NoticeListener = (notice: NodeNotice) => void;
+
 /** Told of every event published and delivered (the node's metrics). */
 export interface BusObserver {
   published(event: DomainEvent): void;
@@ -22,6 +29,10 @@ export interface EventBus {
   publish(event: DomainEvent): void;
   /** Returns the function that unsubscribes. */
   subscribe(listener: EventListener): () => void;
+  /** Tells every node, this one included (best effort: lost while Redis is away). */
+  announce(notice: NodeNotice): void;
+  /** Returns the function that stops listening. */
+  onNotice(listener: NoticeListener): () => void;
   close(): Promise<void>;
 }
 
@@ -32,8 +43,20 @@ export const EVENT_META = { LOCAL, REMOTE };
 export function createInMemoryEventBus(
   onListenerError: (error: unknown) => void = () => {},
   observer?: BusObserver,
-): EventBus & { deliver(event: DomainEvent, meta: EventMeta, lagMs?: number): void } {
+): EventBus & { deliver(event: DomainEvent, meta: EventMeta, lagMs?: number): void; hear(notice: NodeNotice): void } {
   const listeners = new Set<EventListener>();
+  const noticeListeners = new Set<NoticeListener>();
+  function hear(notice: NodeNotice) {
+    for (const listener of noticeListeners) {
+      queueMicrotask(() => {
+        try {
+          listener(notice);
+        } catch (error) {
+          onListenerError(error);
+        }
+      });
+    }
+  }
   function deliver(event: DomainEvent, meta: EventMeta, lagMs?: number) {
     observer?.delivered(event, meta, lagMs);
     // Delivered on a later tick so a publisher never waits for, or fails because of, a listener.
@@ -49,6 +72,12 @@ export function createInMemoryEventBus(
   }
   return {
     deliver,
+    hear,
+    announce: hear,
+    onNotice(listener) {
+      noticeListeners.add(listener);
+      return () => noticeListeners.delete(listener);
+    },
     publish(event) {
       observer?.published(event);
       deliver(event, LOCAL);
@@ -59,6 +88,7 @@ export function createInMemoryEventBus(
     },
     async close() {
       listeners.clear();
+      noticeListeners.clear();
     },
   };
 }

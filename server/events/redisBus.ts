@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { DomainEvent } from '../../shared/tickets.js';
 import type { Logger } from '../logger.js';
 import { preciseNow } from '../metrics.js';
-import { createInMemoryEventBus, EVENT_META, type BusObserver, type EventBus } from './bus.js';
+import { createInMemoryEventBus, EVENT_META, type BusObserver, type EventBus, type NodeNotice } from './bus.js';
 
 export interface RedisEventBusOptions {
   pub: Redis;
@@ -18,7 +18,9 @@ export interface RedisEventBusOptions {
 
 interface Envelope {
   origin: string;
-  event: DomainEvent;
+  /** A domain event, or else a notice between nodes. */
+  event?: DomainEvent;
+  notice?: NodeNotice;
   /** Publisher's clock (ms, sub-ms precision), for the lag metric. */
   sentAt?: number;
 }
@@ -40,7 +42,12 @@ export async function createRedisEventBus(options: RedisEventBusOptions): Promis
     // Runs in ioredis's event emitter: a throw here would be an uncaught exception.
     try {
       const envelope = JSON.parse(raw) as Envelope;
-      if (envelope.origin === origin || typeof envelope.event?.type !== 'string') return;
+      if (envelope.origin === origin) return;
+      if (envelope.notice && !envelope.event) {
+        if (typeof envelope.notice.type === 'string') local.hear(envelope.notice);
+        return;
+      }
+      if (typeof envelope.event?.type !== 'string') return;
       const lagMs = typeof envelope.sentAt === 'number' ? preciseNow() - envelope.sentAt : undefined;
       local.deliver(envelope.event, EVENT_META.REMOTE, lagMs);
     } catch (error) {
@@ -70,6 +77,14 @@ export async function createRedisEventBus(options: RedisEventBusOptions): Promis
       });
     },
     subscribe: local.subscribe,
+    announce(notice) {
+      local.hear(notice);
+      if (pub.status !== 'ready') return;
+      const payload = JSON.stringify({ origin, notice } satisfies Envelope);
+      const sent = sharded ? pub.spublish(channel, payload) : pub.publish(channel, payload);
+      sent.catch((error: unknown) => logger.warn({ err: error }, 'notice not fanned out'));
+    },
+    onNotice: local.onNotice,
     dropped: () => dropped,
     async close() {
       sub.off(sharded ? 'smessage' : 'message', onMessage);

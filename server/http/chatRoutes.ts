@@ -10,7 +10,7 @@ import { readTranscript } from '../services/chat/resumeChat.js';
 import { startChat } from '../services/chat/startChat.js';
 import { parsePayload, type PayloadSchemas } from '../validation.js';
 import type { EdgeGuards } from '../security/edgeGuards.js';
-import { countFailedAuth } from '../security/failedAuth.js';
+import { checkTokenAtCost } from '../security/failedAuth.js';
 
 /** `/api/chat` (PROTOCOL §3): the socket's use cases for clients without a socket. */
 export function createChatRoutes(ctx: ServiceContext, schemas: PayloadSchemas, guards: EdgeGuards): Router {
@@ -19,9 +19,8 @@ export function createChatRoutes(ctx: ServiceContext, schemas: PayloadSchemas, g
 
   /** The chat the bearer's resume token opens; wrong tokens count against the caller's IP. */
   async function authenticate(req: Request) {
-    const ip = clientIp(req);
-    await limits.failedAuth.check(ip);
-    return countFailedAuth(limits, ip, authenticateChat(bearerToken(req), ctx));
+    const token = bearerToken(req);
+    return checkTokenAtCost(limits.failedResumeAuth, clientIp(req), () => authenticateChat(token, ctx));
   }
 
   router.put('/', async (req, res) => {

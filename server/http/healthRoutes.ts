@@ -21,8 +21,9 @@ export function createHealthRoutes(checks: ReadinessCheck[]): Router {
         try {
           await withTimeout(check(), CHECK_TIMEOUT_MS);
           return [name, 'ok'] as const;
-        } catch (error) {
-          return [name, error instanceof Error ? error.message : 'failed'] as const;
+        } catch {
+          // The component's name only: a driver's error text tells strangers about our internals.
+          return [name, 'failed'] as const;
         }
       }),
     );

@@ -1,20 +1,24 @@
 /**
- * Whether a browser origin may open the widget's socket or call `/api/chat`: the configured
- * `CORS_ORIGINS`, else the same origin and localhost. No Origin header = not a browser = allowed.
+ * Whether a browser origin may open the widget's socket or call `/api/chat`. The node's own
+ * origin — PUBLIC_URL's, and that of the request's own Host — always may, whatever
+ * CORS_ORIGINS says (PROTOCOL §7); beyond it, the configured `CORS_ORIGINS`, else localhost.
+ * No Origin header = not a browser = allowed.
  */
-export function createOriginPolicy(allowed: string[] | undefined) {
+export function createOriginPolicy(allowed: string[] | undefined, publicUrl: string) {
   const configured = allowed ? new Set(allowed.map(normalizeOrigin)) : undefined;
+  const ownOrigin = normalizeOrigin(new URL(publicUrl).origin);
   return function isOriginAllowed(origin: string | undefined, host: string | undefined): boolean {
     if (!origin) return true;
     const normalized = normalizeOrigin(origin);
-    if (configured) return configured.has(normalized) || configured.has('*');
+    if (normalized === ownOrigin) return true;
     let url: URL;
     try {
       url = new URL(normalized);
     } catch {
       return false;
     }
-    if (host && url.host === host) return true;
+    if (host && url.host === host.toLowerCase()) return true;
+    if (configured) return configured.has(normalized) || configured.has('*');
     return url.hostname === 'localhost' || url.hostname === '127.0.0.1' || url.hostname === '[::1]';
   };
 }

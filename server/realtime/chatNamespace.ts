@@ -20,7 +20,7 @@ import { parsePayload, type PayloadSchemas } from '../validation.js';
 import type { ChatNamespace } from './customerChannel.js';
 import type { InflightTracker } from '../inflight.js';
 import type { RateLimits } from '../security/rateLimits.js';
-import { countFailedAuth } from '../security/failedAuth.js';
+import { checkTokenAtCost } from '../security/failedAuth.js';
 import type { ClientIp } from '../security/clientIp.js';
 
 export interface SocketData {
@@ -64,8 +64,7 @@ export function registerChatNamespace(nsp: ChatNamespace, deps: ChatNamespaceDep
 
     handle('chat:resume', async (payload) => {
       const input = parsePayload(chatResumeSchema, payload);
-      await limits.failedAuth.check(ip);
-      const { resumed, chat } = await countFailedAuth(limits, ip, resumeChat(input, ctx));
+      const { resumed, chat } = await checkTokenAtCost(limits.failedResumeAuth, ip, () => resumeChat(input, ctx));
       attach(socket, chat);
       return resumed;
     });

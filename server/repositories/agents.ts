@@ -1,4 +1,4 @@
-import { and, asc, count, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { agents, type AgentRow } from '../db/schema.js';
 
@@ -34,6 +34,15 @@ export const agentsRepository = {
       .from(agents)
       .where(and(eq(agents.tokenHash, tokenHash), isNull(agents.revokedAt)));
     return row;
+  },
+
+  /** Of these agents, the unrevoked ones and their current token hash (one query for all). */
+  async findActiveTokenHashes(ex: Executor, ids: string[]): Promise<{ id: string; tokenHash: string }[]> {
+    if (ids.length === 0) return [];
+    return ex
+      .select({ id: agents.id, tokenHash: agents.tokenHash })
+      .from(agents)
+      .where(and(inArray(agents.id, ids), isNull(agents.revokedAt)));
   },
 
   async list(ex: Executor): Promise<AgentRow[]> {

@@ -14,6 +14,8 @@ export interface RateLimit {
   consume(key: string): Promise<void>;
   /** Throws RATE_LIMITED when `key` has already spent its points, without spending one. */
   check(key: string): Promise<void>;
+  /** Gives back one point `consume` took (a token that turned out right). */
+  refund(key: string): Promise<void>;
 }
 
 export interface RateLimits {
@@ -25,8 +27,10 @@ export interface RateLimits {
   socketMessages: RateLimit;
   /** Every HTTP API call (chat API and tRPC), per client IP. */
   httpRequests: RateLimit;
-  /** Wrong resume tokens and agent tokens, per client IP. */
-  failedAuth: RateLimit;
+  /** Wrong resume tokens (visitors), per client IP; `failedAuthPerMinute` points. */
+  failedResumeAuth: RateLimit;
+  /** Wrong agent API tokens, per client IP: its own bucket, so visitors' guesses never lock an office's agents out. */
+  failedAgentAuth: RateLimit;
 }
 
 /**
@@ -69,6 +73,9 @@ export function createRateLimits(
           throw refusal(state);
         }
       },
+      async refund(key) {
+        await limiter.reward(key, 1).catch(() => {});
+      },
     };
   };
   return {
@@ -76,7 +83,8 @@ export function createRateLimits(
     sessionMessages: make('session-msg', settings.messagesPerMinute),
     socketMessages: make('socket-msg', settings.messagesPerMinute),
     httpRequests: make('http', settings.httpRequestsPerMinute),
-    failedAuth: make('auth-fail', settings.failedAuthPerMinute),
+    failedResumeAuth: make('auth-fail-resume', settings.failedAuthPerMinute),
+    failedAgentAuth: make('auth-fail-agent', settings.failedAuthPerMinute),
   };
 }
 

@@ -2,28 +2,44 @@ import { randomUUID } from 'node:crypto';
 import type { CreateExpressContextOptions } from '@trpc/server/adapters/express';
 import type { ServiceContext } from '../services/context.js';
 import type { EdgeGuards } from '../security/edgeGuards.js';
+import { checkTokenAtCost } from '../security/failedAuth.js';
+import { authenticateAgent } from '../services/agents/authenticateAgent.js';
+import type { AgentStreamWatch } from '../services/agents/agentStreamWatch.js';
 
 export type { EdgeGuards };
 
+/** What the agent API needs besides the services: the edge's guards and the stream watch. */
+export interface AgentApiDeps extends EdgeGuards {
+  agentStreams: AgentStreamWatch;
+}
+
 /**
- * Per request: the services, the presented API token (checked by `agentProcedure`, not
- * here, so a database failure is answered as such) and a request id for the logs.
+ * Per HTTP request (a whole batch): the services, a request id for the logs, and the agent
+ * the presented API token belongs to — looked up once, when the first `agentProcedure` of the
+ * request asks (not here, so a database failure is answered as such).
  */
 export async function createContext(
   services: ServiceContext,
-  guards: EdgeGuards,
+  guards: AgentApiDeps,
   { req, res, info }: CreateExpressContextOptions,
 ) {
   // The HTTP layer's id (also in the X-Request-Id answer header), so both log the same one.
   const requestId = typeof res.locals?.requestId === 'string' ? res.locals.requestId : randomUUID();
+  const token = readToken(req, info);
+  const ip = guards.clientIp(req);
   return {
     services,
     requestId,
     logger: services.logger.child({ requestId }),
-    token: readToken(req, info),
-    ip: guards.clientIp(req),
-    limits: guards.limits,
+    agentStreams: guards.agentStreams,
+    authenticateAgent: once(() => checkTokenAtCost(guards.limits.failedAgentAuth, ip, () => authenticateAgent(token, services))),
   };
+}
+
+/** Memoized: every call of a batch shares one token check and one failed-auth point. */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let result: Promise<T> | undefined;
+  return () => (result ??= make());
 }
 
 export type Context = Awaited<ReturnType<typeof createContext>>;

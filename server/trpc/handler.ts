@@ -3,7 +3,7 @@ import type { Handler, Response } from 'express';
 import { AppError } from '../errors.js';
 import type { ServiceContext } from '../services/context.js';
 import { appRouter } from './appRouter.js';
-import { createContext, type EdgeGuards } from './context.js';
+import { createContext, type AgentApiDeps } from './context.js';
 
 export interface AgentApi {
   /** Mount at `/trpc`. */
@@ -16,14 +16,17 @@ export interface AgentApi {
 }
 
 const MAX_BODY_BYTES = 256 * 1024;
+/** PROTOCOL §7: a larger batch is refused whole (BAD_REQUEST) before any call runs. */
+export const MAX_BATCH_CALLS = 20;
 
 /** The tRPC agent API as an Express handler over the node's services. */
-export function createAgentApi(services: ServiceContext, guards: EdgeGuards): AgentApi {
+export function createAgentApi(services: ServiceContext, guards: AgentApiDeps): AgentApi {
   const streams = new Set<Response>();
   const middleware = createExpressMiddleware({
     router: appRouter,
     createContext: (options) => createContext(services, guards, options),
     maxBodySize: MAX_BODY_BYTES,
+    maxBatchSize: MAX_BATCH_CALLS,
     onError({ error, path, type, ctx }) {
       if (error.code !== 'INTERNAL_SERVER_ERROR' && error.code !== 'SERVICE_UNAVAILABLE') return;
       const cause = error.cause instanceof AppError ? (error.cause.cause ?? error.cause) : (error.cause ?? error);
@@ -40,6 +43,7 @@ export function createAgentApi(services: ServiceContext, guards: EdgeGuards): Ag
       return middleware(req, res, next);
     },
     close() {
+      guards.agentStreams.close();
       for (const res of streams) res.destroy();
       streams.clear();
     },

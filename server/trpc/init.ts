@@ -1,8 +1,6 @@
-import { countFailedAuth } from '../security/failedAuth.js';
 import { initTRPC } from '@trpc/server';
 import { z, ZodError } from 'zod';
 import { AppError, validationError } from '../errors.js';
-import { authenticateAgent } from '../services/agents/authenticateAgent.js';
 import type { Context } from './context.js';
 import { toTRPCError } from './errors.js';
 
@@ -46,9 +44,8 @@ const mapErrors = t.middleware(async function mapErrors({ next }) {
 
 /** Needs a valid, unrevoked agent API token; narrows `ctx.agent`. */
 const requireAgent = t.middleware(async function requireAgent({ ctx, next }) {
-  // Token guessing costs the caller's IP: past the limit every attempt is refused unseen.
-  await ctx.limits.failedAuth.check(ctx.ip);
-  const agent = await countFailedAuth(ctx.limits, ctx.ip, authenticateAgent(ctx.token, ctx.services));
+  // Token guessing costs the caller's IP (its agent-token bucket); once per HTTP request.
+  const agent = await ctx.authenticateAgent();
   return next({ ctx: { agent, logger: ctx.logger.child({ agentId: agent.id }) } });
 });
 

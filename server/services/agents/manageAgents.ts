@@ -44,6 +44,8 @@ export async function revokeAgent(id: string, actor: AgentRow, ctx: ServiceConte
   }
   const row = await agentsRepository.revoke(ctx.db, id);
   if (!row) throw new AppError('NOT_FOUND', 'No such agent');
+  // After the commit: every node ends this agent's open event streams (agentStreamWatch).
+  ctx.bus.announce({ type: 'agent.revoked', agentId: id });
   ctx.logger.info({ agentId: id, by: actor.id }, 'agent revoked');
   return toAgent(row);
 }

@@ -12,6 +12,8 @@ import { getTicket } from '../../services/tickets/getTicket.js';
 import { listTickets } from '../../services/tickets/listTickets.js';
 import { relayAgentTyping, replyToTicket } from '../../services/tickets/replyToTicket.js';
 import { updateTicket } from '../../services/tickets/updateTicket.js';
+import { AppError } from '../../errors.js';
+import { toTRPCError } from '../errors.js';
 import { streamDomainEvents } from '../eventStream.js';
 import { agentProcedure, router } from '../init.js';
 
@@ -37,12 +39,24 @@ export const ticketsRouter = router({
     .input(ticketTypingInput)
     .mutation(({ input, ctx }) => relayAgentTyping(input, ctx.agent, ctx.services)),
 
-  onEvent: agentProcedure.input(ticketEventsInput).subscription(({ input, ctx, signal }) =>
-    streamDomainEvents(ctx.services.bus, {
+  onEvent: agentProcedure.input(ticketEventsInput).subscription(({ input, ctx, signal }) => {
+    // tRPC always passes one for subscriptions; a never-aborted one keeps the types honest.
+    const watched = ctx.agentStreams.watch(ctx.agent, signal ?? new AbortController().signal);
+    const events = streamDomainEvents(ctx.services.bus, {
       ticketId: input?.ticketId,
-      // tRPC always passes one for subscriptions; a never-aborted one keeps the types honest.
-      signal: signal ?? new AbortController().signal,
+      signal: watched.signal,
       logger: ctx.logger,
-    }),
-  ),
+    });
+    return endWhenRevoked(events, watched.revoked);
+  }),
 });
+
+/**
+ * The stream, ended with UNAUTHORIZED once the token is revoked: not a quiet end, nor an
+ * INTERNAL that tRPC's client would retry. A TRPCError already, since an error thrown inside
+ * the stream does not pass through the `mapErrors` middleware.
+ */
+async function* endWhenRevoked<T>(events: AsyncGenerator<T>, revoked: () => boolean): AsyncGenerator<T> {
+  yield* events;
+  if (revoked()) throw toTRPCError(new AppError('UNAUTHORIZED', 'This API token was revoked'));
+}
