@@ -88,6 +88,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
       messagesPerMinute: config.RATE_MESSAGES_PER_MINUTE,
       httpRequestsPerMinute: config.RATE_HTTP_REQUESTS_PER_MINUTE,
       failedAuthPerMinute: config.RATE_FAILED_AUTH_PER_MINUTE,
+      resumesPerMinute: config.RATE_RESUMES_PER_MINUTE,
     },
     redis?.pub,
     (limit) => metrics.rateLimited.inc({ limit }),
@@ -117,7 +118,10 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
   }
   const chatNamespace = io.of(CHAT_NAMESPACE) as ChatNamespace;
   metrics.countSocketsWith(() => [...io._nsps].map(([name, namespace]) => [name, namespace.sockets.size] as [string, number]));
-  const messages = createMessageWriter(database.db, metrics, { groupCommit: config.MESSAGE_GROUP_COMMIT });
+  const messages = createMessageWriter(database.db, metrics, {
+    groupCommit: config.MESSAGE_GROUP_COMMIT,
+    maxMessagesPerSession: config.MAX_MESSAGES_PER_SESSION,
+  });
 
   const ctx: ServiceContext = {
     db: database.db,
@@ -128,6 +132,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
       timeZone: config.TZ,
       closeTicketOnChatEnd: automations.closeTicketOnChatEnd,
       identitySecret: config.IDENTITY_SECRET,
+      resumeTokenTtlMs: config.RESUME_TOKEN_TTL_HOURS * 3_600_000,
     },
     hooks: { afterCustomerMessage: () => {} },
     logger,

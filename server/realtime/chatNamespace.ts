@@ -14,6 +14,7 @@ import type { ServiceContext } from '../services/context.js';
 import type { ChatRef } from '../services/chat/chatRef.js';
 import { startChat } from '../services/chat/startChat.js';
 import { resumeChat } from '../services/chat/resumeChat.js';
+import { authenticateChat } from '../services/chat/authenticateChat.js';
 import { postMessage } from '../services/chat/postMessage.js';
 import { closeChat } from '../services/chat/closeChat.js';
 import { parsePayload, type PayloadSchemas } from '../validation.js';
@@ -64,9 +65,13 @@ export function registerChatNamespace(nsp: ChatNamespace, deps: ChatNamespaceDep
 
     handle('chat:resume', async (payload) => {
       const input = parsePayload(chatResumeSchema, payload);
+      await limits.socketResumes.consume(socket.id);
       await limits.failedAuth.check(ip);
-      const { resumed, chat } = await countFailedAuth(limits, ip, resumeChat(input, ctx));
-      attach(socket, chat);
+      const authenticated = await countFailedAuth(limits, ip, authenticateChat(input.resumeToken, ctx));
+      // Per session, not per IP: a node drained sends many visitors of one address back at once.
+      await limits.sessionResumes.consume(authenticated.chat.sessionId);
+      const resumed = await resumeChat(authenticated, input.lastSeq, ctx);
+      attach(socket, authenticated.chat);
       return resumed;
     });
 

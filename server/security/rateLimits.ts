@@ -7,6 +7,7 @@ export interface RateLimitSettings {
   messagesPerMinute: number;
   httpRequestsPerMinute: number;
   failedAuthPerMinute: number;
+  resumesPerMinute: number;
 }
 
 /** One limit: `consume` spends a point or throws RATE_LIMITED saying when to retry. */
@@ -27,6 +28,10 @@ export interface RateLimits {
   httpRequests: RateLimit;
   /** Wrong resume tokens and agent tokens, per client IP. */
   failedAuth: RateLimit;
+  /** `chat:resume` per socket (each resume reads up to a page of transcript). */
+  socketResumes: RateLimit;
+  /** `chat:resume` and `GET /api/chat` per chat session, all its sockets and HTTP together. */
+  sessionResumes: RateLimit;
 }
 
 /**
@@ -76,6 +81,8 @@ export function createRateLimits(
     socketMessages: make('socket-msg', settings.messagesPerMinute),
     httpRequests: make('http', settings.httpRequestsPerMinute),
     failedAuth: make('auth-fail', settings.failedAuthPerMinute),
+    socketResumes: make('socket-resume', settings.resumesPerMinute),
+    sessionResumes: make('session-resume', settings.resumesPerMinute),
   };
 }
 
