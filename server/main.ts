@@ -14,7 +14,8 @@ import { createChatAutomations } from './automations/chatAutomations.js';
 import { startWebhookDispatcher, type WebhookDispatcher } from './automations/webhooks.js';
 import { startIdleSweeper } from './services/chat/sweepIdleChats.js';
 import { createClientIp } from './security/clientIp.js';
-import { createConnectionGate, defaultMaxConnections } from './security/connectionLimits.js';
+import { allowOneNamespaceSocket, createConnectionGate, defaultMaxConnections } from './security/connectionLimits.js';
+import { capUnsentOutput } from './security/outputCap.js';
 import { createRateLimits } from './security/rateLimits.js';
 import { createHttpApp } from './http/app.js';
 import { createOriginPolicy } from './http/origins.js';
@@ -117,6 +118,8 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
     );
   }
   const chatNamespace = io.of(CHAT_NAMESPACE) as ChatNamespace;
+  allowOneNamespaceSocket([io.of('/'), chatNamespace]);
+  capUnsentOutput(io.engine, logger);
   metrics.countSocketsWith(() => [...io._nsps].map(([name, namespace]) => [name, namespace.sockets.size] as [string, number]));
   const messages = createMessageWriter(database.db, metrics, {
     groupCommit: config.MESSAGE_GROUP_COMMIT,

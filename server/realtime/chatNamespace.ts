@@ -19,6 +19,7 @@ import { postMessage } from '../services/chat/postMessage.js';
 import { closeChat } from '../services/chat/closeChat.js';
 import { parsePayload, type PayloadSchemas } from '../validation.js';
 import type { ChatNamespace } from './customerChannel.js';
+import { createTypingRelay } from './typingRelay.js';
 import type { InflightTracker } from '../inflight.js';
 import type { RateLimits } from '../security/rateLimits.js';
 import { countFailedAuth } from '../security/failedAuth.js';
@@ -91,10 +92,9 @@ export function registerChatNamespace(nsp: ChatNamespace, deps: ChatNamespaceDep
       return { status: 'closed' as const };
     });
 
-    socket.on('typing', (payload: unknown) => {
-      const parsed = typingSchema.safeParse(payload);
+    const typing = createTypingRelay((isTyping) => {
       const chat = socket.data.chat;
-      if (!parsed.success || !chat) return;
+      if (!chat) return;
       ctx.bus.publish({
         type: 'chat.typing',
         ticketId: chat.ticketId,
@@ -102,8 +102,14 @@ export function registerChatNamespace(nsp: ChatNamespace, deps: ChatNamespaceDep
         at: new Date().toISOString(),
         sessionId: chat.sessionId,
         from: 'client',
-        isTyping: parsed.data.isTyping,
+        isTyping,
       });
+    });
+    socket.on('disconnect', () => typing.stop());
+    socket.on('typing', (payload: unknown) => {
+      const parsed = typingSchema.safeParse(payload);
+      if (!parsed.success || !socket.data.chat) return;
+      typing.update(parsed.data.isTyping);
     });
   });
 }
