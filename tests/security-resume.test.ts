@@ -202,3 +202,14 @@ describe.each([
     });
   });
 });
+
+describe('configuration', () => {
+  it('RATE_RESUMES_PER_MINUTE, RESUME_TOKEN_TTL_HOURS, MAX_MESSAGES_PER_SESSION: defaults 30, 168, 5000; a bad value names the variable', async () => {
+    const { loadConfig, ConfigError } = await import('../server/config.js');
+    expect(loadConfig({})).toMatchObject({ RATE_RESUMES_PER_MINUTE: 30, RESUME_TOKEN_TTL_HOURS: 168, MAX_MESSAGES_PER_SESSION: 5000 });
+    for (const name of ['RATE_RESUMES_PER_MINUTE', 'RESUME_TOKEN_TTL_HOURS', 'MAX_MESSAGES_PER_SESSION']) {
+      expect(() => loadConfig({ [name]: '0' })).toThrow(ConfigError);
+      expect(() => loadConfig({ [name]: 'many' })).toThrow(new RegExp(name));
+    }
+  });
+});
