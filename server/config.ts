@@ -67,6 +67,12 @@ const environmentSchema = z.object({
   RATE_MESSAGES_PER_MINUTE: z.coerce.number().int().positive().default(120),
   RATE_HTTP_REQUESTS_PER_MINUTE: z.coerce.number().int().positive().default(1200),
   RATE_FAILED_AUTH_PER_MINUTE: z.coerce.number().int().positive().default(20),
+  /** `chat:resume` / `GET /api/chat`, per socket and per session. */
+  RATE_RESUMES_PER_MINUTE: z.coerce.number().int().positive().default(30),
+  /** A resume token stops opening its chat this long after the chat ended. */
+  RESUME_TOKEN_TTL_HOURS: z.coerce.number().positive().default(168),
+  /** Messages one chat session may hold; past it sends are refused with CLOSED. */
+  MAX_MESSAGES_PER_SESSION: z.coerce.number().int().positive().default(5000),
   MAX_CONNECTIONS: z.coerce.number().int().positive().optional(),
   MAX_CONNECTIONS_PER_IP: z.coerce.number().int().positive().default(500),
   IDENTITY_SECRET: optionalString.pipe(z.string().min(16, 'must have at least 16 characters').optional()),

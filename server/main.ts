@@ -14,7 +14,8 @@ import { createChatAutomations } from './automations/chatAutomations.js';
 import { startWebhookDispatcher, type WebhookDispatcher } from './integrations/webhooks/dispatcher.js';
 import { startIdleSweeper } from './services/chat/sweepIdleChats.js';
 import { createClientIp } from './security/clientIp.js';
-import { createConnectionGate, defaultMaxConnections } from './security/connectionLimits.js';
+import { allowOneNamespaceSocket, createConnectionGate, defaultMaxConnections } from './security/connectionLimits.js';
+import { capUnsentOutput } from './security/outputCap.js';
 import { createRateLimits } from './security/rateLimits.js';
 import { createHttpApp } from './http/app.js';
 import { answerParserErrors } from './http/clientErrors.js';
@@ -94,6 +95,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
       messagesPerMinute: config.RATE_MESSAGES_PER_MINUTE,
       httpRequestsPerMinute: config.RATE_HTTP_REQUESTS_PER_MINUTE,
       failedAuthPerMinute: config.RATE_FAILED_AUTH_PER_MINUTE,
+      resumesPerMinute: config.RATE_RESUMES_PER_MINUTE,
     },
     redis && { redis: redis.pub, prefix: config.REDIS_PREFIX },
     (limit) => metrics.rateLimited.inc({ limit }),
@@ -123,8 +125,13 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
     );
   }
   const chatNamespace = io.of(CHAT_NAMESPACE) as ChatNamespace;
+  allowOneNamespaceSocket([io.of('/'), chatNamespace]);
+  capUnsentOutput(io.engine, logger);
   metrics.countSocketsWith(() => [...io._nsps].map(([name, namespace]) => [name, namespace.sockets.size] as [string, number]));
-  const messages = createMessageWriter(database.db, metrics, { groupCommit: config.MESSAGE_GROUP_COMMIT });
+  const messages = createMessageWriter(database.db, metrics, {
+    groupCommit: config.MESSAGE_GROUP_COMMIT,
+    maxMessagesPerSession: config.MAX_MESSAGES_PER_SESSION,
+  });
 
   const ctx: ServiceContext = {
     db: database.db,
@@ -135,6 +142,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
       timeZone: config.TZ,
       closeTicketOnChatEnd: automations.closeTicketOnChatEnd,
       identitySecret: config.IDENTITY_SECRET,
+      resumeTokenTtlMs: config.RESUME_TOKEN_TTL_HOURS * 3_600_000,
     },
     hooks: { afterCustomerMessage: () => {} },
     logger,

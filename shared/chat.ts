@@ -34,12 +34,18 @@ export interface ChatStarted {
   ticketNumber: number;
 }
 
+/** A resume answers at most this many messages; `hasMore` says to resume again from the last seq. */
+export const RESUME_PAGE_MESSAGES = 200;
+
 export interface ChatResumed {
   sessionId: string;
   ticketId: string;
   ticketNumber: number;
   status: ChatStatus;
+  /** The next page of messages after `lastSeq`, in seq order (at most RESUME_PAGE_MESSAGES). */
   messages: Message[];
+  /** true: more messages follow; resume again with `lastSeq` = the last seq of `messages`. */
+  hasMore: boolean;
 }
 
 export interface ChatTranscript {
@@ -47,6 +53,7 @@ export interface ChatTranscript {
   ticketNumber: number;
   status: ChatStatus;
   messages: Message[];
+  hasMore: boolean;
 }
 
 export interface ChatStartPayload {

@@ -56,6 +56,7 @@ describeOnEachDriver('HTTP chat API /api/chat', (db) => {
       ticketNumber: started.ticketNumber,
       status: 'active',
       messages: [message],
+      hasMore: false,
     });
 
     const closed = await call('PATCH', { action: 'close', reason: 'obrigado' }, started.resumeToken);

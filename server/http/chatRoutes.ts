@@ -49,6 +49,7 @@ export function createChatRoutes(ctx: ServiceContext, schemas: PayloadSchemas, g
   router.get('/', async (req, res) => {
     const { chat, status } = await authenticate(req);
     const { afterSeq } = parsePayload(afterSeqSchema, req.query);
+    await limits.sessionResumes.consume(chat.sessionId);
     res.status(200).json(await readTranscript(chat, status, afterSeq ?? 0, ctx));
   });
 

@@ -14,10 +14,12 @@ import type { ServiceContext } from '../services/context.js';
 import type { ChatRef } from '../services/chat/chatRef.js';
 import { startChat } from '../services/chat/startChat.js';
 import { resumeChat } from '../services/chat/resumeChat.js';
+import { authenticateChat } from '../services/chat/authenticateChat.js';
 import { postMessage } from '../services/chat/postMessage.js';
 import { closeChat } from '../services/chat/closeChat.js';
 import { parsePayload, type PayloadSchemas } from '../validation.js';
 import type { ChatNamespace } from './customerChannel.js';
+import { createTypingRelay } from './typingRelay.js';
 import type { InflightTracker } from '../inflight.js';
 import type { RateLimits } from '../security/rateLimits.js';
 import { checkTokenAtCost } from '../security/failedAuth.js';
@@ -64,8 +66,12 @@ export function registerChatNamespace(nsp: ChatNamespace, deps: ChatNamespaceDep
 
     handle('chat:resume', async (payload) => {
       const input = parsePayload(chatResumeSchema, payload);
-      const { resumed, chat } = await checkTokenAtCost(limits.failedResumeAuth, ip, () => resumeChat(input, ctx));
-      attach(socket, chat);
+      await limits.socketResumes.consume(socket.id);
+      const authenticated = await checkTokenAtCost(limits.failedResumeAuth, ip, () => authenticateChat(input.resumeToken, ctx));
+      // Per session, not per IP: a node drained sends many visitors of one address back at once.
+      await limits.sessionResumes.consume(authenticated.chat.sessionId);
+      const resumed = await resumeChat(authenticated, input.lastSeq, ctx);
+      attach(socket, authenticated.chat);
       return resumed;
     });
 
@@ -85,10 +91,9 @@ export function registerChatNamespace(nsp: ChatNamespace, deps: ChatNamespaceDep
       return { status: 'closed' as const };
     });
 
-    socket.on('typing', (payload: unknown) => {
-      const parsed = typingSchema.safeParse(payload);
+    const typing = createTypingRelay((isTyping) => {
       const chat = socket.data.chat;
-      if (!parsed.success || !chat) return;
+      if (!chat) return;
       ctx.bus.publish({
         type: 'chat.typing',
         ticketId: chat.ticketId,
@@ -96,8 +101,14 @@ export function registerChatNamespace(nsp: ChatNamespace, deps: ChatNamespaceDep
         at: new Date().toISOString(),
         sessionId: chat.sessionId,
         from: 'client',
-        isTyping: parsed.data.isTyping,
+        isTyping,
       });
+    });
+    socket.on('disconnect', () => typing.stop());
+    socket.on('typing', (payload: unknown) => {
+      const parsed = typingSchema.safeParse(payload);
+      if (!parsed.success || !socket.data.chat) return;
+      typing.update(parsed.data.isTyping);
     });
   });
 }

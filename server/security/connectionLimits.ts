@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import type { Server as SocketServer } from 'socket.io';
+import type { Namespace, Server as SocketServer } from 'socket.io';
 import type { ClientIp } from './clientIp.js';
 
 /** The process's open-file limit (Linux), or undefined where it cannot be read. */
@@ -42,4 +42,28 @@ export function createConnectionGate(io: SocketServer, clientIp: ClientIp, limit
     if (io.engine.clientsCount >= limits.max) return false;
     return (perIp.get(clientIp(req)) ?? 0) < limits.perIp;
   };
+}
+
+/**
+ * One namespace socket per Socket.IO connection (PROTOCOL §7). Without it a client admitted
+ * once could send many CONNECT frames and hold many sockets, each with its own message
+ * allowance, past MAX_CONNECTIONS. With it namespace sockets never outnumber the engine
+ * connections the gate above admitted, so they count toward both caps. The claim is taken
+ * synchronously, before any await, so CONNECT frames that arrive together cannot all pass.
+ */
+export function allowOneNamespaceSocket(namespaces: Namespace[]): void {
+  const claimed = new WeakSet<object>();
+  for (const nsp of namespaces) {
+    nsp.use((socket, next) => {
+      const conn = socket.conn;
+      if (claimed.has(conn)) {
+        next(Object.assign(new Error('This connection already has a socket open'), { data: { code: 'FORBIDDEN' } }));
+        return;
+      }
+      claimed.add(conn);
+      // Disconnecting the namespace frees the connection for a new CONNECT (a client's manual reconnect).
+      socket.once('disconnect', () => claimed.delete(conn));
+      next();
+    });
+  }
 }

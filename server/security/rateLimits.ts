@@ -7,6 +7,7 @@ export interface RateLimitSettings {
   messagesPerMinute: number;
   httpRequestsPerMinute: number;
   failedAuthPerMinute: number;
+  resumesPerMinute: number;
 }
 
 /** One limit: `consume` spends a point or throws RATE_LIMITED saying when to retry. */
@@ -31,6 +32,10 @@ export interface RateLimits {
   failedResumeAuth: RateLimit;
   /** Wrong agent API tokens, per client IP: its own bucket, so visitors' guesses never lock an office's agents out. */
   failedAgentAuth: RateLimit;
+  /** `chat:resume` per socket (each resume reads up to a page of transcript). */
+  socketResumes: RateLimit;
+  /** `chat:resume` and `GET /api/chat` per chat session, all its sockets and HTTP together. */
+  sessionResumes: RateLimit;
 }
 
 /**
@@ -85,6 +90,8 @@ export function createRateLimits(
     httpRequests: make('http', settings.httpRequestsPerMinute),
     failedResumeAuth: make('auth-fail-resume', settings.failedAuthPerMinute),
     failedAgentAuth: make('auth-fail-agent', settings.failedAuthPerMinute),
+    socketResumes: make('socket-resume', settings.resumesPerMinute),
+    sessionResumes: make('session-resume', settings.resumesPerMinute),
   };
 }
 

@@ -23,6 +23,8 @@ export interface ServicePolicy {
   closeTicketOnChatEnd: TicketStatus | null;
   /** IDENTITY_SECRET: when set, host sites may vouch for a visitor's e-mail. */
   identitySecret?: string;
+  /** RESUME_TOKEN_TTL_HOURS: how long after its chat ended a resume token still opens it. */
+  resumeTokenTtlMs: number;
 }
 
 /** Automations the services trigger (categories, the FAQ assistant); no-ops by default. */

@@ -16,8 +16,9 @@ export interface EventStreamOptions {
 /**
  * The bus as an async generator for `tickets.onEvent`. It subscribes at once, before the
  * first pull, so nothing published after the call returns is missed. Events wait in a
- * bounded queue: a subscriber that cannot keep up loses the oldest ones (logged) instead of
- * growing the node's memory without bound.
+ * bounded queue: a subscriber that cannot keep up loses events (logged) instead of growing
+ * the node's memory without bound — typing first (the oldest queued `chat.typing`, or the
+ * arriving one), and only when none is queued the oldest event of another kind.
  */
 export function streamDomainEvents(bus: EventBus, options: EventStreamOptions): AsyncGenerator<DomainEvent> {
   const max = options.maxQueued ?? MAX_QUEUED_EVENTS;
@@ -28,11 +29,14 @@ export function streamDomainEvents(bus: EventBus, options: EventStreamOptions): 
   const unsubscribe = bus.subscribe((event) => {
     if (options.ticketId && event.ticketId !== options.ticketId) return;
     if (queue.length >= max) {
-      queue.shift();
       dropped++;
       if (dropped === 1 || dropped % 1000 === 0) {
-        options.logger.warn({ dropped, maxQueued: max }, 'slow event subscriber: dropping its oldest events');
+        options.logger.warn({ dropped, maxQueued: max }, 'slow event subscriber: dropping typing first, then its oldest events');
       }
+      const typing = queue.findIndex((queued) => queued.type === 'chat.typing');
+      if (typing >= 0) queue.splice(typing, 1);
+      else if (event.type === 'chat.typing') return; // nothing lesser to drop: this one goes
+      else queue.shift();
     }
     queue.push(event);
     wake?.();

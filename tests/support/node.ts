@@ -8,6 +8,7 @@ export const GENEROUS_LIMITS = {
   RATE_MESSAGES_PER_MINUTE: '100000',
   RATE_HTTP_REQUESTS_PER_MINUTE: '1000000',
   RATE_FAILED_AUTH_PER_MINUTE: '100000',
+  RATE_RESUMES_PER_MINUTE: '100000',
 };
 
 /** A real node on a random port over the given database, configured like `npm start` would be. */

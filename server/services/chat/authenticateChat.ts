@@ -5,7 +5,10 @@ import type { ServiceContext } from '../context.js';
 import { parseResumeToken, secretMatches } from '../resumeTokens.js';
 import type { ChatRef } from './chatRef.js';
 
-/** Opens the session a resume token belongs to, and no other; anything else is UNAUTHORIZED. */
+/**
+ * Opens the session a resume token belongs to, and no other; anything else is UNAUTHORIZED,
+ * as is a token whose chat ended more than RESUME_TOKEN_TTL_HOURS ago (an open chat's never expires).
+ */
 export async function authenticateChat(
   resumeToken: string,
   ctx: ServiceContext,
@@ -14,6 +17,9 @@ export async function authenticateChat(
   const session = parsed ? await findSessionWithTicketNumber(ctx.db, parsed.sessionId) : undefined;
   if (!parsed || !session || !secretMatches(parsed.secret, session.resumeTokenHash)) {
     throw new AppError('UNAUTHORIZED', 'Invalid resume token');
+  }
+  if (session.endedAt && Date.now() - session.endedAt.getTime() > ctx.policy.resumeTokenTtlMs) {
+    throw new AppError('UNAUTHORIZED', 'This resume token has expired');
   }
   return {
     status: session.status,

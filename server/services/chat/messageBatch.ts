@@ -7,6 +7,7 @@ import { AppError } from '../../errors.js';
 import type { ChatRef } from './chatRef.js';
 import type { MessageAuthor, PostMessageInput } from './postMessage.js';
 import type { StoredMessage } from './storeMessage.js';
+import { sessionFull } from './sessionFull.js';
 
 export interface BatchEntry {
   chat: ChatRef;
@@ -20,7 +21,8 @@ type Plan =
   | { kind: 'existing'; row: ChatMessageRow }
   | { kind: 'insert'; id: string }
   | { kind: 'duplicate'; id: string }
-  | { kind: 'closed' };
+  | { kind: 'closed' }
+  | { kind: 'full' };
 
 const key = (sessionId: string, clientMsgId: string) => `${sessionId} ${clientMsgId}`;
 
@@ -30,9 +32,15 @@ const key = (sessionId: string, clientMsgId: string) => `${sessionId} ${clientMs
  * multi-row insert, the new last seqs and the agents' audit rows (pipelined), then commit.
  * Per session the seqs continue the session's, gap-free, in the entries' order; an entry
  * whose clientMsgId is stored (or appears earlier in the batch) is answered with that
- * message; an entry of a closed session is refused with CLOSED. Outcomes are in entry order.
+ * message; an entry of a closed session is refused with CLOSED, and so is one that would take
+ * its session past `maxMessages` (decided under the session's lock: concurrent batches never
+ * overshoot). Outcomes are in entry order.
  */
-export async function writeMessageBatch(db: Database, entries: BatchEntry[]): Promise<BatchOutcome[]> {
+export async function writeMessageBatch(
+  db: Database,
+  entries: BatchEntry[],
+  maxMessages: number,
+): Promise<BatchOutcome[]> {
   const sessionIds = [...new Set(entries.map((entry) => entry.chat.sessionId))].sort();
   const identified = entries.filter((entry) => entry.input.clientMsgId);
 
@@ -64,6 +72,7 @@ export async function writeMessageBatch(db: Database, entries: BatchEntry[]): Pr
       if (earlier) return { kind: 'duplicate', id: earlier };
       const last = lastSeq.get(chat.sessionId);
       if (last === undefined) return { kind: 'closed' };
+      if (last >= maxMessages) return { kind: 'full' };
 
       const seq = last + 1;
       lastSeq.set(chat.sessionId, seq);
@@ -111,6 +120,8 @@ export async function writeMessageBatch(db: Database, entries: BatchEntry[]): Pr
           return { ok: true, stored: { row: plan.row, created: false } };
         case 'closed':
           return { ok: false, error: new AppError('CLOSED', 'This chat is closed') };
+        case 'full':
+          return { ok: false, error: sessionFull(maxMessages) };
         case 'insert':
         case 'duplicate': {
           const row = inserted.get(plan.id);

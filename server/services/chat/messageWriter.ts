@@ -17,6 +17,8 @@ export interface MessageWriter {
 export interface MessageWriterOptions {
   /** false: one transaction per message, as it arrives. */
   groupCommit: boolean;
+  /** Messages one session may hold (MAX_MESSAGES_PER_SESSION); past it a write fails with CLOSED. */
+  maxMessagesPerSession: number;
   /** Messages in one transaction at most. */
   maxBatch?: number;
   /** Transactions being written at once; the messages that arrive meanwhile wait and go together. */
@@ -66,7 +68,7 @@ export function createMessageWriter(db: Database, metrics: NodeMetrics, options:
       async write(chat, author, input) {
         inFlight++;
         try {
-          return persisted(await timeTransaction(metrics, 'message', () => storeMessage(db, chat, author, input)));
+          return persisted(await timeTransaction(metrics, 'message', () => storeMessage(db, chat, author, input, options.maxMessagesPerSession)));
         } finally {
           inFlight--;
           settleIdle();
@@ -121,7 +123,7 @@ export function createMessageWriter(db: Database, metrics: NodeMetrics, options:
   async function run(batch: Pending[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const outcomes = await timeTransaction(metrics, 'message_batch', () => writeMessageBatch(db, batch));
+        const outcomes = await timeTransaction(metrics, 'message_batch', () => writeMessageBatch(db, batch, options.maxMessagesPerSession));
         metrics.messageBatchSize.observe(batch.length);
         outcomes.forEach((outcome, i) => {
           if (outcome.ok) batch[i]!.resolve(persisted(outcome.stored));

@@ -1,23 +1,31 @@
-import type { ChatResumed, ChatTranscript } from '../../../shared/chat.js';
+import { RESUME_PAGE_MESSAGES, type ChatResumed, type ChatTranscript } from '../../../shared/chat.js';
 import { chatMessagesRepository } from '../../repositories/chatMessages.js';
 import type { ServiceContext } from '../context.js';
-import { authenticateChat } from './authenticateChat.js';
 import type { ChatRef } from './chatRef.js';
 import { toMessage } from './messageView.js';
 
-/** Re-attaches a visitor to their session: everything after `lastSeq`; closed sessions read-only. */
+/**
+ * Bodies in one page at most (UTF-8 bytes). With 4000-character bodies of multi-byte text, 200
+ * messages could reach 2.4 MB: one packet past the 1 MiB output cap a socket is dropped at.
+ * A page always holds at least one message.
+ */
+const RESUME_PAGE_BYTES = 512 * 1024;
+
+/** Re-attaches an authenticated visitor to their session: the next page after `lastSeq`; closed sessions read-only. */
 export async function resumeChat(
-  input: { resumeToken: string; lastSeq?: number },
+  authenticated: { chat: ChatRef; status: ChatTranscript['status'] },
+  lastSeq: number | undefined,
   ctx: ServiceContext,
-): Promise<{ resumed: ChatResumed; chat: ChatRef }> {
-  const { chat, status } = await authenticateChat(input.resumeToken, ctx);
-  const transcript = await readTranscript(chat, status, input.lastSeq ?? 0, ctx);
-  return { chat, resumed: { ...transcript, ticketId: chat.ticketId } };
+): Promise<ChatResumed> {
+  const { chat, status } = authenticated;
+  const transcript = await readTranscript(chat, status, lastSeq ?? 0, ctx);
+  return { ...transcript, ticketId: chat.ticketId };
 }
 
 /**
- * The session's messages after `afterSeq`, in seq order. The status is read before the
- * messages: a session never takes a message after it closes, so nothing can be missed.
+ * The session's next page of messages after `afterSeq`, in seq order, and whether more follow.
+ * The status is read before the messages: a session never takes a message after it closes,
+ * so nothing can be missed.
  */
 export async function readTranscript(
   chat: ChatRef,
@@ -25,11 +33,20 @@ export async function readTranscript(
   afterSeq: number,
   ctx: ServiceContext,
 ): Promise<ChatTranscript> {
-  const rows = await chatMessagesRepository.listAfter(ctx.db, chat.sessionId, afterSeq);
+  // One more than a page: its presence is what `hasMore` says.
+  const rows = await chatMessagesRepository.listAfter(ctx.db, chat.sessionId, afterSeq, RESUME_PAGE_MESSAGES + 1);
+  let count = 0;
+  let bytes = 0;
+  while (count < rows.length && count < RESUME_PAGE_MESSAGES) {
+    bytes += Buffer.byteLength(rows[count]!.body);
+    if (count > 0 && bytes > RESUME_PAGE_BYTES) break;
+    count++;
+  }
   return {
     sessionId: chat.sessionId,
     ticketNumber: chat.ticketNumber,
     status,
-    messages: rows.map(toMessage),
+    messages: rows.slice(0, count).map(toMessage),
+    hasMore: rows.length > count,
   };
 }

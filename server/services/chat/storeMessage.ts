@@ -7,6 +7,7 @@ import { markFirstResponse } from '../../repositories/tickets.js';
 import { AppError } from '../../errors.js';
 import type { ChatRef } from './chatRef.js';
 import type { MessageAuthor, PostMessageInput } from './postMessage.js';
+import { sessionFull } from './sessionFull.js';
 
 /** A message as the writer answers it: the stored row, and whether this call stored it. */
 export interface StoredMessage {
@@ -19,13 +20,16 @@ class DuplicateMessage extends Error {}
 
 /**
  * The one-transaction-per-message path (no group commit): take the session's next seq under
- * its row lock, insert, audit an agent's message; idempotent by clientMsgId.
+ * its row lock, insert, audit an agent's message; idempotent by clientMsgId. A seq past
+ * `maxMessages` rolls the transaction back with CLOSED: checked under the lock, so concurrent
+ * sends never overshoot.
  */
 export async function storeMessage(
   db: Database,
   chat: ChatRef,
   author: MessageAuthor,
   input: PostMessageInput,
+  maxMessages: number,
 ): Promise<StoredMessage> {
   const clientMsgId = input.clientMsgId ?? null;
   if (clientMsgId) {
@@ -37,6 +41,7 @@ export async function storeMessage(
     const row = await db.transaction(async (tx) => {
       const seq = await chatSessionsRepository.allocateSeq(tx, chat.sessionId);
       if (seq === undefined) throw new AppError('CLOSED', 'This chat is closed');
+      if (seq > maxMessages) throw sessionFull(maxMessages);
       const inserted = await chatMessagesRepository.insertUnlessDuplicate(tx, {
         sessionId: chat.sessionId,
         seq,
