@@ -118,7 +118,34 @@ export function initialState(init: {
   };
 }
 
+type FormAction = Extract<Action, { type: 'toggle' | 'fieldChanged' | 'identify' | 'forget' | 'fieldBlurred' | 'submitInvalid' | 'startRequested' | 'startFailed' }>;
+type MessageAction = Extract<Action, { type: 'messageQueued' | 'messageEmitted' | 'messageAcked' | 'messageReceived' | 'messageFailed' }>;
+type ChatAction = Extract<Action, { type: 'started' | 'resumed' | 'resumeRejected' | 'connection' | 'agentTyping' | 'ticketUpdated' | 'chatClosed' | 'chatError' | 'newChat' }>;
+
 export function reducer(state: WidgetState, action: Action): WidgetState {
+  switch (action.type) {
+    case 'toggle':
+    case 'fieldChanged':
+    case 'identify':
+    case 'forget':
+    case 'fieldBlurred':
+    case 'submitInvalid':
+    case 'startRequested':
+    case 'startFailed':
+      return formReducer(state, action);
+    case 'messageQueued':
+    case 'messageEmitted':
+    case 'messageAcked':
+    case 'messageReceived':
+    case 'messageFailed':
+      return messagesReducer(state, action);
+    default:
+      return chatReducer(state, action);
+  }
+}
+
+/** The pre-chat form: what is typed, its errors, the vouched identity, the start request. */
+function formReducer(state: WidgetState, action: FormAction): WidgetState {
   switch (action.type) {
     case 'toggle':
       return { ...state, open: action.open };
@@ -165,7 +192,45 @@ export function reducer(state: WidgetState, action: Action): WidgetState {
           submitError: action.error,
         },
       };
+  }
+}
 
+/** The visitor's messages on their way (pending, acked, failed) and those received. */
+function messagesReducer(state: WidgetState, action: MessageAction): WidgetState {
+  switch (action.type) {
+    case 'messageQueued':
+      if (state.status === 'closed') return state;
+      return { ...state, pending: [...state.pending, { clientMsgId: action.clientMsgId, body: action.body, state: 'queued' }] };
+
+    case 'messageEmitted':
+      return {
+        ...state,
+        pending: state.pending.map((p) => (p.clientMsgId === action.clientMsgId ? { ...p, state: 'sending' } : p)),
+      };
+
+    case 'messageAcked': {
+      const next = mergeMessages(state, [action.message]);
+      return next.chatError ? { ...next, chatError: undefined } : next;
+    }
+
+    case 'messageReceived':
+      return mergeMessages(state, [action.message]);
+
+    case 'messageFailed':
+      return {
+        ...state,
+        pending: state.pending.map((p) =>
+          p.clientMsgId === action.clientMsgId
+            ? { ...p, state: action.retry ? 'queued' : 'failed', error: action.error }
+            : p,
+        ),
+      };
+  }
+}
+
+/** The chat itself: started, resumed, connected or not, typing, ticket updates, closed. */
+function chatReducer(state: WidgetState, action: ChatAction): WidgetState {
+  switch (action.type) {
     case 'started':
       return mergeMessages(
         {
@@ -213,34 +278,6 @@ export function reducer(state: WidgetState, action: Action): WidgetState {
         attached: false,
         agentTyping: false,
         pending: state.pending.map((p) => (p.state === 'sending' ? { ...p, state: 'queued' } : p)),
-      };
-
-    case 'messageQueued':
-      if (state.status === 'closed') return state;
-      return { ...state, pending: [...state.pending, { clientMsgId: action.clientMsgId, body: action.body, state: 'queued' }] };
-
-    case 'messageEmitted':
-      return {
-        ...state,
-        pending: state.pending.map((p) => (p.clientMsgId === action.clientMsgId ? { ...p, state: 'sending' } : p)),
-      };
-
-    case 'messageAcked': {
-      const next = mergeMessages(state, [action.message]);
-      return next.chatError ? { ...next, chatError: undefined } : next;
-    }
-
-    case 'messageReceived':
-      return mergeMessages(state, [action.message]);
-
-    case 'messageFailed':
-      return {
-        ...state,
-        pending: state.pending.map((p) =>
-          p.clientMsgId === action.clientMsgId
-            ? { ...p, state: action.retry ? 'queued' : 'failed', error: action.error }
-            : p,
-        ),
       };
 
     case 'agentTyping':
