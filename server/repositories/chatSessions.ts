@@ -1,20 +1,83 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { chatSessions, tickets, type ChatSessionRow } from '../db/schema.js';
 
-export type NewChatSession = typeof chatSessions.$inferInsert;
+export type SessionWithCount = Pick<
+  ChatSessionRow,
+  'id' | 'ticketId' | 'status' | 'startedAt' | 'endedAt' | 'verified' | 'matchedBy' | 'userName' | 'userEmail' | 'userPhone'
+> & {
+  messageCount: number;
+};
 
-/** SQL for the `chat_sessions` table. */
+const sessionWithCount = {
+  id: chatSessions.id,
+  ticketId: chatSessions.ticketId,
+  status: chatSessions.status,
+  startedAt: chatSessions.startedAt,
+  endedAt: chatSessions.endedAt,
+  verified: chatSessions.verified,
+  matchedBy: chatSessions.matchedBy,
+  userName: chatSessions.userName,
+  userEmail: chatSessions.userEmail,
+  userPhone: chatSessions.userPhone,
+  // Spelled out: inside a one-table select Drizzle leaves column names unqualified.
+  messageCount: sql<number>`(select count(*)::int from chat_messages m where m.session_id = "chat_sessions"."id")`,
+};
+
+/** SQL for the `chat_sessions` table. Sessions are inserted by the chat intake (`chatIntake.ts`). */
 export const chatSessionsRepository = {
-  async insert(ex: Executor, values: NewChatSession): Promise<ChatSessionRow> {
-    const [row] = await ex.insert(chatSessions).values(values).returning();
-    if (!row) throw new Error('chat session insert returned nothing');
-    return row;
-  },
-
   async findById(ex: Executor, id: string): Promise<ChatSessionRow | undefined> {
     const [row] = await ex.select().from(chatSessions).where(eq(chatSessions.id, id));
     return row;
+  },
+
+  /** A session with the number of its ticket, as the chat transports need it. */
+  async findWithTicketNumber(ex: Executor, id: string): Promise<(ChatSessionRow & { ticketNumber: number }) | undefined> {
+    const [row] = await ex
+      .select({ session: chatSessions, ticketNumber: tickets.number })
+      .from(chatSessions)
+      .innerJoin(tickets, eq(tickets.id, chatSessions.ticketId))
+      .where(eq(chatSessions.id, id));
+    return row ? { ...row.session, ticketNumber: row.ticketNumber } : undefined;
+  },
+
+  /** The chat sessions of a ticket, oldest first, with how many messages each holds. */
+  async listOfTicket(ex: Executor, ticketId: string): Promise<SessionWithCount[]> {
+    return ex
+      .select(sessionWithCount)
+      .from(chatSessions)
+      // chat_sessions_ticket_idx
+      .where(eq(chatSessions.ticketId, ticketId))
+      .orderBy(asc(chatSessions.startedAt), asc(chatSessions.id));
+  },
+
+  /** The chat sessions of a customer, newest first, with how many messages each holds. */
+  async listOfClient(ex: Executor, clientId: string): Promise<SessionWithCount[]> {
+    return ex
+      .select(sessionWithCount)
+      .from(chatSessions)
+      // chat_sessions_client_idx
+      .where(eq(chatSessions.clientId, clientId))
+      .orderBy(desc(chatSessions.startedAt), desc(chatSessions.id));
+  },
+
+  /** The most recent chat session of a ticket: the one agents reply into. */
+  async findLatestOfTicket(ex: Executor, ticketId: string): Promise<ChatSessionRow | undefined> {
+    const [row] = await ex
+      .select()
+      .from(chatSessions)
+      // chat_sessions_ticket_idx
+      .where(eq(chatSessions.ticketId, ticketId))
+      .orderBy(desc(chatSessions.startedAt), desc(chatSessions.id))
+      .limit(1);
+    return row;
+  },
+
+  /** Ids of the chat sessions of a ticket (to tell their customers about a change). */
+  async listIdsOfTicket(ex: Executor, ticketId: string): Promise<string[]> {
+    // chat_sessions_ticket_idx
+    const rows = await ex.select({ id: chatSessions.id }).from(chatSessions).where(eq(chatSessions.ticketId, ticketId));
+    return rows.map((row) => row.id);
   },
 
   /**
@@ -31,11 +94,7 @@ export const chatSessionsRepository = {
   },
 
   /** Closes an active session; undefined when it was already closed (or does not exist). */
-  async close(
-    ex: Executor,
-    id: string,
-    reason: 'client' | 'agent' | 'timeout',
-  ): Promise<ChatSessionRow | undefined> {
+  async close(ex: Executor, id: string, reason: 'client' | 'agent' | 'timeout'): Promise<ChatSessionRow | undefined> {
     const [row] = await ex
       .update(chatSessions)
       .set({ status: 'closed', closeReason: reason, endedAt: sql`now()` })
@@ -43,46 +102,45 @@ export const chatSessionsRepository = {
       .returning();
     return row;
   },
+
+  /**
+   * Closes up to `limit` active sessions idle for `idleMs`, in one statement. Rows another
+   * transaction holds are skipped, so several nodes sweeping at once each close different
+   * chats and no chat is closed twice.
+   */
+  async closeIdle(
+    ex: Executor,
+    idleMs: number,
+    limit: number,
+  ): Promise<Array<Pick<ChatSessionRow, 'id' | 'ticketId' | 'endedAt'>>> {
+    const idle = ex
+      .select({ id: chatSessions.id })
+      .from(chatSessions)
+      .where(
+        and(
+          // chat_sessions_active_activity_idx (partial: active only)
+          eq(chatSessions.status, 'active'),
+          sql`${chatSessions.lastActivityAt} < now() - make_interval(secs => ${idleMs / 1000})`,
+        ),
+      )
+      .orderBy(chatSessions.lastActivityAt)
+      .limit(limit)
+      .for('update', { skipLocked: true });
+    return ex
+      .update(chatSessions)
+      .set({ status: 'closed', closeReason: 'timeout', endedAt: sql`now()` })
+      .where(and(inArray(chatSessions.id, idle), eq(chatSessions.status, 'active')))
+      .returning({ id: chatSessions.id, ticketId: chatSessions.ticketId, endedAt: chatSessions.endedAt });
+  },
+
+  /** Hands every chat session of one customer to another; returns how many moved. */
+  async moveToClient(ex: Executor, fromClientId: string, toClientId: string): Promise<number> {
+    const rows = await ex
+      .update(chatSessions)
+      .set({ clientId: toClientId })
+      // chat_sessions_client_idx
+      .where(eq(chatSessions.clientId, fromClientId))
+      .returning({ id: chatSessions.id });
+    return rows.length;
+  },
 };
-
-/** A session with the number of its ticket, as the chat transports need it. */
-export async function findSessionWithTicketNumber(
-  ex: Executor,
-  id: string,
-): Promise<(ChatSessionRow & { ticketNumber: number }) | undefined> {
-  const [row] = await ex
-    .select({ session: chatSessions, ticketNumber: tickets.number })
-    .from(chatSessions)
-    .innerJoin(tickets, eq(tickets.id, chatSessions.ticketId))
-    .where(eq(chatSessions.id, id));
-  return row ? { ...row.session, ticketNumber: row.ticketNumber } : undefined;
-}
-
-/**
- * Closes up to `limit` active sessions idle for `idleMs`, in one statement. Rows another
- * transaction holds are skipped, so several nodes sweeping at once each close different
- * chats and no chat is closed twice.
- */
-export async function closeIdleSessions(
-  ex: Executor,
-  idleMs: number,
-  limit: number,
-): Promise<Array<Pick<ChatSessionRow, 'id' | 'ticketId' | 'endedAt'>>> {
-  const idle = ex
-    .select({ id: chatSessions.id })
-    .from(chatSessions)
-    .where(
-      and(
-        eq(chatSessions.status, 'active'),
-        sql`${chatSessions.lastActivityAt} < now() - make_interval(secs => ${idleMs / 1000})`,
-      ),
-    )
-    .orderBy(chatSessions.lastActivityAt)
-    .limit(limit)
-    .for('update', { skipLocked: true });
-  return ex
-    .update(chatSessions)
-    .set({ status: 'closed', closeReason: 'timeout', endedAt: sql`now()` })
-    .where(and(inArray(chatSessions.id, idle), eq(chatSessions.status, 'active')))
-    .returning({ id: chatSessions.id, ticketId: chatSessions.ticketId, endedAt: chatSessions.endedAt });
-}

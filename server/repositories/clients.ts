@@ -1,8 +1,11 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, ilike, inArray, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
+import { likePattern } from '../db/likePattern.js';
 import { clients, type ClientRow } from '../db/schema.js';
 
-/** SQL for the `clients` table. */
+const SEARCH_LIMIT = 50;
+
+/** SQL for the `clients` table (customers). */
 export const clientsRepository = {
   async findById(ex: Executor, id: string): Promise<ClientRow | undefined> {
     const [row] = await ex.select().from(clients).where(eq(clients.id, id));
@@ -17,6 +20,54 @@ export const clientsRepository = {
   async findByPhone(ex: Executor, phone: string): Promise<ClientRow | undefined> {
     const [row] = await ex.select().from(clients).where(eq(clients.phone, phone));
     return row;
+  },
+
+  /**
+   * Customers whose e-mail or name contains the text, or whose phone is the given E.164 number
+   * or contains the typed digits; exact e-mail and phone matches first.
+   */
+  async search(
+    ex: Executor,
+    search: { text: string; phone: string | null; digits: string | null },
+  ): Promise<ClientRow[]> {
+    const pattern = likePattern(search.text);
+    const conditions: (SQL | undefined)[] = [
+      ilike(clients.email, pattern),
+      ilike(clients.name, pattern),
+      search.phone ? eq(clients.phone, search.phone) : undefined,
+      search.digits ? ilike(clients.phone, likePattern(search.digits)) : undefined,
+    ];
+    const exact = or(
+      eq(clients.email, search.text.toLowerCase()),
+      search.phone ? eq(clients.phone, search.phone) : undefined,
+    );
+    return ex
+      .select()
+      .from(clients)
+      .where(or(...conditions))
+      .orderBy(desc(sql`coalesce(${exact}, false)`), desc(clients.createdAt), asc(clients.id))
+      .limit(SEARCH_LIMIT);
+  },
+
+  /**
+   * Other customers with the same name (case and surrounding spaces ignored) and a different
+   * e-mail and phone: perhaps the same person, never merged automatically.
+   */
+  async findNamesakes(ex: Executor, client: ClientRow): Promise<ClientRow[]> {
+    if (!client.name?.trim()) return [];
+    return ex
+      .select()
+      .from(clients)
+      .where(
+        and(
+          // lower(name) is what clients_name_idx indexes.
+          eq(sql`lower(${clients.name})`, client.name.toLowerCase()),
+          ne(clients.id, client.id),
+          sql`${clients.email} is distinct from ${client.email}`,
+          sql`${clients.phone} is distinct from ${client.phone}`,
+        ),
+      )
+      .orderBy(asc(clients.createdAt), asc(clients.id));
   },
 
   /**
@@ -82,5 +133,35 @@ export const clientsRepository = {
       .update(clients)
       .set({ email })
       .where(sql`${clients.id} = ${id} and ${clients.email} is null`);
+  },
+
+  /** Locks customers in id order, so two merges of the same pair cannot deadlock. */
+  async lockInIdOrder(ex: Executor, ids: string[]): Promise<ClientRow[]> {
+    return ex.select().from(clients).where(inArray(clients.id, ids)).orderBy(asc(clients.id)).for('update');
+  },
+
+  /** Adds tickets to the count and fills the empty contact fields; filled ones are kept. */
+  async absorb(
+    ex: Executor,
+    id: string,
+    from: { totalTickets: number; email: string | null; phone: string | null; name: string | null },
+  ): Promise<ClientRow> {
+    const [row] = await ex
+      .update(clients)
+      .set({
+        totalTickets: sql`${clients.totalTickets} + ${from.totalTickets}`,
+        email: sql`coalesce(${clients.email}, ${from.email})`,
+        phone: sql`coalesce(${clients.phone}, ${from.phone})`,
+        name: sql`coalesce(${clients.name}, ${from.name})`,
+      })
+      .where(eq(clients.id, id))
+      .returning();
+    if (!row) throw new Error(`client ${id} vanished`);
+    return row;
+  },
+
+  /** Deletes a customer that no ticket or session references any more. */
+  async delete(ex: Executor, id: string): Promise<void> {
+    await ex.delete(clients).where(eq(clients.id, id));
   },
 };

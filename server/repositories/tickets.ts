@@ -1,10 +1,53 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, ilike, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import type { TicketSource, TicketStatus } from '../../shared/tickets.js';
 import type { Executor } from '../db/client.js';
-import { tickets, type TicketRow } from '../db/schema.js';
+import { likePattern } from '../db/likePattern.js';
+import { clients, tickets, type TicketRow } from '../db/schema.js';
 
 export type NewTicket = typeof tickets.$inferInsert;
 
-/** SQL for the `tickets` table. */
+export interface TicketFilters {
+  source?: TicketSource;
+  status?: TicketStatus;
+  clientId?: string;
+  assigneeId?: string;
+  /**
+   * Free text: a case-insensitive substring of the subject, customer name or e-mail, or the
+   * ticket number when it is one; `#123` is that ticket number only.
+   */
+  q?: string;
+  /** Only tickets numbered below this one (the keyset cursor). */
+  beforeNumber?: number;
+  /** Unset: every matching ticket. */
+  limit?: number;
+}
+
+export interface ClientBrief {
+  id: string;
+  name: string | null;
+  email: string | null;
+  phone: string | null;
+}
+
+export type TicketWithClient = TicketRow & { client: ClientBrief };
+
+const clientBrief = { id: clients.id, name: clients.name, email: clients.email, phone: clients.phone };
+
+function freeText(q: string): SQL | undefined {
+  // `#123` means that ticket: the unique index answers it without scanning.
+  const hashed = /^#(\d{1,9})$/.exec(q)?.[1];
+  if (hashed) return eq(tickets.number, Number(hashed));
+  const pattern = likePattern(q);
+  const number = /^(\d{1,9})$/.exec(q)?.[1];
+  return or(
+    ilike(tickets.subject, pattern),
+    ilike(clients.name, pattern),
+    ilike(clients.email, pattern),
+    number ? eq(tickets.number, Number(number)) : undefined,
+  );
+}
+
+/** SQL for the `tickets` table; reads that show a ticket join its customer's contact. */
 export const ticketsRepository = {
   async insert(ex: Executor, values: NewTicket): Promise<TicketRow> {
     const [row] = await ex.insert(tickets).values(values).returning();
@@ -17,8 +60,56 @@ export const ticketsRepository = {
     return row;
   },
 
-  async findByNumber(ex: Executor, number: number): Promise<TicketRow | undefined> {
-    const [row] = await ex.select().from(tickets).where(eq(tickets.number, number));
+  /** One ticket, by id or number, with its customer's contact. */
+  async findWithClient(ex: Executor, ref: { id: string } | { number: number }): Promise<TicketWithClient | undefined> {
+    const [row] = await ex
+      .select({ ticket: tickets, client: clientBrief })
+      .from(tickets)
+      .innerJoin(clients, eq(clients.id, tickets.clientId))
+      .where('id' in ref ? eq(tickets.id, ref.id) : eq(tickets.number, ref.number));
+    return row ? { ...row.ticket, client: row.client } : undefined;
+  },
+
+  /**
+   * Tickets newest first by number with their customer. The number is unique and only grows,
+   * so `number < cursor` pages never repeat or skip a ticket, whatever is inserted meanwhile;
+   * each filter has a `(column, number)` index to walk.
+   */
+  async listWithClient(ex: Executor, filters: TicketFilters): Promise<TicketWithClient[]> {
+    const conditions = [
+      // tickets_source_number_idx
+      filters.source ? eq(tickets.source, filters.source) : undefined,
+      // tickets_status_number_idx
+      filters.status ? eq(tickets.status, filters.status) : undefined,
+      // tickets_client_number_idx
+      filters.clientId ? eq(tickets.clientId, filters.clientId) : undefined,
+      // tickets_assignee_number_idx
+      filters.assigneeId ? eq(tickets.assigneeId, filters.assigneeId) : undefined,
+      // `#123` uses tickets_number_key; other text is a substring scan.
+      filters.q ? freeText(filters.q) : undefined,
+      // the cursor: the number tail of the filter's index, or tickets_number_key.
+      filters.beforeNumber !== undefined ? lt(tickets.number, filters.beforeNumber) : undefined,
+    ];
+    const query = ex
+      .select({ ticket: tickets, client: clientBrief })
+      .from(tickets)
+      .innerJoin(clients, eq(clients.id, tickets.clientId))
+      .where(and(...conditions))
+      .orderBy(desc(tickets.number));
+    const rows = filters.limit === undefined ? await query : await query.limit(filters.limit);
+    return rows.map((row) => ({ ...row.ticket, client: row.client }));
+  },
+
+  /** The number of each of these tickets, by id (one query for all). */
+  async numbersById(ex: Executor, ids: string[]): Promise<Map<string, number>> {
+    if (ids.length === 0) return new Map();
+    const rows = await ex.select({ id: tickets.id, number: tickets.number }).from(tickets).where(inArray(tickets.id, ids));
+    return new Map(rows.map((row) => [row.id, row.number]));
+  },
+
+  /** Locks the ticket row until the transaction ends, so concurrent changes diff against the truth. */
+  async lock(ex: Executor, id: string): Promise<TicketRow | undefined> {
+    const [row] = await ex.select().from(tickets).where(eq(tickets.id, id)).for('update');
     return row;
   },
 
@@ -26,12 +117,22 @@ export const ticketsRepository = {
     const [row] = await ex.update(tickets).set(values).where(eq(tickets.id, id)).returning();
     return row;
   },
-};
 
-/** Marks the first agent response; later ones leave it as it is. */
-export async function markFirstResponse(ex: Executor, ticketId: string): Promise<void> {
-  await ex
-    .update(tickets)
-    .set({ firstResponseAt: sql`now()` })
-    .where(and(eq(tickets.id, ticketId), isNull(tickets.firstResponseAt)));
-}
+  /** Marks the first agent response; later ones leave it as it is. */
+  async markFirstResponse(ex: Executor, ticketId: string): Promise<void> {
+    await ex
+      .update(tickets)
+      .set({ firstResponseAt: sql`now()` })
+      .where(and(eq(tickets.id, ticketId), isNull(tickets.firstResponseAt)));
+  },
+
+  /** Hands every ticket of one customer to another; returns the tickets moved. */
+  async moveToClient(ex: Executor, fromClientId: string, toClientId: string): Promise<{ id: string; number: number }[]> {
+    return ex
+      .update(tickets)
+      .set({ clientId: toClientId })
+      // tickets_client_number_idx
+      .where(eq(tickets.clientId, fromClientId))
+      .returning({ id: tickets.id, number: tickets.number });
+  },
+};

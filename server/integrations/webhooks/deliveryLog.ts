@@ -1,6 +1,6 @@
 import type { Database } from '../../db/client.js';
 import type { Logger } from '../../logger.js';
-import { saveWebhookDeliveries, type WebhookDeliveryState } from '../../repositories/webhookDeliveries.js';
+import { webhookDeliveriesRepository, type WebhookDeliveryState } from '../../repositories/webhookDeliveries.js';
 
 const BATCH_MAX = 100;
 
@@ -33,7 +33,7 @@ export function createWebhookLog(db: Database, logger: Logger): WebhookLog {
         if (batch.length === BATCH_MAX) break;
       }
       try {
-        await saveWebhookDeliveries(db, batch);
+        await webhookDeliveriesRepository.save(db, batch);
       } catch (error) {
         // The delivery goes on; a later state of the same delivery rewrites its whole row.
         logger.error({ err: error, deliveryIds: batch.map((state) => state.id) }, 'webhook delivery log not written');

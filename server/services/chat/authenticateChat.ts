@@ -1,5 +1,5 @@
 import type { ChatStatus } from '../../../shared/chat.js';
-import { findSessionWithTicketNumber } from '../../repositories/chatSessions.js';
+import { chatSessionsRepository } from '../../repositories/chatSessions.js';
 import { AppError } from '../../errors.js';
 import type { ServiceContext } from '../context.js';
 import { parseResumeToken, secretMatches } from '../resumeTokens.js';
@@ -14,7 +14,7 @@ export async function authenticateChat(
   ctx: ServiceContext,
 ): Promise<{ chat: ChatRef; status: ChatStatus }> {
   const parsed = parseResumeToken(resumeToken);
-  const session = parsed ? await findSessionWithTicketNumber(ctx.db, parsed.sessionId) : undefined;
+  const session = parsed ? await chatSessionsRepository.findWithTicketNumber(ctx.db, parsed.sessionId) : undefined;
   if (!parsed || !session || !secretMatches(parsed.secret, session.resumeTokenHash)) {
     throw new AppError('UNAUTHORIZED', 'Invalid resume token');
   }

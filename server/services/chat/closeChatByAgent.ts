@@ -1,6 +1,6 @@
 import type { AgentRow } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
-import { findSessionWithTicketNumber } from '../../repositories/chatSessions.js';
+import { chatSessionsRepository } from '../../repositories/chatSessions.js';
 import type { ServiceContext } from '../context.js';
 import { closeChat } from './closeChat.js';
 
@@ -10,7 +10,7 @@ export async function closeChatByAgent(
   agent: AgentRow,
   ctx: ServiceContext,
 ): Promise<{ status: 'closed'; changed: boolean }> {
-  const session = await findSessionWithTicketNumber(ctx.db, input.sessionId);
+  const session = await chatSessionsRepository.findWithTicketNumber(ctx.db, input.sessionId);
   if (!session) throw new AppError('NOT_FOUND', 'No such chat session');
   return closeChat(
     {

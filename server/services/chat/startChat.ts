@@ -3,7 +3,7 @@ import type { ChatStarted } from '../../../shared/chat.js';
 import type { ChatStartInput } from '../../../shared/schemas.js';
 import { CHAT_CATEGORY } from '../../../shared/tickets.js';
 import { chatMessagesRepository } from '../../repositories/chatMessages.js';
-import { insertChatIntake } from '../../repositories/chatIntake.js';
+import { chatIntakeRepository } from '../../repositories/chatIntake.js';
 import { timeTransaction } from '../../metrics.js';
 import type { ServiceContext } from '../context.js';
 import { matchCustomer, type MatchedBy } from '../customers/matchCustomer.js';
@@ -61,7 +61,7 @@ async function openChat(input: ChatStartInput, ctx: ServiceContext): Promise<Sta
     const ticketId = randomUUID();
     const subject = `Chat iniciado - ${input.name}`;
     const [opened, firstMessage] = await Promise.all([
-      insertChatIntake(tx, {
+      chatIntakeRepository.insert(tx, {
         ticketId,
         subject,
         description: `Chat iniciado em ${formatStartTime(now, ctx.policy.timeZone)}`,

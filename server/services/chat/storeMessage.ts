@@ -3,7 +3,7 @@ import type { ChatMessageRow } from '../../db/schema.js';
 import { chatMessagesRepository } from '../../repositories/chatMessages.js';
 import { chatSessionsRepository } from '../../repositories/chatSessions.js';
 import { ticketEventsRepository } from '../../repositories/ticketEvents.js';
-import { markFirstResponse } from '../../repositories/tickets.js';
+import { ticketsRepository } from '../../repositories/tickets.js';
 import { AppError } from '../../errors.js';
 import type { ChatRef } from './chatRef.js';
 import type { MessageAuthor, PostMessageInput } from './postMessage.js';
@@ -60,7 +60,7 @@ export async function storeMessage(
           type: 'message.created',
           data: { sessionId: chat.sessionId, messageId: inserted.id, seq },
         });
-        await markFirstResponse(tx, chat.ticketId);
+        await ticketsRepository.markFirstResponse(tx, chat.ticketId);
       }
       return inserted;
     });

@@ -1,6 +1,5 @@
-import { inArray } from 'drizzle-orm';
-import { tickets } from '../../db/schema.js';
-import { closeIdleSessions } from '../../repositories/chatSessions.js';
+import { chatSessionsRepository } from '../../repositories/chatSessions.js';
+import { ticketsRepository } from '../../repositories/tickets.js';
 import type { ServiceContext } from '../context.js';
 import { announceChatEnd, recordChatEnd, type ChatEnd } from './closeChat.js';
 
@@ -14,13 +13,9 @@ export async function sweepIdleChats(idleMs: number, ctx: ServiceContext): Promi
   let total = 0;
   for (;;) {
     const closed = await ctx.db.transaction(async (tx) => {
-      const sessions = await closeIdleSessions(tx, idleMs, BATCH);
+      const sessions = await chatSessionsRepository.closeIdle(tx, idleMs, BATCH);
       if (sessions.length === 0) return [];
-      const numbers = await tx
-        .select({ id: tickets.id, number: tickets.number })
-        .from(tickets)
-        .where(inArray(tickets.id, sessions.map((s) => s.ticketId)));
-      const numberOf = new Map(numbers.map((t) => [t.id, t.number]));
+      const numberOf = await ticketsRepository.numbersById(tx, sessions.map((s) => s.ticketId));
       const ends: Array<{ chat: { sessionId: string; ticketId: string; ticketNumber: number }; end: ChatEnd }> = [];
       for (const session of sessions) {
         const chat = { sessionId: session.id, ticketId: session.ticketId, ticketNumber: numberOf.get(session.ticketId)! };

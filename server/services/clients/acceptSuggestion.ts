@@ -2,7 +2,7 @@ import type { Client } from '../../../shared/agentApi.js';
 import type { AcceptSuggestionInput } from '../../../shared/agentSchemas.js';
 import type { AgentRow } from '../../db/schema.js';
 import { AppError, sqlState } from '../../errors.js';
-import { findSessionWithTicketNumber } from '../../repositories/chatSessions.js';
+import { chatSessionsRepository } from '../../repositories/chatSessions.js';
 import { clientsRepository } from '../../repositories/clients.js';
 import { ticketEventsRepository } from '../../repositories/ticketEvents.js';
 import type { ServiceContext } from '../context.js';
@@ -20,7 +20,7 @@ const FIELD_WORDS = { name: 'name', email: 'e-mail', phone: 'phone' } as const;
  */
 export async function acceptSuggestion(input: AcceptSuggestionInput, agent: AgentRow, ctx: ServiceContext): Promise<Client> {
   const { client, session, value } = await ctx.db.transaction(async (tx) => {
-    const session = await findSessionWithTicketNumber(tx, input.sessionId);
+    const session = await chatSessionsRepository.findWithTicketNumber(tx, input.sessionId);
     if (!session) throw new AppError('NOT_FOUND', 'No such chat session');
     const word = FIELD_WORDS[input.field];
     if (session.verified) {

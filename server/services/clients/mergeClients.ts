@@ -1,13 +1,9 @@
 import type { Client } from '../../../shared/agentApi.js';
 import type { AgentRow } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
-import {
-  absorbIntoClient,
-  deleteClient,
-  lockClients,
-  moveChatSessions,
-  moveTickets,
-} from '../../repositories/clientQueries.js';
+import { chatSessionsRepository } from '../../repositories/chatSessions.js';
+import { clientsRepository } from '../../repositories/clients.js';
+import { ticketsRepository } from '../../repositories/tickets.js';
 import { ticketEventsRepository } from '../../repositories/ticketEvents.js';
 import type { ServiceContext } from '../context.js';
 import { toClient } from './clientView.js';
@@ -23,17 +19,17 @@ export async function mergeClients(
   ctx: ServiceContext,
 ): Promise<Client> {
   const { target, moved } = await ctx.db.transaction(async (tx) => {
-    const locked = await lockClients(tx, [input.sourceId, input.targetId]);
+    const locked = await clientsRepository.lockInIdOrder(tx, [input.sourceId, input.targetId]);
     const source = locked.find((client) => client.id === input.sourceId);
     const target = locked.find((client) => client.id === input.targetId);
     if (!source) throw new AppError('NOT_FOUND', 'No such customer (source)');
     if (!target) throw new AppError('NOT_FOUND', 'No such customer (target)');
 
-    const moved = await moveTickets(tx, source.id, target.id);
-    const sessionsMoved = await moveChatSessions(tx, source.id, target.id);
+    const moved = await ticketsRepository.moveToClient(tx, source.id, target.id);
+    const sessionsMoved = await chatSessionsRepository.moveToClient(tx, source.id, target.id);
     // Deleted before its e-mail and phone are given to the target: both are unique.
-    await deleteClient(tx, source.id);
-    const merged = await absorbIntoClient(tx, target.id, source);
+    await clientsRepository.delete(tx, source.id);
+    const merged = await clientsRepository.absorb(tx, target.id, source);
     await ticketEventsRepository.append(
       tx,
       moved.map((ticket) => ({

@@ -2,9 +2,9 @@ import type { Client, ClientHistory } from '../../../shared/agentApi.js';
 import { toE164 } from '../../../shared/phone.js';
 import type { ClientRow } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
-import { findNamesakes, searchClients } from '../../repositories/clientQueries.js';
+import { chatSessionsRepository } from '../../repositories/chatSessions.js';
 import { clientsRepository } from '../../repositories/clients.js';
-import { listSessionsOfClient, listTicketsWithClient } from '../../repositories/ticketQueries.js';
+import { ticketsRepository } from '../../repositories/tickets.js';
 import type { ServiceContext } from '../context.js';
 import { toSessionSummary, toTicketSummary } from '../tickets/ticketViews.js';
 import { toClient } from './clientView.js';
@@ -23,7 +23,7 @@ export async function getClient(id: string, ctx: ServiceContext): Promise<Client
 /** Customers matching an e-mail, a phone number (as typed, or some of its digits) or a name. */
 export async function findClients(q: string, ctx: ServiceContext): Promise<Client[]> {
   const digits = q.replace(/\D/g, '');
-  const rows = await searchClients(ctx.db, {
+  const rows = await clientsRepository.search(ctx.db, {
     text: q,
     phone: toE164(q, ctx.policy.defaultPhoneRegion),
     // Fewer digits than this match nearly every phone number.
@@ -36,8 +36,8 @@ export async function findClients(q: string, ctx: ServiceContext): Promise<Clien
 export async function getClientHistory(id: string, ctx: ServiceContext): Promise<ClientHistory> {
   const client = await requireClient(id, ctx);
   const [tickets, sessions] = await Promise.all([
-    listTicketsWithClient(ctx.db, { clientId: id }),
-    listSessionsOfClient(ctx.db, id),
+    ticketsRepository.listWithClient(ctx.db, { clientId: id }),
+    chatSessionsRepository.listOfClient(ctx.db, id),
   ]);
   return {
     client: toClient(client),
@@ -49,5 +49,5 @@ export async function getClientHistory(id: string, ctx: ServiceContext): Promise
 /** Customers that may be the same person as this one (same name, other e-mail and phone). */
 export async function findPossibleDuplicates(id: string, ctx: ServiceContext): Promise<Client[]> {
   const client = await requireClient(id, ctx);
-  return (await findNamesakes(ctx.db, client)).map(toClient);
+  return (await clientsRepository.findNamesakes(ctx.db, client)).map(toClient);
 }

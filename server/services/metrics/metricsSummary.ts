@@ -1,6 +1,6 @@
 import type { BySource, MetricsSummary } from '../../../shared/agentApi.js';
 import { TICKET_SOURCES } from '../../../shared/tickets.js';
-import { assistantFigures, countReturningClients, figuresBySource, type TimeRange } from '../../repositories/metricsQueries.js';
+import { metricsRepository, type TimeRange } from '../../repositories/metrics.js';
 import type { ServiceContext } from '../context.js';
 
 function bySource<T>(value: (source: (typeof TICKET_SOURCES)[number]) => T): BySource<T> {
@@ -10,9 +10,9 @@ function bySource<T>(value: (source: (typeof TICKET_SOURCES)[number]) => T): ByS
 /** Channel figures over tickets created in [from, to); every source is present, even at zero. */
 export async function metricsSummary(range: TimeRange, ctx: ServiceContext): Promise<MetricsSummary> {
   const [figures, returningClients, assistant] = await Promise.all([
-    figuresBySource(ctx.db, range),
-    countReturningClients(ctx.db, range),
-    assistantFigures(ctx.db, range),
+    metricsRepository.figuresBySource(ctx.db, range),
+    metricsRepository.countReturningClients(ctx.db, range),
+    metricsRepository.assistantFigures(ctx.db, range),
   ]);
   const chatTickets = figures.find((row) => row.source === 'chat')?.total ?? 0;
   const of = (source: string) => figures.find((row) => row.source === source);

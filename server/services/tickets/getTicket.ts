@@ -3,7 +3,8 @@ import type { TicketRefInput } from '../../../shared/agentSchemas.js';
 import { AppError } from '../../errors.js';
 import { clientsRepository } from '../../repositories/clients.js';
 import { ticketEventsRepository } from '../../repositories/ticketEvents.js';
-import { findTicketWithClient, listSessionsOfTicket } from '../../repositories/ticketQueries.js';
+import { chatSessionsRepository } from '../../repositories/chatSessions.js';
+import { ticketsRepository } from '../../repositories/tickets.js';
 import type { ServiceContext } from '../context.js';
 import { toClient } from '../clients/clientView.js';
 import { suggestionsOf } from '../clients/contactSuggestions.js';
@@ -11,11 +12,11 @@ import { toSessionSummary, toTicket, toTicketEvent } from './ticketViews.js';
 
 /** A ticket by id or number, with its customer, its chat sessions and its audit trail. */
 export async function getTicket(ref: TicketRefInput, ctx: ServiceContext): Promise<TicketDetail> {
-  const row = await findTicketWithClient(ctx.db, ref);
+  const row = await ticketsRepository.findWithClient(ctx.db, ref);
   if (!row) throw new AppError('NOT_FOUND', 'No such ticket');
   const [client, sessions, events] = await Promise.all([
     clientsRepository.findById(ctx.db, row.clientId),
-    listSessionsOfTicket(ctx.db, row.id),
+    chatSessionsRepository.listOfTicket(ctx.db, row.id),
     ticketEventsRepository.listForTicket(ctx.db, row.id),
   ]);
   if (!client) throw new Error(`ticket ${row.id} has no client row`);

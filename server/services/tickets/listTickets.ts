@@ -1,13 +1,13 @@
 import type { TicketPage } from '../../../shared/agentApi.js';
 import type { TicketListInput } from '../../../shared/agentSchemas.js';
 import { AppError } from '../../errors.js';
-import { listTicketsWithClient } from '../../repositories/ticketQueries.js';
+import { ticketsRepository } from '../../repositories/tickets.js';
 import type { ServiceContext } from '../context.js';
 import { toTicketSummary } from './ticketViews.js';
 
 /** One page of tickets, newest first; `nextCursor` continues strictly below the last one shown. */
 export async function listTickets(input: TicketListInput, ctx: ServiceContext): Promise<TicketPage> {
-  const rows = await listTicketsWithClient(ctx.db, {
+  const rows = await ticketsRepository.listWithClient(ctx.db, {
     source: input.source,
     status: input.status,
     clientId: input.clientId,

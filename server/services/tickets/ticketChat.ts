@@ -1,6 +1,6 @@
 import type { ChatSessionRow, TicketRow } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
-import { findLatestSessionOfTicket } from '../../repositories/ticketQueries.js';
+import { chatSessionsRepository } from '../../repositories/chatSessions.js';
 import { ticketsRepository } from '../../repositories/tickets.js';
 import type { ChatRef } from '../chat/chatRef.js';
 import type { ServiceContext } from '../context.js';
@@ -12,7 +12,7 @@ export async function findTicketChat(
 ): Promise<{ ticket: TicketRow; session: ChatSessionRow; chat: ChatRef }> {
   const ticket = await ticketsRepository.findById(ctx.db, ticketId);
   if (!ticket) throw new AppError('NOT_FOUND', 'No such ticket');
-  const session = await findLatestSessionOfTicket(ctx.db, ticket.id);
+  const session = await chatSessionsRepository.findLatestOfTicket(ctx.db, ticket.id);
   if (!session) {
     throw new AppError('NOT_FOUND', `Ticket #${ticket.number} has no chat: it came from ${ticket.source}`);
   }

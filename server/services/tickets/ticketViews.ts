@@ -1,6 +1,7 @@
 import type { ChatSessionSummary, Ticket, TicketEvent, TicketSummary } from '../../../shared/agentApi.js';
 import type { TicketEventRow } from '../../db/schema.js';
-import type { SessionWithCount, TicketWithClient } from '../../repositories/ticketQueries.js';
+import type { SessionWithCount } from '../../repositories/chatSessions.js';
+import type { TicketWithClient } from '../../repositories/tickets.js';
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 

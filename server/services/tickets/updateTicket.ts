@@ -4,7 +4,7 @@ import type { AgentRow, TicketRow } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
 import { agentsRepository } from '../../repositories/agents.js';
 import { ticketEventsRepository } from '../../repositories/ticketEvents.js';
-import { findTicketWithClient, listSessionIdsOfTicket, lockTicket } from '../../repositories/ticketQueries.js';
+import { chatSessionsRepository } from '../../repositories/chatSessions.js';
 import { ticketsRepository } from '../../repositories/tickets.js';
 import { statusTimestamps } from '../chat/closeChat.js';
 import type { ServiceContext } from '../context.js';
@@ -21,7 +21,7 @@ export type TicketChanges = Partial<Record<Editable, { from: unknown; to: unknow
  */
 export async function updateTicket(input: TicketUpdateInput, agent: AgentRow, ctx: ServiceContext): Promise<Ticket> {
   const outcome = await ctx.db.transaction(async (tx) => {
-    const current = await lockTicket(tx, input.id);
+    const current = await ticketsRepository.lock(tx, input.id);
     if (!current) throw new AppError('NOT_FOUND', 'No such ticket');
     const changes = diff(current, input);
     if (changes.assigneeId && input.assigneeId) {
@@ -30,7 +30,7 @@ export async function updateTicket(input: TicketUpdateInput, agent: AgentRow, ct
         throw new AppError('VALIDATION', 'Invalid input', { fields: { assigneeId: 'No such active agent' } });
       }
     }
-    if (Object.keys(changes).length === 0) return { changes, ticket: await findTicketWithClient(tx, { id: input.id }) };
+    if (Object.keys(changes).length === 0) return { changes, ticket: await ticketsRepository.findWithClient(tx, { id: input.id }) };
 
     await ticketsRepository.update(tx, input.id, {
       ...(changes.status ? statusTimestamps(input.status!) : {}),
@@ -48,7 +48,7 @@ export async function updateTicket(input: TicketUpdateInput, agent: AgentRow, ct
         data: { changes: { [field]: change } },
       })),
     );
-    return { changes, ticket: await findTicketWithClient(tx, { id: input.id }) };
+    return { changes, ticket: await ticketsRepository.findWithClient(tx, { id: input.id }) };
   });
   const ticket = outcome.ticket;
   if (!ticket) throw new Error(`ticket ${input.id} vanished during its update`);
@@ -74,7 +74,7 @@ async function announce(ticket: TicketRow, changes: TicketChanges, agent: AgentR
     changes,
     actorId: agent.id,
   });
-  for (const sessionId of await listSessionIdsOfTicket(ctx.db, ticket.id)) {
+  for (const sessionId of await chatSessionsRepository.listIdsOfTicket(ctx.db, ticket.id)) {
     ctx.customers.ticketUpdated(sessionId, { ticketNumber: ticket.number, status: ticket.status });
   }
 }

@@ -2,12 +2,12 @@ import type { DomainEventType } from '../../../shared/tickets.js';
 import type { WebhookDeliveriesInput, WebhookDelivery, WebhookDeliveryPage } from '../../../shared/webhooks.js';
 import type { WebhookDeliveryRow } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
-import { listWebhookDeliveries } from '../../repositories/webhookDeliveries.js';
+import { webhookDeliveriesRepository } from '../../repositories/webhookDeliveries.js';
 import type { ServiceContext } from '../context.js';
 
 /** One page of the webhook delivery log, newest first; `nextCursor` continues strictly below the last row shown. */
 export async function listDeliveries(input: WebhookDeliveriesInput, ctx: ServiceContext): Promise<WebhookDeliveryPage> {
-  const rows = await listWebhookDeliveries(ctx.db, {
+  const rows = await webhookDeliveriesRepository.list(ctx.db, {
     ticketId: input.ticketId,
     status: input.status,
     before: input.cursor ? decodeDeliveryCursor(input.cursor) : undefined,
