@@ -10,7 +10,7 @@ import { adapterPublisher, connectRedis, type RedisConnections } from './events/
 import { createRedisEventBus } from './events/redisBus.js';
 import type { ReadinessCheck } from './http/healthRoutes.js';
 import { loadAutomations, type Automations } from './automations/automationsConfig.js';
-import { createChatAutomations } from './automations/chatAutomations.js';
+import { startChatAutomations, type ChatAutomations } from './automations/chatAutomations.js';
 import { startWebhookDispatcher, type WebhookDispatcher } from './integrations/webhooks/dispatcher.js';
 import { startIdleSweeper } from './services/chat/sweepIdleChats.js';
 import { createClientIp } from './security/clientIp.js';
@@ -50,6 +50,8 @@ export interface AtendeNode {
   httpServer: HttpServer;
   /** Webhook deliveries of this node (PROTOCOL §5). */
   webhooks: WebhookDispatcher;
+  /** Categories and the FAQ assistant of this node (PROTOCOL §5); `idle()` waits for them. */
+  automations: ChatAutomations;
   /** Stops accepting, lets in-flight writes finish, disconnects sockets and closes what it opened. */
   stop(): Promise<void>;
 }
@@ -144,13 +146,11 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
       identitySecret: config.IDENTITY_SECRET,
       resumeTokenTtlMs: config.RESUME_TOKEN_TTL_HOURS * 3_600_000,
     },
-    hooks: { afterCustomerMessage: () => {} },
     logger,
     messages,
     metrics,
   };
-  const chatAutomations = createChatAutomations(automations, ctx);
-  ctx.hooks = chatAutomations;
+  const chatAutomations = startChatAutomations(automations, ctx);
   const schemas = createPayloadSchemas(config.DEFAULT_PHONE_REGION);
   await ensureBootstrapAdmin(config.ADMIN_TOKEN, ctx);
   const agentApi = createAgentApi(ctx, { limits, clientIp, agentStreams: createAgentStreamWatch(ctx) });
@@ -196,6 +196,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
     io,
     httpServer,
     webhooks,
+    automations: chatAutomations,
     stop() {
       stopping ??= (async () => {
         // Refuse new connections, send sockets away (they resume on another node), then let
@@ -210,7 +211,9 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
         stopSweeper();
         await inflight.drain(DRAIN_TIMEOUT_MS);
         await messages.idle();
+        // Messages still committing were announced: their automations run, then no more start.
         await chatAutomations.idle();
+        chatAutomations.stop();
         // After the last events of this node were published; before the log's database closes.
         await webhooks.stop();
         httpServer.closeAllConnections();

@@ -10,21 +10,5 @@ export type TicketSource = (typeof TICKET_SOURCES)[number];
 
 export const CHAT_CATEGORY = 'Chat Support';
 
-export const DOMAIN_EVENT_TYPES = [
-  'ticket.created',
-  'ticket.updated',
-  'message.created',
-  'chat.closed',
-  'chat.escalated',
-  'chat.typing',
-] as const;
-export type DomainEventType = (typeof DOMAIN_EVENT_TYPES)[number];
-
-/** What `tickets.onEvent` streams: `{ type, ticketId, ticketNumber, at, … }`. */
-export interface DomainEvent {
-  type: DomainEventType;
-  ticketId: string;
-  ticketNumber: number;
-  at: string;
-  [key: string]: unknown;
-}
+// The domain events' vocabulary lives in shared/events.ts; re-exported for existing importers.
+export { DOMAIN_EVENT_TYPES, type DomainEvent, type DomainEventType } from './events.js';

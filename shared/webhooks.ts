@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { DomainEvent, DomainEventType } from './tickets.js';
+import type { DomainEvent, DomainEventType, EventOf } from './events.js';
 
 /** Webhooks (PROTOCOL §5): what a receiver gets and what `webhooks.deliveries` answers (§4). */
 
@@ -18,14 +18,12 @@ export const WEBHOOK_HEADERS = {
  * same on every retry of that delivery, so a receiver can ignore one it has already handled.
  * `data` is the domain event exactly as `tickets.onEvent` streams it.
  */
-export interface WebhookPayload {
-  id: string;
-  type: DomainEventType;
-  ticketId: string;
-  ticketNumber: number;
-  at: string;
-  data: DomainEvent;
-}
+export type WebhookPayload<E extends DomainEvent = DomainEvent> = E extends DomainEvent
+  ? { id: string; type: E['type']; ticketId: string; ticketNumber: number; at: string; data: E }
+  : never;
+
+/** The payload of one event type: `WebhookPayloadOf<'chat.escalated'>`. */
+export type WebhookPayloadOf<T extends DomainEventType> = WebhookPayload<EventOf<T>>;
 
 /** One row of the delivery log. */
 export interface WebhookDelivery {

@@ -12,6 +12,7 @@ const event = (n: number, ticketId = 't'): DomainEvent => ({
   ticketId,
   ticketNumber: n,
   at: new Date(0).toISOString(),
+  changes: {},
 });
 
 /** Lets the bus's microtask deliveries run. */

@@ -7,6 +7,7 @@ import { chatSessions, ticketEvents, tickets } from '../server/db/schema.js';
 import type { AtendeNode } from '../server/main.js';
 import { sweepIdleChats } from '../server/services/chat/sweepIdleChats.js';
 import type { ChatStarted, Message } from '../shared/chat.js';
+import type { DomainEvent } from '../shared/events.js';
 import { describeOnEachDriver } from './support/databases.js';
 import { startTestNode } from './support/node.js';
 import { connectCustomer, newClientMsgId, requestOk, uniqueContact, waitForEvent, type CustomerSocket } from './support/customer.js';
@@ -105,7 +106,7 @@ describeOnEachDriver('automations', (db) => {
   it('escalates below the threshold: HIGH, escalated, an audit row with the confidence, a system message; then stays quiet', async () => {
     const { socket, started } = await startChat(node);
     const system = waitForEvent<Message>(socket, 'message:new', (m) => m.senderType === 'system');
-    const events: Array<Record<string, unknown>> = [];
+    const events: DomainEvent[] = [];
     const unsubscribe = node.ctx.bus.subscribe((event) => {
       if (event.ticketId === started.ticketId) events.push(event);
     });
@@ -121,7 +122,7 @@ describeOnEachDriver('automations', (db) => {
 
     // After escalation the bot says nothing, even to a question it knows.
     const known = await say(socket, 'qual o prazo de entrega?');
-    await node.ctx.hooks.idle?.();
+    await node.automations.idle();
     const resumed = await requestOk(socket, 'chat:resume', { resumeToken: started.resumeToken, lastSeq: known.seq });
     expect(resumed.messages).toEqual([]);
     expect(await auditOf(started.ticketId, 'chat.escalated')).toHaveLength(1);
@@ -150,10 +151,10 @@ describeOnEachDriver('automations', (db) => {
   it('categorizes by the first messages, accents and case ignored, once', async () => {
     const { socket, started } = await startChat(node, { message: 'Olá' });
     await say(socket, 'Não recebi a COBRANCA do meu pedido');
-    await node.ctx.hooks.idle?.();
+    await node.automations.idle();
     expect((await ticketOf(started.ticketId)).category).toBe('Financeiro');
     await say(socket, 'e o frete?');
-    await node.ctx.hooks.idle?.();
+    await node.automations.idle();
     expect((await ticketOf(started.ticketId)).category).toBe('Financeiro');
     const audit = await auditOf(started.ticketId, 'ticket.updated');
     expect(audit.filter((row) => (row.data as { cause?: string }).cause === 'categories')).toHaveLength(1);
@@ -237,7 +238,7 @@ describeOnEachDriver('assistant figures in metrics.summary', (db) => {
       await helpedBot;
       await agent.tickets.reply.mutate({ id: helped.started.ticketId, body: 'Posso ajudar em algo mais?', clientMsgId: 'agent-1' });
       await requestOk(helped.socket, 'chat:close', {});
-      await node.ctx.hooks.idle?.();
+      await node.automations.idle();
 
       const summary = await agent.metrics.summary.query({ from });
       const escalations = await db()

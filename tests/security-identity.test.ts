@@ -5,6 +5,7 @@ import type { AtendeNode } from '../server/main.js';
 import { startChat } from '../server/services/chat/startChat.js';
 import { identityHash } from '../server/services/identity.js';
 import type { ChatStarted } from '../shared/chat.js';
+import type { EventOf } from '../shared/events.js';
 import { agentClient, expectTrpcError, followEvents, newAdminToken, type AgentClient, type EventFollower } from './support/agent.js';
 import { connectCustomer, requestOk, uniqueContact, type CustomerSocket } from './support/customer.js';
 import { describeOnEachDriver } from './support/databases.js';
@@ -229,7 +230,7 @@ describeOnEachDriver('security: no customer takeover through the chat form', (db
     expect(await created_(byPhone.ticketId)).toMatchObject({ source: 'chat', clientId: victim.id, returningClient: true, matchedBy: 'phone' });
     const newEvent = await created_(created.ticketId);
     expect(newEvent).toMatchObject({ source: 'chat', clientId: expect.any(String), returningClient: false, matchedBy: 'new' });
-    expect(await created_(byEmail.ticketId)).toMatchObject({ clientId: newEvent.clientId, returningClient: true, matchedBy: 'email' });
+    expect(await created_(byEmail.ticketId)).toMatchObject({ clientId: (newEvent as EventOf<'ticket.created'>).clientId, returningClient: true, matchedBy: 'email' });
   });
 });
 

@@ -13,7 +13,7 @@ import { createLogger } from '../server/logger.js';
 import type { AtendeNode } from '../server/main.js';
 import type { WebhookDeliveryState } from '../server/repositories/webhookDeliveries.js';
 import type { ChatStarted, Message } from '../shared/chat.js';
-import type { DomainEvent } from '../shared/tickets.js';
+import type { DomainEvent, EventOf } from '../shared/events.js';
 import { agentClient, expectTrpcError, followEvents, newAdminToken } from './support/agent.js';
 import { connectCustomer, newClientMsgId, requestOk, uniqueContact, type CustomerSocket } from './support/customer.js';
 import { describeOnEachDriver, openTestPostgres, type TestDatabase } from './support/databases.js';
@@ -173,7 +173,7 @@ describeOnEachDriver('webhooks', (db) => {
       matchedBy: 'new',
     });
     const messages = ofTicket().filter((hook) => hook.body.type === 'message.created');
-    expect(messages.map((hook) => (hook.body.data.message as Message).body).sort()).toEqual(['Número 4521', 'Oi, meu pedido não chegou']);
+    expect(messages.map((hook) => (hook.body.data as EventOf<'message.created'>).message.body).sort()).toEqual(['Número 4521', 'Oi, meu pedido não chegou']);
     expect(ofTicket().find((hook) => hook.body.type === 'chat.closed')!.body.data).toMatchObject({ reason: 'client' });
 
     const rows = await rowsOfTicket(started.ticketId);
@@ -308,7 +308,7 @@ describeOnEachDriver('webhooks', (db) => {
       ticketId: randomUUID(),
       ticketNumber: 900_000 + i,
       at: new Date().toISOString(),
-      changes: { status: 'PENDING' },
+      changes: { status: { from: 'OPEN', to: 'PENDING' } },
     }));
     for (const event of events) bus.publish(event);
     const [first, second, third, fourth, fifth] = events.map((event) => event.ticketId) as [string, string, string, string, string];

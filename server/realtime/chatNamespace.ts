@@ -17,6 +17,7 @@ import { resumeChat } from '../services/chat/resumeChat.js';
 import { authenticateChat } from '../services/chat/authenticateChat.js';
 import { postMessage } from '../services/chat/postMessage.js';
 import { closeChat } from '../services/chat/closeChat.js';
+import { relayCustomerTyping } from '../services/chat/relayTyping.js';
 import { parsePayload, type PayloadSchemas } from '../validation.js';
 import type { ChatNamespace } from './customerChannel.js';
 import { createTypingRelay } from './typingRelay.js';
@@ -93,16 +94,7 @@ export function registerChatNamespace(nsp: ChatNamespace, deps: ChatNamespaceDep
 
     const typing = createTypingRelay((isTyping) => {
       const chat = socket.data.chat;
-      if (!chat) return;
-      ctx.bus.publish({
-        type: 'chat.typing',
-        ticketId: chat.ticketId,
-        ticketNumber: chat.ticketNumber,
-        at: new Date().toISOString(),
-        sessionId: chat.sessionId,
-        from: 'client',
-        isTyping,
-      });
+      if (chat) relayCustomerTyping(chat, isTyping, ctx);
     });
     socket.on('disconnect', () => typing.stop());
     socket.on('typing', (payload: unknown) => {

@@ -143,4 +143,23 @@ export const chatSessionsRepository = {
       .returning({ id: chatSessions.id });
     return rows.length;
   },
+
+  /** What the assistant needs of a chat: whether people are on it, and who and where it is. */
+  async findTriage(ex: Executor, sessionId: string) {
+    const [row] = await ex
+      .select({
+        ticketId: tickets.id,
+        ticketNumber: tickets.number,
+        escalated: tickets.escalated,
+        firstResponseAt: tickets.firstResponseAt,
+        clientId: chatSessions.clientId,
+        userName: chatSessions.userName,
+        status: chatSessions.status,
+        locale: chatSessions.locale,
+      })
+      .from(chatSessions)
+      .innerJoin(tickets, eq(tickets.id, chatSessions.ticketId))
+      .where(eq(chatSessions.id, sessionId));
+    return row;
+  },
 };

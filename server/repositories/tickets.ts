@@ -1,5 +1,5 @@
 import { and, desc, eq, ilike, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
-import type { TicketSource, TicketStatus } from '../../shared/tickets.js';
+import type { TicketPriority, TicketSource, TicketStatus } from '../../shared/tickets.js';
 import type { Executor } from '../db/client.js';
 import { likePattern } from '../db/likePattern.js';
 import { clients, tickets, type TicketRow } from '../db/schema.js';
@@ -134,5 +134,27 @@ export const ticketsRepository = {
       // tickets_client_number_idx
       .where(eq(tickets.clientId, fromClientId))
       .returning({ id: tickets.id, number: tickets.number });
+  },
+
+  /** Escalates once: priority HIGH, `escalated`, `escalated_at`. Nothing when it already was. */
+  async markEscalated(ex: Executor, ticketId: string): Promise<{ escalatedAt: Date; priorityBefore: TicketPriority } | undefined> {
+    const [before] = await ex.select({ priority: tickets.priority }).from(tickets).where(eq(tickets.id, ticketId));
+    const [row] = await ex
+      .update(tickets)
+      .set({ priority: 'HIGH', escalated: true, escalatedAt: sql`now()` })
+      .where(and(eq(tickets.id, ticketId), eq(tickets.escalated, false)))
+      .returning({ escalatedAt: tickets.escalatedAt });
+    if (!row || !before) return undefined;
+    return { escalatedAt: row.escalatedAt ?? new Date(), priorityBefore: before.priority };
+  },
+
+  /** Sets the category only while it is still `from`; answers the ticket's update time, or nothing. */
+  async replaceCategory(ex: Executor, ticketId: string, from: string, to: string): Promise<Date | undefined> {
+    const [row] = await ex
+      .update(tickets)
+      .set({ category: to })
+      .where(and(eq(tickets.id, ticketId), eq(tickets.category, from)))
+      .returning({ updatedAt: tickets.updatedAt });
+    return row?.updatedAt;
   },
 };

@@ -4,7 +4,6 @@ import type { Database } from '../db/client.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
 import type { NodeMetrics } from '../metrics.js';
-import type { ChatRef } from './chat/chatRef.js';
 import type { MessageWriter } from './chat/messageWriter.js';
 
 /** How services reach the customers' sockets, on every node (implemented by the realtime layer). */
@@ -27,20 +26,11 @@ export interface ServicePolicy {
   resumeTokenTtlMs: number;
 }
 
-/** Automations the services trigger (categories, the FAQ assistant); no-ops by default. */
-export interface ServiceHooks {
-  /** After a customer message is committed and delivered; must not delay its ack. */
-  afterCustomerMessage(chat: ChatRef, message: Message): void;
-  /** Resolves when every automation started so far has finished. */
-  idle?(): Promise<void>;
-}
-
 export interface ServiceContext {
   db: Database;
   bus: EventBus;
   customers: CustomerChannel;
   policy: ServicePolicy;
-  hooks: ServiceHooks;
   logger: Logger;
   /** Commits chat messages (group commit unless MESSAGE_GROUP_COMMIT=0). */
   messages: MessageWriter;

@@ -14,14 +14,7 @@ export interface Delivery {
 /** A new delivery of `event`, signed once: every attempt sends these exact bytes. */
 export function newDelivery(webhook: { logUrl: string; secret: string }, event: DomainEvent): Delivery {
   const id = randomUUID();
-  const payload: WebhookPayload = {
-    id,
-    type: event.type,
-    ticketId: event.ticketId,
-    ticketNumber: event.ticketNumber,
-    at: event.at,
-    data: event,
-  };
+  const payload = webhookPayload(id, event);
   const body = JSON.stringify(payload);
   const now = new Date();
   return {
@@ -58,4 +51,10 @@ export function urlForLog(raw: string): string {
   url.search = '';
   url.hash = '';
   return url.toString();
+}
+
+/** The body of a delivery: the event's type, ticket and time, and the event itself as `data`. */
+function webhookPayload<E extends DomainEvent>(id: string, event: E): WebhookPayload<E> {
+  const { type, ticketId, ticketNumber, at } = event;
+  return { id, type, ticketId, ticketNumber, at, data: event } as WebhookPayload<E>;
 }

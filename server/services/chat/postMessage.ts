@@ -35,8 +35,8 @@ export async function postMessage(
 }
 
 /**
- * After commit: the message goes to every socket of the session, agents are told, and a
- * customer's message is handed to the automations.
+ * After commit: the message goes to every socket of the session, and agents (and the
+ * automations, bus subscribers) are told.
  */
 export function announceMessage(chat: ChatRef, message: Message, ctx: ServiceContext): void {
   ctx.customers.message(chat.sessionId, message);
@@ -48,5 +48,4 @@ export function announceMessage(chat: ChatRef, message: Message, ctx: ServiceCon
     sessionId: chat.sessionId,
     message,
   });
-  if (message.senderType === 'client') ctx.hooks.afterCustomerMessage(chat, message);
 }

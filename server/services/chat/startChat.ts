@@ -4,7 +4,6 @@ import type { ChatStartInput } from '../../../shared/schemas.js';
 import { CHAT_CATEGORY } from '../../../shared/tickets.js';
 import { chatMessagesRepository } from '../../repositories/chatMessages.js';
 import { chatIntakeRepository } from '../../repositories/chatIntake.js';
-import { timeTransaction } from '../../metrics.js';
 import type { ServiceContext } from '../context.js';
 import { matchCustomer, type MatchedBy } from '../customers/matchCustomer.js';
 import type { ChatRef } from './chatRef.js';
@@ -12,6 +11,7 @@ import { toMessage } from './messageView.js';
 import { announceMessage } from './postMessage.js';
 import { issueResumeToken } from '../resumeTokens.js';
 import { verifyIdentity } from '../identity.js';
+import { inTicketTransaction, ticketCreatedAudit, ticketFact } from '../ticketFacts.js';
 
 /**
  * `started` is all the visitor is told (PROTOCOL §7: not whether the e-mail or phone was a
@@ -50,7 +50,7 @@ async function openChat(input: ChatStartInput, ctx: ServiceContext): Promise<Sta
   const sessionId = randomUUID();
   const resume = issueResumeToken(sessionId);
 
-  const result = await timeTransaction(ctx.metrics, 'chat_start', () => ctx.db.transaction(async (tx) => {
+  const result = await inTicketTransaction(ctx, async (tx, facts) => {
     const { client, returning, matchedBy } = await matchCustomer(
       tx,
       { email: input.email, phone: input.phone, name: input.name },
@@ -60,6 +60,17 @@ async function openChat(input: ChatStartInput, ctx: ServiceContext): Promise<Sta
     // one round trip); the server runs them in order, the ticket before the message.
     const ticketId = randomUUID();
     const subject = `Chat iniciado - ${input.name}`;
+    const opening = {
+      type: 'ticket.created' as const,
+      ticketId,
+      source: 'chat' as const,
+      clientId: client.id,
+      sessionId,
+      subject,
+      returningClient: returning,
+      matchedBy,
+      verified,
+    };
     const [opened, firstMessage] = await Promise.all([
       chatIntakeRepository.insert(tx, {
         ticketId,
@@ -76,7 +87,8 @@ async function openChat(input: ChatStartInput, ctx: ServiceContext): Promise<Sta
         verified,
         matchedBy,
         lastSeq: input.message ? 1 : 0,
-        eventData: { source: 'chat', sessionId, returningClient: returning, matchedBy, verified },
+        // The intake's statement writes the fact's audit row (as the customer).
+        eventData: ticketCreatedAudit(opening).data ?? {},
       }),
       input.message
         ? chatMessagesRepository.insertUnlessDuplicate(tx, {
@@ -89,32 +101,17 @@ async function openChat(input: ChatStartInput, ctx: ServiceContext): Promise<Sta
           })
         : undefined,
     ]);
-    const ticket = { id: ticketId, subject, ...opened };
-    const session = { id: sessionId };
-    return { client, returning, matchedBy, ticket, session, firstMessage };
-  }));
+    facts.recorded(ticketFact.created({ ...opening, ticketNumber: opened.number, at: opened.createdAt.toISOString() }));
+    return { client, returning, matchedBy, ticketId, ticketNumber: opened.number, firstMessage };
+  }, { timed: 'chat_start' });
 
   const chat: ChatRef = {
-    sessionId: result.session.id,
-    ticketId: result.ticket.id,
-    ticketNumber: result.ticket.number,
+    sessionId,
+    ticketId: result.ticketId,
+    ticketNumber: result.ticketNumber,
     clientId: result.client.id,
     customerName: input.name,
   };
-  const at = result.ticket.createdAt.toISOString();
-  ctx.bus.publish({
-    type: 'ticket.created',
-    ticketId: chat.ticketId,
-    ticketNumber: chat.ticketNumber,
-    at,
-    source: 'chat',
-    clientId: chat.clientId,
-    sessionId: chat.sessionId,
-    subject: result.ticket.subject,
-    returningClient: result.returning,
-    matchedBy: result.matchedBy,
-    verified,
-  });
   if (result.firstMessage) announceMessage(chat, toMessage(result.firstMessage), ctx);
 
   return {

@@ -1,7 +1,8 @@
 import { chatSessionsRepository } from '../../repositories/chatSessions.js';
 import { ticketsRepository } from '../../repositories/tickets.js';
 import type { ServiceContext } from '../context.js';
-import { announceChatEnd, recordChatEnd, type ChatEnd } from './closeChat.js';
+import { inTicketTransaction } from '../ticketFacts.js';
+import { recordChatEnd } from './closeChat.js';
 
 const BATCH = 100;
 
@@ -12,19 +13,17 @@ const BATCH = 100;
 export async function sweepIdleChats(idleMs: number, ctx: ServiceContext): Promise<number> {
   let total = 0;
   for (;;) {
-    const closed = await ctx.db.transaction(async (tx) => {
+    const closed = await inTicketTransaction(ctx, async (tx, facts) => {
       const sessions = await chatSessionsRepository.closeIdle(tx, idleMs, BATCH);
       if (sessions.length === 0) return [];
       const numberOf = await ticketsRepository.numbersById(tx, sessions.map((s) => s.ticketId));
-      const ends: Array<{ chat: { sessionId: string; ticketId: string; ticketNumber: number }; end: ChatEnd }> = [];
       for (const session of sessions) {
         const chat = { sessionId: session.id, ticketId: session.ticketId, ticketNumber: numberOf.get(session.ticketId)! };
-        const end = await recordChatEnd(tx, chat, { reason: 'timeout', actorType: 'system' }, session.endedAt ?? new Date(), ctx);
-        ends.push({ chat, end });
+        await recordChatEnd(tx, facts, chat, { reason: 'timeout', actorType: 'system' }, session.endedAt ?? new Date(), ctx);
       }
-      return ends;
+      return sessions;
     });
-    for (const { chat, end } of closed) announceChatEnd(chat, 'timeout', end, ctx);
+    for (const session of closed) ctx.customers.closed(session.id, 'timeout');
     total += closed.length;
     if (closed.length < BATCH) return total;
   }

@@ -4,8 +4,8 @@ import type { AgentRow } from '../../db/schema.js';
 import { AppError, sqlState } from '../../errors.js';
 import { chatSessionsRepository } from '../../repositories/chatSessions.js';
 import { clientsRepository } from '../../repositories/clients.js';
-import { ticketEventsRepository } from '../../repositories/ticketEvents.js';
 import type { ServiceContext } from '../context.js';
+import { inTicketTransaction, ticketFact } from '../ticketFacts.js';
 import { toClient } from './clientView.js';
 import { typedValue } from './contactSuggestions.js';
 
@@ -19,7 +19,7 @@ const FIELD_WORDS = { name: 'name', email: 'e-mail', phone: 'phone' } as const;
  * audited on the chat's ticket in the same transaction.
  */
 export async function acceptSuggestion(input: AcceptSuggestionInput, agent: AgentRow, ctx: ServiceContext): Promise<Client> {
-  const { client, session, value } = await ctx.db.transaction(async (tx) => {
+  const client = await inTicketTransaction(ctx, async (tx, facts) => {
     const session = await chatSessionsRepository.findWithTicketNumber(tx, input.sessionId);
     if (!session) throw new AppError('NOT_FOUND', 'No such chat session');
     const word = FIELD_WORDS[input.field];
@@ -30,23 +30,13 @@ export async function acceptSuggestion(input: AcceptSuggestionInput, agent: Agen
     const client = await fillOrRefuse(() => clientsRepository.fillContactField(tx, session.clientId, input.field, value), word);
     // The update only writes an empty field: nothing back means the suggestion went stale.
     if (!client) throw new AppError('CONFLICT', `No longer suggested: the customer already has a ${word} on file`);
-    await ticketEventsRepository.append(tx, {
-      ticketId: session.ticketId,
-      actorType: 'agent',
-      actorId: agent.id,
-      type: 'client.suggestion_accepted',
-      data: { sessionId: session.id, clientId: client.id, field: input.field, value },
-    });
-    return { client, session, value };
-  });
-
-  ctx.bus.publish({
-    type: 'ticket.updated',
-    ticketId: session.ticketId,
-    ticketNumber: session.ticketNumber,
-    at: new Date().toISOString(),
-    changes: { [`client.${input.field}`]: { from: null, to: value } },
-    actorId: agent.id,
+    await facts.record(
+      ticketFact.suggestionAccepted(
+        { ticketId: session.ticketId, ticketNumber: session.ticketNumber, at: new Date().toISOString() },
+        { agentId: agent.id, sessionId: session.id, clientId: client.id, field: input.field, value },
+      ),
+    );
+    return client;
   });
   return toClient(client);
 }

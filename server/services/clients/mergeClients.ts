@@ -4,8 +4,8 @@ import { AppError } from '../../errors.js';
 import { chatSessionsRepository } from '../../repositories/chatSessions.js';
 import { clientsRepository } from '../../repositories/clients.js';
 import { ticketsRepository } from '../../repositories/tickets.js';
-import { ticketEventsRepository } from '../../repositories/ticketEvents.js';
 import type { ServiceContext } from '../context.js';
+import { inTicketTransaction, ticketFact } from '../ticketFacts.js';
 import { toClient } from './clientView.js';
 
 /**
@@ -18,7 +18,7 @@ export async function mergeClients(
   agent: AgentRow,
   ctx: ServiceContext,
 ): Promise<Client> {
-  const { target, moved } = await ctx.db.transaction(async (tx) => {
+  const { target, moved } = await inTicketTransaction(ctx, async (tx, facts) => {
     const locked = await clientsRepository.lockInIdOrder(tx, [input.sourceId, input.targetId]);
     const source = locked.find((client) => client.id === input.sourceId);
     const target = locked.find((client) => client.id === input.targetId);
@@ -30,36 +30,18 @@ export async function mergeClients(
     // Deleted before its e-mail and phone are given to the target: both are unique.
     await clientsRepository.delete(tx, source.id);
     const merged = await clientsRepository.absorb(tx, target.id, source);
-    await ticketEventsRepository.append(
-      tx,
-      moved.map((ticket) => ({
-        ticketId: ticket.id,
-        actorType: 'agent' as const,
-        actorId: agent.id,
-        type: 'clients.merged',
-        data: {
-          sourceId: source.id,
-          targetId: target.id,
-          source: { name: source.name, email: source.email, phone: source.phone },
-          ticketsMoved: moved.length,
-          chatSessionsMoved: sessionsMoved,
-        },
-      })),
+    const at = new Date().toISOString();
+    await facts.record(
+      moved.map((ticket) =>
+        ticketFact.clientsMerged(
+          { ticketId: ticket.id, ticketNumber: ticket.number, at },
+          { agentId: agent.id, source, targetId: target.id, ticketsMoved: moved.length, chatSessionsMoved: sessionsMoved },
+        ),
+      ),
     );
     return { target: merged, moved };
   });
 
-  const at = new Date().toISOString();
-  for (const ticket of moved) {
-    ctx.bus.publish({
-      type: 'ticket.updated',
-      ticketId: ticket.id,
-      ticketNumber: ticket.number,
-      at,
-      changes: { clientId: { from: input.sourceId, to: input.targetId } },
-      actorId: agent.id,
-    });
-  }
   ctx.logger.info({ sourceId: input.sourceId, targetId: input.targetId, tickets: moved.length }, 'customers merged');
   return toClient(target);
 }

@@ -3,10 +3,10 @@ import type { TicketCreateInput } from '../../../shared/agentSchemas.js';
 import { toE164 } from '../../../shared/phone.js';
 import type { AgentRow } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
-import { ticketEventsRepository } from '../../repositories/ticketEvents.js';
 import { ticketsRepository } from '../../repositories/tickets.js';
 import type { ServiceContext } from '../context.js';
 import { matchCustomer } from '../customers/matchCustomer.js';
+import { inTicketTransaction, ticketFact } from '../ticketFacts.js';
 import { toTicket } from './ticketViews.js';
 
 /**
@@ -19,7 +19,7 @@ export async function createTicket(input: TicketCreateInput, agent: AgentRow, ct
     throw new AppError('VALIDATION', 'Invalid input', { fields: { 'client.phone': 'Enter a valid phone number' } });
   }
 
-  const { ticket, client, returning, matchedBy } = await ctx.db.transaction(async (tx) => {
+  const { ticket, client } = await inTicketTransaction(ctx, async (tx, facts) => {
     const matched = await matchCustomer(
       tx,
       { email: input.client.email ?? null, phone, name: input.client.name ?? null },
@@ -32,27 +32,21 @@ export async function createTicket(input: TicketCreateInput, agent: AgentRow, ct
       source: input.source,
       clientId: matched.client.id,
     });
-    await ticketEventsRepository.append(tx, {
-      ticketId: inserted.id,
-      actorType: 'agent',
-      actorId: agent.id,
-      type: 'ticket.created',
-      data: { source: input.source, returningClient: matched.returning, matchedBy: matched.matchedBy },
-    });
-    return { ticket: inserted, ...matched };
-  });
-
-  ctx.bus.publish({
-    type: 'ticket.created',
-    ticketId: ticket.id,
-    ticketNumber: ticket.number,
-    at: ticket.createdAt.toISOString(),
-    source: ticket.source,
-    clientId: client.id,
-    subject: ticket.subject,
-    returningClient: returning,
-    matchedBy,
-    actorId: agent.id,
+    await facts.record(
+      ticketFact.created({
+        type: 'ticket.created',
+        ticketId: inserted.id,
+        ticketNumber: inserted.number,
+        at: inserted.createdAt.toISOString(),
+        source: inserted.source,
+        clientId: matched.client.id,
+        subject: inserted.subject,
+        returningClient: matched.returning,
+        matchedBy: matched.matchedBy,
+        actorId: agent.id,
+      }),
+    );
+    return { ticket: inserted, client: matched.client };
   });
   return toTicket({ ...ticket, client });
 }

@@ -1,18 +1,19 @@
 import type { Ticket } from '../../../shared/agentApi.js';
 import type { TicketUpdateInput } from '../../../shared/agentSchemas.js';
+import type { TicketChanges } from '../../../shared/events.js';
 import type { AgentRow, TicketRow } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
 import { agentsRepository } from '../../repositories/agents.js';
-import { ticketEventsRepository } from '../../repositories/ticketEvents.js';
 import { chatSessionsRepository } from '../../repositories/chatSessions.js';
 import { ticketsRepository } from '../../repositories/tickets.js';
 import { statusTimestamps } from '../chat/closeChat.js';
 import type { ServiceContext } from '../context.js';
+import { inTicketTransaction, ticketFact } from '../ticketFacts.js';
 import { toTicket } from './ticketViews.js';
 
 const EDITABLE = ['status', 'priority', 'category', 'assigneeId'] as const;
 type Editable = (typeof EDITABLE)[number];
-export type TicketChanges = Partial<Record<Editable, { from: unknown; to: unknown }>>;
+type EditChanges = Pick<TicketChanges, Editable>;
 
 /**
  * Changes status, priority, category or assignee. Each field that really changes is audited
@@ -20,7 +21,7 @@ export type TicketChanges = Partial<Record<Editable, { from: unknown; to: unknow
  * the customers of the ticket's chats are told.
  */
 export async function updateTicket(input: TicketUpdateInput, agent: AgentRow, ctx: ServiceContext): Promise<Ticket> {
-  const outcome = await ctx.db.transaction(async (tx) => {
+  const outcome = await inTicketTransaction(ctx, async (tx, facts) => {
     const current = await ticketsRepository.lock(tx, input.id);
     if (!current) throw new AppError('NOT_FOUND', 'No such ticket');
     const changes = diff(current, input);
@@ -38,42 +39,32 @@ export async function updateTicket(input: TicketUpdateInput, agent: AgentRow, ct
       ...(changes.category ? { category: input.category ?? null } : {}),
       ...(changes.assigneeId ? { assigneeId: input.assigneeId ?? null } : {}),
     });
-    await ticketEventsRepository.append(
-      tx,
-      Object.entries(changes).map(([field, change]) => ({
-        ticketId: input.id,
-        actorType: 'agent' as const,
-        actorId: agent.id,
-        type: 'ticket.updated',
-        data: { changes: { [field]: change } },
-      })),
-    );
-    return { changes, ticket: await ticketsRepository.findWithClient(tx, { id: input.id }) };
+    const ticket = await ticketsRepository.findWithClient(tx, { id: input.id });
+    if (!ticket) throw new Error(`ticket ${input.id} vanished during its update`);
+    const event = { type: 'ticket.updated' as const, ticketId: ticket.id, ticketNumber: ticket.number, at: ticket.updatedAt.toISOString() };
+    // One audit row per changed field, as agents' edits have always been kept.
+    await facts.record(ticketFact.updated({ ...event, changes, actorId: agent.id }, { rowPerField: true }));
+    return { changes, ticket };
   });
   const ticket = outcome.ticket;
   if (!ticket) throw new Error(`ticket ${input.id} vanished during its update`);
-  if (Object.keys(outcome.changes).length > 0) await announce(ticket, outcome.changes, agent, ctx);
+  if (Object.keys(outcome.changes).length > 0) await tellCustomers(ticket, ctx);
   return toTicket(ticket);
 }
 
-function diff(current: TicketRow, input: TicketUpdateInput): TicketChanges {
-  const changes: TicketChanges = {};
-  for (const field of EDITABLE) {
-    const next = input[field];
-    if (next !== undefined && next !== current[field]) changes[field] = { from: current[field], to: next };
+function diff(current: TicketRow, input: TicketUpdateInput): EditChanges {
+  const changes: EditChanges = {};
+  if (input.status !== undefined && input.status !== current.status) changes.status = { from: current.status, to: input.status };
+  if (input.priority !== undefined && input.priority !== current.priority) changes.priority = { from: current.priority, to: input.priority };
+  if (input.category !== undefined && input.category !== current.category) changes.category = { from: current.category, to: input.category };
+  if (input.assigneeId !== undefined && input.assigneeId !== current.assigneeId) {
+    changes.assigneeId = { from: current.assigneeId, to: input.assigneeId };
   }
   return changes;
 }
 
-async function announce(ticket: TicketRow, changes: TicketChanges, agent: AgentRow, ctx: ServiceContext) {
-  ctx.bus.publish({
-    type: 'ticket.updated',
-    ticketId: ticket.id,
-    ticketNumber: ticket.number,
-    at: ticket.updatedAt.toISOString(),
-    changes,
-    actorId: agent.id,
-  });
+/** After commit: the customers of the ticket's chats see its new status. */
+async function tellCustomers(ticket: TicketRow, ctx: ServiceContext) {
   for (const sessionId of await chatSessionsRepository.listIdsOfTicket(ctx.db, ticket.id)) {
     ctx.customers.ticketUpdated(sessionId, { ticketNumber: ticket.number, status: ticket.status });
   }

@@ -1,0 +1,183 @@
+import type { ContactField } from '../../shared/agentApi.js';
+import type {
+  ChatClosedEvent,
+  ChatEscalatedEvent,
+  DomainEvent,
+  TicketCreatedEvent,
+  TicketUpdatedEvent,
+} from '../../shared/events.js';
+import type { Transaction } from '../db/client.js';
+import type { ClientRow } from '../db/schema.js';
+import { timeTransaction } from '../metrics.js';
+import { ticketEventsRepository, type NewTicketEvent } from '../repositories/ticketEvents.js';
+import type { ServiceContext } from './context.js';
+
+/**
+ * One fact about a ticket: the audit rows it leaves in `ticket_events` and the event that
+ * announces it. Built together by one of the `ticketFact` builders below, from one
+ * description, so the trail and what agents and webhooks are told cannot disagree.
+ */
+export interface TicketFact {
+  audit: NewTicketEvent[];
+  event: DomainEvent;
+}
+
+/** Why the system (not an agent) changed a ticket; kept in the audit row as `cause`. */
+export type UpdateCause = 'chat.closed' | 'chat.escalated' | 'categories';
+
+type Ticket = { ticketId: string; ticketNumber: number; at: string };
+
+/** The builders: each takes the event (and what only the trail keeps) and derives the audit rows. */
+export const ticketFact = {
+  /** A ticket opened by a chat's visitor (the customer is the actor) or by an agent (`actorId`). */
+  created(event: TicketCreatedEvent): TicketFact {
+    return { event, audit: [ticketCreatedAudit(event)] };
+  },
+
+  /**
+   * A ticket's fields changed: by the agent in `actorId`, else by the system for `cause`.
+   * `rowPerField`: one audit row per changed field (how agents' edits are kept).
+   */
+  updated(event: TicketUpdatedEvent, options: { cause?: UpdateCause; rowPerField?: boolean } = {}): TicketFact {
+    const actor = event.actorId ? { actorType: 'agent' as const, actorId: event.actorId } : { actorType: 'system' as const };
+    const cause = options.cause ? { cause: options.cause } : {};
+    const parts = options.rowPerField ? Object.entries(event.changes).map(([field, change]) => ({ [field]: change })) : [event.changes];
+    return {
+      event,
+      audit: parts.map((changes) => ({ ticketId: event.ticketId, ...actor, type: 'ticket.updated', data: { changes, ...cause } })),
+    };
+  },
+
+  /** A chat ended; `note` is the free text its closer gave, kept in the trail only. */
+  chatClosed(event: ChatClosedEvent, closer: { actorType: 'client' | 'agent' | 'system'; actorId?: string; note?: string }): TicketFact {
+    const { sessionId, reason } = event;
+    return {
+      event,
+      audit: [{
+        ticketId: event.ticketId,
+        actorType: closer.actorType,
+        actorId: closer.actorId ?? null,
+        type: 'chat.closed',
+        data: { sessionId, reason, ...(closer.note ? { note: closer.note } : {}) },
+      }],
+    };
+  },
+
+  /** The assistant handed the chat to people; the trail also keeps the message that led to it. */
+  chatEscalated(event: ChatEscalatedEvent, messageId: string): TicketFact {
+    const { sessionId, confidence, reason } = event;
+    return {
+      event,
+      audit: [{ ticketId: event.ticketId, actorType: 'system', type: 'chat.escalated', data: { sessionId, confidence, reason, messageId } }],
+    };
+  },
+
+  /** An agent accepted a contact suggestion: announced as the customer's field changing. */
+  suggestionAccepted(
+    ticket: Ticket,
+    accepted: { agentId: string; sessionId: string; clientId: string; field: ContactField; value: string },
+  ): TicketFact {
+    const { agentId, sessionId, clientId, field, value } = accepted;
+    return {
+      event: { type: 'ticket.updated', ...ticket, changes: { [`client.${field}`]: { from: null, to: value } }, actorId: agentId },
+      audit: [{
+        ticketId: ticket.ticketId,
+        actorType: 'agent',
+        actorId: agentId,
+        type: 'client.suggestion_accepted',
+        data: { sessionId, clientId, field, value },
+      }],
+    };
+  },
+
+  /** A ticket moved to the customer its own was merged into: announced as its clientId changing. */
+  clientsMerged(
+    ticket: Ticket,
+    merge: { agentId: string; source: Pick<ClientRow, 'id' | 'name' | 'email' | 'phone'>; targetId: string; ticketsMoved: number; chatSessionsMoved: number },
+  ): TicketFact {
+    const { agentId, source, targetId } = merge;
+    return {
+      event: { type: 'ticket.updated', ...ticket, changes: { clientId: { from: source.id, to: targetId } }, actorId: agentId },
+      audit: [{
+        ticketId: ticket.ticketId,
+        actorType: 'agent',
+        actorId: agentId,
+        type: 'clients.merged',
+        data: {
+          sourceId: source.id,
+          targetId,
+          source: { name: source.name, email: source.email, phone: source.phone },
+          ticketsMoved: merge.ticketsMoved,
+          chatSessionsMoved: merge.chatSessionsMoved,
+        },
+      }],
+    };
+  },
+};
+
+/**
+ * The `ticket.created` audit row. Needs neither the ticket's number nor its time, so the chat
+ * intake can write it in the statement that opens the ticket, before either is known.
+ */
+export function ticketCreatedAudit(event: Omit<TicketCreatedEvent, 'ticketNumber' | 'at'>): NewTicketEvent {
+  const { source, returningClient, matchedBy, sessionId, verified } = event;
+  return {
+    ticketId: event.ticketId,
+    ...(event.actorId ? { actorType: 'agent', actorId: event.actorId } : { actorType: 'client', actorId: event.clientId }),
+    type: 'ticket.created',
+    data: { source, ...(sessionId ? { sessionId } : {}), returningClient, matchedBy, ...(verified !== undefined ? { verified } : {}) },
+  };
+}
+
+/**
+ * The `message.created` audit row of an agent's message (a customer's message is its own
+ * record). Written by the message writer with the insert, before the Message is read back; the
+ * event is the writer's `message.created`, built from the same ids.
+ */
+export function agentMessageAudit(m: { ticketId: string; sessionId: string; messageId: string; seq: number; agentId: string | null }): NewTicketEvent {
+  return {
+    ticketId: m.ticketId,
+    actorType: 'agent',
+    actorId: m.agentId,
+    type: 'message.created',
+    data: { sessionId: m.sessionId, messageId: m.messageId, seq: m.seq },
+  };
+}
+
+/** The facts of one transaction. */
+export interface TicketFacts {
+  /** Writes the facts' audit rows in this transaction; their events go out once it commits. */
+  record(facts: TicketFact | TicketFact[]): Promise<void>;
+  /** A fact whose audit rows this transaction wrote itself (in the statement of the rows they audit). */
+  recorded(fact: TicketFact): void;
+}
+
+/**
+ * A service's transaction that records ticket facts: each fact's audit rows are written in it,
+ * and its events are published, in the order recorded, only after it commits (never when it
+ * rolls back). `timed` names the transaction in the node's metrics.
+ */
+export async function inTicketTransaction<T>(
+  ctx: Pick<ServiceContext, 'db' | 'bus' | 'metrics'>,
+  work: (tx: Transaction, facts: TicketFacts) => Promise<T>,
+  options: { timed?: string } = {},
+): Promise<T> {
+  let events: DomainEvent[] = [];
+  const run = () =>
+    ctx.db.transaction(async (tx) => {
+      events = []; // a transaction run again starts with no facts
+      return work(tx, {
+        async record(facts) {
+          const list = Array.isArray(facts) ? facts : [facts];
+          await ticketEventsRepository.append(tx, list.flatMap((fact) => fact.audit));
+          events.push(...list.map((fact) => fact.event));
+        },
+        recorded(fact) {
+          events.push(fact.event);
+        },
+      });
+    });
+  const result = options.timed ? await timeTransaction(ctx.metrics, options.timed, run) : await run();
+  for (const event of events) ctx.bus.publish(event);
+  return result;
+}

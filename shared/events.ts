@@ -1,0 +1,105 @@
+import type { ChatMatchedBy } from './agentApi.js';
+import type { CloseReason, Message } from './chat.js';
+import type { TicketPriority, TicketSource, TicketStatus } from './tickets.js';
+
+/**
+ * Domain events (PROTOCOL §4 `tickets.onEvent`, §5 webhooks): what agents stream and webhooks
+ * receive, one payload type per event type. Published by services after commit.
+ */
+export const DOMAIN_EVENT_TYPES = [
+  'ticket.created',
+  'ticket.updated',
+  'message.created',
+  'chat.closed',
+  'chat.escalated',
+  'chat.typing',
+] as const;
+export type DomainEventType = (typeof DOMAIN_EVENT_TYPES)[number];
+
+/** What every event carries. */
+interface EventBase {
+  ticketId: string;
+  ticketNumber: number;
+  /** ISO time of the fact. */
+  at: string;
+}
+
+export interface FieldChange<T> {
+  from: T;
+  to: T;
+}
+
+/** Each field of a ticket (or of its customer) that changed, with its value before and after. */
+export interface TicketChanges {
+  status?: FieldChange<TicketStatus>;
+  priority?: FieldChange<TicketPriority>;
+  category?: FieldChange<string | null>;
+  assigneeId?: FieldChange<string | null>;
+  escalated?: FieldChange<boolean>;
+  /** `clients.merge`: the ticket moved to another customer. */
+  clientId?: FieldChange<string>;
+  /** `clients.acceptSuggestion`: a field the customer lacked, filled from what a visitor typed. */
+  'client.name'?: FieldChange<string | null>;
+  'client.email'?: FieldChange<string | null>;
+  'client.phone'?: FieldChange<string | null>;
+}
+
+export type EscalationReason = 'low_confidence' | 'handoff_keyword';
+
+export interface TicketCreatedEvent extends EventBase {
+  type: 'ticket.created';
+  source: TicketSource;
+  clientId: string;
+  subject: string;
+  returningClient: boolean;
+  matchedBy: ChatMatchedBy;
+  /** Chat tickets: the session the chat runs in, and whether the host site vouched for the e-mail. */
+  sessionId?: string;
+  verified?: boolean;
+  /** Tickets an agent opened (`tickets.create`). */
+  actorId?: string;
+}
+
+export interface TicketUpdatedEvent extends EventBase {
+  type: 'ticket.updated';
+  changes: TicketChanges;
+  /** The agent who changed it; absent for automations and the chat's end. */
+  actorId?: string;
+}
+
+export interface MessageCreatedEvent extends EventBase {
+  type: 'message.created';
+  sessionId: string;
+  message: Message;
+}
+
+export interface ChatClosedEvent extends EventBase {
+  type: 'chat.closed';
+  sessionId: string;
+  reason: CloseReason;
+}
+
+export interface ChatEscalatedEvent extends EventBase {
+  type: 'chat.escalated';
+  sessionId: string;
+  /** The assistant's confidence in its best answer, in [0, 1]. */
+  confidence: number;
+  reason: EscalationReason;
+}
+
+export type ChatTypingEvent = EventBase & {
+  type: 'chat.typing';
+  sessionId: string;
+  isTyping: boolean;
+} & ({ from: 'client' } | { from: 'agent'; agentId: string });
+
+export type DomainEvent =
+  | TicketCreatedEvent
+  | TicketUpdatedEvent
+  | MessageCreatedEvent
+  | ChatClosedEvent
+  | ChatEscalatedEvent
+  | ChatTypingEvent;
+
+/** The event of one type: `EventOf<'chat.closed'>`. */
+export type EventOf<T extends DomainEventType> = Extract<DomainEvent, { type: T }>;
