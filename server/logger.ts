@@ -86,7 +86,8 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
           // line's text and say why, rather than lose the line or throw into the caller.
           try {
             const text = args.find((arg): arg is string => typeof arg === 'string');
-            method.call(this, { logFailure: maskPersonalData(describe(failure)) } as never, maskPersonalData(text ?? 'log line could not be serialized'));
+            const write = method as (this: unknown, fields: object, message: string) => void;
+            write.call(this, { logFailure: maskPersonalData(describe(failure)) }, maskPersonalData(text ?? 'log line could not be serialized'));
           } catch {
             // Nothing left to do that cannot throw.
           }

@@ -103,12 +103,11 @@ export function renderTicketPage(main: HTMLElement, ctx: PageContext, number: nu
         },
         onData(event) {
           if (event.type === 'message.created') {
-            const message = (event as unknown as { message: Message }).message;
+            const { message } = event;
             if (transcripts.has(message.sessionId)) addMessage(message);
             else void refreshTicket().then(catchUp).catch(ctx.fail);
           } else if (event.type === 'chat.typing') {
-            const { from, isTyping } = event as unknown as { from: string; isTyping?: boolean };
-            if (from === 'client') showClientTyping(Boolean(isTyping));
+            if (event.from === 'client') showClientTyping(event.isTyping);
           } else {
             void refreshTicket().catch(ctx.fail);
           }
