@@ -246,10 +246,12 @@ describeOnEachDriver('webhooks', (db) => {
 
   it('a receiver that never answers does not delay ten chats; its deliveries time out and are logged failed', async () => {
     const hooks = await receiver(() => 'hang');
-    const timeoutMs = 3000;
+    // Long enough that ten chats end well within it even on a loaded machine: the chats not
+    // waiting is shown by their ending before any delivery gave up, not by a stopwatch.
+    const timeoutMs = 8000;
     const node = await startNode({
       webhooks: [{ url: hooks.url, secret: SECRET, events: ['ticket.created', 'message.created', 'chat.closed'] }],
-      webhookRetry: { attempts: 2, baseDelayMs: 20, timeoutMs },
+      webhookRetry: { attempts: 1, baseDelayMs: 20, timeoutMs },
     });
     const log = followLog(node.webhooks);
 
@@ -277,12 +279,12 @@ describeOnEachDriver('webhooks', (db) => {
     // The receiver holds as many requests as the webhook sends at once; the rest wait their turn.
     await hooks.until(() => hooks.hanging() === 4);
     const failed = await log.next((state) => ticketIds.includes(state.ticketId) && state.status === 'failed');
-    expect(failed).toMatchObject({ attempts: 2, lastStatusCode: null });
+    expect(failed).toMatchObject({ attempts: 1, lastStatusCode: null });
     expect(failed.lastError).toMatch(/^timeout/);
-    // Both of its attempts were given up by the sender, as the receiver saw.
-    await hooks.until(() => hooks.abandoned() >= 2);
+    // The attempt was given up by the sender, as the receiver saw.
+    await hooks.until(() => hooks.abandoned() >= 1);
     const [row] = await db().handle.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, failed.id));
-    expect(row).toMatchObject({ status: 'failed', attempts: 2, lastStatusCode: null, lastError: failed.lastError });
+    expect(row).toMatchObject({ status: 'failed', attempts: 1, lastStatusCode: null, lastError: failed.lastError });
     // Nothing got through, and nothing was lost track of: every event has its row.
     const rows = await db().handle.db.select().from(webhookDeliveries).where(inArray(webhookDeliveries.ticketId, ticketIds));
     expect(rows.length).toBe(50);
