@@ -1,12 +1,8 @@
 import { createServer, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Server as SocketServer } from 'socket.io';
-import { CHAT_NAMESPACE } from '../shared/chat.js';
 import type { Config } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/client.js';
-import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import { createInMemoryEventBus, type EventBus } from './events/bus.js';
-import { adapterPublisher, connectRedis, type RedisConnections } from './events/redis.js';
+import { connectRedis, type RedisConnections } from './events/redis.js';
 import { createRedisEventBus } from './events/redisBus.js';
 import type { ReadinessCheck } from './http/healthRoutes.js';
 import { loadAutomations, type Automations } from './automations/automationsConfig.js';
@@ -14,8 +10,7 @@ import { startChatAutomations, type ChatAutomations } from './automations/chatAu
 import { startWebhookDispatcher, type WebhookDispatcher } from './integrations/webhooks/dispatcher.js';
 import { startIdleSweeper } from './services/chat/sweepIdleChats.js';
 import { createClientIp } from './security/clientIp.js';
-import { allowOneNamespaceSocket, createConnectionGate, defaultMaxConnections } from './security/connectionLimits.js';
-import { capUnsentOutput } from './security/outputCap.js';
+import { defaultMaxConnections } from './security/connectionLimits.js';
 import { createRateLimits } from './security/rateLimits.js';
 import { createHttpApp } from './http/app.js';
 import { answerParserErrors } from './http/clientErrors.js';
@@ -25,7 +20,9 @@ import { createLogger, type Logger } from './logger.js';
 import { busObserver, createNodeMetrics, type NodeMetrics } from './metrics.js';
 import { createMessageWriter } from './services/chat/messageWriter.js';
 import { registerChatNamespace } from './realtime/chatNamespace.js';
-import { createCustomerChannel, type ChatNamespace } from './realtime/customerChannel.js';
+import { createCustomerChannel } from './realtime/customerChannel.js';
+import { createSocketServer, type ChatServer } from './realtime/socketServer.js';
+import { listen, serveHttp } from './lifecycle.js';
 import type { ServiceContext } from './services/context.js';
 import { ensureBootstrapAdmin } from './services/agents/bootstrapAdmin.js';
 import { createAgentApi } from './trpc/handler.js';
@@ -46,7 +43,7 @@ export interface AtendeNode {
   url: string;
   port: number;
   ctx: ServiceContext;
-  io: SocketServer;
+  io: ChatServer;
   httpServer: HttpServer;
   /** Webhook deliveries of this node (PROTOCOL §5). */
   webhooks: WebhookDispatcher;
@@ -57,7 +54,6 @@ export interface AtendeNode {
 }
 
 const DRAIN_TIMEOUT_MS = 8000;
-const SOCKET_IO_PATH = '/socket.io/';
 
 /** The composition root: config → database → bus → services → transports. */
 export async function startNode(config: Config, overrides: NodeOverrides = {}): Promise<AtendeNode> {
@@ -70,20 +66,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
   await database.migrate();
 
   const metrics: NodeMetrics = createNodeMetrics({ defaultMetrics: overrides.processMetrics });
-  const redis: RedisConnections | undefined = config.REDIS_URL ? await connectRedis(config.REDIS_URL, logger) : undefined;
-  if (redis && config.REDIS_PREFIX === 'atende' && /\/[1-9]\d*$/.test(new URL(config.REDIS_URL!).pathname)) {
-    logger.warn('REDIS_URL names a database number, which pub/sub ignores: set REDIS_PREFIX if another deployment shares this Redis');
-  }
-  const bus: EventBus = redis
-    ? await createRedisEventBus({
-        pub: redis.pub,
-        sub: redis.busSub,
-        logger,
-        sharded: config.REDIS_SHARDED,
-        prefix: config.REDIS_PREFIX,
-        observer: busObserver(metrics),
-      })
-    : createInMemoryEventBus((error) => logger.error({ err: error }, 'event listener failed'), busObserver(metrics));
+  const { redis, bus } = await connectFanOut(config, logger, metrics);
   const webhooks = startWebhookDispatcher({ automations, bus, db: database.db, logger });
   webhooks.onLogged((state) => {
     if (state.status !== 'pending') metrics.webhookDeliveries.inc({ status: state.status });
@@ -91,45 +74,18 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
   const inflight = createInflightTracker();
   const isOriginAllowed = createOriginPolicy(config.CORS_ORIGINS, config.PUBLIC_URL);
   const clientIp = createClientIp(config.TRUST_PROXY);
-  const limits = createRateLimits(
-    {
-      chatStartsPerMinute: config.RATE_CHAT_STARTS_PER_MINUTE,
-      messagesPerMinute: config.RATE_MESSAGES_PER_MINUTE,
-      httpRequestsPerMinute: config.RATE_HTTP_REQUESTS_PER_MINUTE,
-      failedAuthPerMinute: config.RATE_FAILED_AUTH_PER_MINUTE,
-      resumesPerMinute: config.RATE_RESUMES_PER_MINUTE,
-    },
-    redis && { redis: redis.pub, prefix: config.REDIS_PREFIX },
-    (limit) => metrics.rateLimited.inc({ limit }),
-  );
-  const maxConnections = config.MAX_CONNECTIONS ?? defaultMaxConnections();
+  const limits = rateLimitsOf(config, redis, metrics);
 
   const httpServer = createServer();
   answerParserErrors(httpServer);
-  const io = new SocketServer(httpServer, {
-    serveClient: false,
-    maxHttpBufferSize: 100_000,
-    cors: { origin: (origin, callback) => callback(null, isOriginAllowed(origin, undefined) ? origin ?? false : false) },
-    // Refused at the handshake: foreign origins (cross-site WebSocket hijacking) and, via
-    // the gate below, connections past the node's or the IP's cap.
-    allowRequest: (req, callback) =>
-      callback(null, isOriginAllowed(req.headers.origin, req.headers.host) && admitsConnection(req)),
+  const sockets = createSocketServer(httpServer, {
+    isOriginAllowed,
+    clientIp,
+    logger,
+    metrics,
+    connections: { max: config.MAX_CONNECTIONS ?? defaultMaxConnections(), perIp: config.MAX_CONNECTIONS_PER_IP },
+    redis: redis && { connections: redis, prefix: config.REDIS_PREFIX, sharded: config.REDIS_SHARDED },
   });
-  const admitsConnection = createConnectionGate(io, clientIp, { max: maxConnections, perIp: config.MAX_CONNECTIONS_PER_IP });
-  // Beyond this Node itself drops new TCP connections, keeping headroom for HTTP and health probes.
-  httpServer.maxConnections = maxConnections + 500;
-  if (redis) {
-    const pub = adapterPublisher(redis.pub, () => {}); // the outage is logged by connectRedis
-    io.adapter(
-      config.REDIS_SHARDED
-        ? createShardedAdapter(pub, redis.adapterSub, { channelPrefix: config.REDIS_PREFIX })
-        : createAdapter(pub, redis.adapterSub, { key: config.REDIS_PREFIX }),
-    );
-  }
-  const chatNamespace = io.of(CHAT_NAMESPACE) as ChatNamespace;
-  allowOneNamespaceSocket([io.of('/'), chatNamespace]);
-  capUnsentOutput(io.engine, logger);
-  metrics.countSocketsWith(() => [...io._nsps].map(([name, namespace]) => [name, namespace.sockets.size] as [string, number]));
   const messages = createMessageWriter(database.db, metrics, {
     groupCommit: config.MESSAGE_GROUP_COMMIT,
     maxMessagesPerSession: config.MAX_MESSAGES_PER_SESSION,
@@ -138,7 +94,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
   const ctx: ServiceContext = {
     db: database.db,
     bus,
-    customers: createCustomerChannel(chatNamespace),
+    customers: createCustomerChannel(sockets.chat),
     policy: {
       defaultPhoneRegion: config.DEFAULT_PHONE_REGION,
       timeZone: config.TZ,
@@ -155,7 +111,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
   await ensureBootstrapAdmin(config.ADMIN_TOKEN, ctx);
   const agentApi = createAgentApi(ctx, { limits, clientIp, agentStreams: createAgentStreamWatch(ctx) });
 
-  registerChatNamespace(chatNamespace, { ctx, schemas, logger, inflight, limits, clientIp });
+  registerChatNamespace(sockets.chat, { ctx, schemas, logger, inflight, limits, clientIp });
   const app = createHttpApp({
     ctx,
     schemas,
@@ -170,30 +126,17 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
     ],
     agentApi: agentApi.handler,
   });
-  // Socket.IO answers its own path itself (the polling transport every browser starts with);
-  // were Express to answer it too (404), the second response would crash the process.
-  httpServer.on('request', (req, res) => {
-    if (!req.url?.startsWith(SOCKET_IO_PATH)) app(req, res);
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(config.PORT, config.HOST, () => {
-      httpServer.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (httpServer.address() as AddressInfo).port;
-  const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
+  serveHttp(httpServer, app);
+  const { url, port } = await listen(httpServer, config.PORT, config.HOST);
   logger.info({ port, driver: database.driver, redis: Boolean(redis) }, 'Atende node listening');
   const stopSweeper = startIdleSweeper(idleTimeoutMs, ctx);
 
   let stopping: Promise<void> | undefined;
   return {
-    url: `http://${host}:${port}`,
+    url,
     port,
     ctx,
-    io,
+    io: sockets.io,
     httpServer,
     webhooks,
     automations: chatAutomations,
@@ -203,10 +146,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
         // writes already started commit: a reply that never reaches its client is retried
         // there with the same clientMsgId and answered from the database.
         const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
-        // `.local`: through the Redis adapter a plain disconnectSockets reaches every node's
-        // sockets, and one node's drain would send the whole cluster's visitors away.
-        chatNamespace.local.disconnectSockets(true);
-        io.local.disconnectSockets(true);
+        sockets.disconnectLocalSockets();
         agentApi.close();
         stopSweeper();
         await inflight.drain(DRAIN_TIMEOUT_MS);
@@ -226,4 +166,43 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
       return stopping;
     },
   };
+}
+
+/** Redis when REDIS_URL is set (rooms and events shared by every node), else one node in memory. */
+async function connectFanOut(
+  config: Config,
+  logger: Logger,
+  metrics: NodeMetrics,
+): Promise<{ redis: RedisConnections | undefined; bus: EventBus }> {
+  const redis: RedisConnections | undefined = config.REDIS_URL ? await connectRedis(config.REDIS_URL, logger) : undefined;
+  if (redis && config.REDIS_PREFIX === 'atende' && /\/[1-9]\d*$/.test(new URL(config.REDIS_URL!).pathname)) {
+    logger.warn('REDIS_URL names a database number, which pub/sub ignores: set REDIS_PREFIX if another deployment shares this Redis');
+  }
+  const bus: EventBus = redis
+    ? await createRedisEventBus({
+        pub: redis.pub,
+        sub: redis.busSub,
+        logger,
+        sharded: config.REDIS_SHARDED,
+        prefix: config.REDIS_PREFIX,
+        observer: busObserver(metrics),
+      })
+    : createInMemoryEventBus((error) => logger.error({ err: error }, 'event listener failed'), busObserver(metrics));
+  return { redis, bus };
+}
+
+/** Rate limits from the config, counted in Redis when there is one so they hold across nodes. */
+function rateLimitsOf(config: Config, redis: RedisConnections | undefined, metrics: NodeMetrics) {
+  return createRateLimits(
+    {
+      chatStartsPerMinute: config.RATE_CHAT_STARTS_PER_MINUTE,
+      messagesPerMinute: config.RATE_MESSAGES_PER_MINUTE,
+      httpRequestsPerMinute: config.RATE_HTTP_REQUESTS_PER_MINUTE,
+      failedAuthPerMinute: config.RATE_FAILED_AUTH_PER_MINUTE,
+      resumesPerMinute: config.RATE_RESUMES_PER_MINUTE,
+    },
+    redis && { redis: redis.pub, prefix: config.REDIS_PREFIX },
+    (limit) => metrics.rateLimited.inc({ limit }),
+  );
+
 }

@@ -90,3 +90,19 @@ export interface ServerToClientEvents {
 export function sessionRoom(sessionId: string): string {
   return `session:${sessionId}`;
 }
+
+/**
+ * Events nodes send one another through the adapter (`serverSideEmit`): none — nodes share
+ * rooms through the adapter and domain events through the bus.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface InterServerEvents {}
+
+/** What the ack of a client event carries when it succeeds; `never` for events without an ack. */
+export type AckData<E extends keyof ClientToServerEvents> =
+  Parameters<ClientToServerEvents[E]> extends [unknown, AckFn<infer T>] ? T : never;
+
+/** The client events that are answered with an ack (all but `typing`). */
+export type AckedEvent = {
+  [E in keyof ClientToServerEvents]: [AckData<E>] extends [never] ? never : E;
+}[keyof ClientToServerEvents];

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../server/config.js';
 import { agents } from '../server/db/schema.js';
 import { startNode, type AtendeNode } from '../server/main.js';
@@ -11,16 +11,15 @@ import { agentClient, expectTrpcError, newAdminToken, type AgentClient } from '.
 import { uniqueContact } from './support/customer.js';
 import { describeOnEachDriver } from './support/databases.js';
 import { startTestNode } from './support/node.js';
+import { useTestNode } from './support/suite.js';
 
 describeOnEachDriver('agent API: authentication and roles', (db) => {
   const adminToken = newAdminToken();
-  let node: AtendeNode;
   let admin: AgentClient;
+  const node = useTestNode(db, { ADMIN_TOKEN: adminToken });
   beforeAll(async () => {
-    node = await startTestNode(db().handle, { ADMIN_TOKEN: adminToken });
-    admin = agentClient(node.url, adminToken);
+    admin = agentClient(node().url, adminToken);
   });
-  afterAll(() => node?.stop());
 
   async function newAgent(role: 'admin' | 'agent' = 'agent') {
     const contact = uniqueContact('Agent Smith');
@@ -36,7 +35,7 @@ describeOnEachDriver('agent API: authentication and roles', (db) => {
   });
 
   it('starting more nodes with the same ADMIN_TOKEN, at once, keeps one bootstrap admin', async () => {
-    const outcomes = await Promise.all([1, 2, 3].map(() => ensureBootstrapAdmin(adminToken, node.ctx)));
+    const outcomes = await Promise.all([1, 2, 3].map(() => ensureBootstrapAdmin(adminToken, node().ctx)));
     expect(outcomes.map((o) => o.kind)).toEqual(['existing', 'existing', 'existing']);
     const other = await startTestNode(db().handle, { ADMIN_TOKEN: adminToken });
     await other.stop();
@@ -46,21 +45,21 @@ describeOnEachDriver('agent API: authentication and roles', (db) => {
 
   it('a changed ADMIN_TOKEN replaces the bootstrap admin\'s token; a revoked one stays revoked', async () => {
     const rotated = newAdminToken();
-    expect(await ensureBootstrapAdmin(rotated, node.ctx)).toEqual({ kind: 'rotated' });
-    await expect(agentClient(node.url, rotated).agents.me.query()).resolves.toMatchObject({ email: BOOTSTRAP_ADMIN_EMAIL });
+    expect(await ensureBootstrapAdmin(rotated, node().ctx)).toEqual({ kind: 'rotated' });
+    await expect(agentClient(node().url, rotated).agents.me.query()).resolves.toMatchObject({ email: BOOTSTRAP_ADMIN_EMAIL });
     await expectTrpcError(admin.agents.me.query(), 'UNAUTHORIZED');
-    expect(await ensureBootstrapAdmin(adminToken, node.ctx)).toEqual({ kind: 'rotated' });
-    await expectTrpcError(agentClient(node.url, rotated).agents.me.query(), 'UNAUTHORIZED');
+    expect(await ensureBootstrapAdmin(adminToken, node().ctx)).toEqual({ kind: 'rotated' });
+    await expectTrpcError(agentClient(node().url, rotated).agents.me.query(), 'UNAUTHORIZED');
 
     const { agent, token } = await newAgent('admin');
     await admin.agents.revoke.mutate({ id: agent.id });
-    expect(await ensureBootstrapAdmin(token, node.ctx)).toEqual({ kind: 'revoked' });
-    await expectTrpcError(agentClient(node.url, token).agents.me.query(), 'UNAUTHORIZED');
+    expect(await ensureBootstrapAdmin(token, node().ctx)).toEqual({ kind: 'revoked' });
+    await expectTrpcError(agentClient(node().url, token).agents.me.query(), 'UNAUTHORIZED');
     await expect(admin.agents.me.query()).resolves.toMatchObject({ role: 'admin' });
   });
 
   it('no token, or a wrong one, is UNAUTHORIZED on every kind of procedure', async () => {
-    for (const client of [agentClient(node.url), agentClient(node.url, 'atd_wrong'), agentClient(node.url, 'x'.repeat(600))]) {
+    for (const client of [agentClient(node().url), agentClient(node().url, 'atd_wrong'), agentClient(node().url, 'x'.repeat(600))]) {
       await expectTrpcError(client.tickets.list.query({}), 'UNAUTHORIZED');
       await expectTrpcError(client.agents.me.query(), 'UNAUTHORIZED');
       await expectTrpcError(client.tickets.create.mutate({ subject: 's', source: 'api', client: { email: uniqueContact().email } }), 'UNAUTHORIZED');
@@ -73,7 +72,7 @@ describeOnEachDriver('agent API: authentication and roles', (db) => {
     expect(token).toMatch(/^atd_[A-Za-z0-9_-]{43}$/);
     expect(agent).toMatchObject({ name: 'Agent Smith', role: 'agent', revokedAt: null });
     expect(agent).not.toHaveProperty('tokenHash');
-    const me = await agentClient(node.url, token).agents.me.query();
+    const me = await agentClient(node().url, token).agents.me.query();
     expect(me).toEqual(agent);
     const [row] = await db().handle.db.select().from(agents).where(eq(agents.id, agent.id));
     expect(row!.tokenHash).toBe(hashAgentToken(token));
@@ -81,7 +80,7 @@ describeOnEachDriver('agent API: authentication and roles', (db) => {
 
   it('an agent calling an admin procedure gets FORBIDDEN, and the agent API otherwise', async () => {
     const { token } = await newAgent('agent');
-    const client = agentClient(node.url, token);
+    const client = agentClient(node().url, token);
     await expectTrpcError(client.agents.create.mutate({ name: 'x', email: uniqueContact().email, role: 'admin' }), 'FORBIDDEN');
     await expectTrpcError(client.agents.list.query(), 'FORBIDDEN');
     await expectTrpcError(client.agents.revoke.mutate({ id: (await client.agents.me.query()).id }), 'FORBIDDEN');
@@ -90,7 +89,7 @@ describeOnEachDriver('agent API: authentication and roles', (db) => {
 
   it('an admin agent created through the API can create agents too', async () => {
     const { token } = await newAgent('admin');
-    const created = await agentClient(node.url, token).agents.create.mutate({
+    const created = await agentClient(node().url, token).agents.create.mutate({
       name: 'Second',
       email: uniqueContact().email,
       role: 'agent',
@@ -100,7 +99,7 @@ describeOnEachDriver('agent API: authentication and roles', (db) => {
 
   it('a revoked token is UNAUTHORIZED from then on; list shows it revoked', async () => {
     const { agent, token } = await newAgent();
-    const client = agentClient(node.url, token);
+    const client = agentClient(node().url, token);
     await client.agents.me.query();
     const revoked = await admin.agents.revoke.mutate({ id: agent.id });
     expect(revoked.revokedAt).not.toBeNull();
@@ -130,7 +129,7 @@ describeOnEachDriver('agent API: authentication and roles', (db) => {
 
   it('works with plain HTTP: a GET query and a POST mutation, as curl would send them', async () => {
     const input = encodeURIComponent(JSON.stringify({ source: 'chat', limit: 2 }));
-    const listed = await fetch(`${node.url}/trpc/tickets.list?input=${input}`, {
+    const listed = await fetch(`${node().url}/trpc/tickets.list?input=${input}`, {
       headers: { Authorization: `Bearer ${adminToken}` },
     });
     expect(listed.status).toBe(200);
@@ -138,11 +137,11 @@ describeOnEachDriver('agent API: authentication and roles', (db) => {
     expect(Array.isArray(body.result.data.items)).toBe(true);
 
     // No input at all is the first page of everything.
-    const bare = await fetch(`${node.url}/trpc/tickets.list`, { headers: { Authorization: `Bearer ${adminToken}` } });
+    const bare = await fetch(`${node().url}/trpc/tickets.list`, { headers: { Authorization: `Bearer ${adminToken}` } });
     expect(bare.status).toBe(200);
 
     const contact = uniqueContact('Curl User');
-    const created = await fetch(`${node.url}/trpc/tickets.create`, {
+    const created = await fetch(`${node().url}/trpc/tickets.create`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${adminToken}`, 'Content-Type': 'application/json' },
       body: JSON.stringify({ subject: 'Via curl', source: 'api', client: { name: 'Curl User', email: contact.email } }),
@@ -151,14 +150,14 @@ describeOnEachDriver('agent API: authentication and roles', (db) => {
     const ticket = ((await created.json()) as { result: { data: { number: number; source: string; client: { email: string } } } }).result.data;
     expect(ticket).toMatchObject({ source: 'api', client: { email: contact.email } });
 
-    const unauthorized = await fetch(`${node.url}/trpc/tickets.list?input=${input}`);
+    const unauthorized = await fetch(`${node().url}/trpc/tickets.list?input=${input}`);
     expect(unauthorized.status).toBe(401);
     expect(((await unauthorized.json()) as { error: { data: { code: string } } }).error.data.code).toBe('UNAUTHORIZED');
-    const forbidden = await fetch(`${node.url}/trpc/agents.list`, {
+    const forbidden = await fetch(`${node().url}/trpc/agents.list`, {
       headers: { Authorization: `Bearer ${(await newAgent()).token}` },
     });
     expect(forbidden.status).toBe(403);
-    const invalid = await fetch(`${node.url}/trpc/tickets.get?input=${encodeURIComponent(JSON.stringify({ id: 'nope' }))}`, {
+    const invalid = await fetch(`${node().url}/trpc/tickets.get?input=${encodeURIComponent(JSON.stringify({ id: 'nope' }))}`, {
       headers: { Authorization: `Bearer ${adminToken}` },
     });
     expect(invalid.status).toBe(400);

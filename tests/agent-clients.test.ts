@@ -1,34 +1,31 @@
 import { eq, inArray } from 'drizzle-orm';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { chatMessages, chatSessions, clients, ticketEvents, tickets } from '../server/db/schema.js';
-import type { AtendeNode } from '../server/main.js';
 import { postMessage } from '../server/services/chat/postMessage.js';
 import { startChat } from '../server/services/chat/startChat.js';
 import { agentClient, expectTrpcError, newAdminToken, type AgentClient } from './support/agent.js';
 import { uniqueContact } from './support/customer.js';
 import { describeOnEachDriver } from './support/databases.js';
-import { startTestNode } from './support/node.js';
+import { useTestNode } from './support/suite.js';
 
 describeOnEachDriver('agent API: customers', (db) => {
   const adminToken = newAdminToken();
-  let node: AtendeNode;
   let agent: AgentClient;
   let agentId: string;
+  const node = useTestNode(db, { ADMIN_TOKEN: adminToken });
   beforeAll(async () => {
-    node = await startTestNode(db().handle, { ADMIN_TOKEN: adminToken });
-    const created = await agentClient(node.url, adminToken).agents.create.mutate({
+    const created = await agentClient(node().url, adminToken).agents.create.mutate({
       name: 'Clara',
       email: uniqueContact().email,
       role: 'agent',
     });
-    agent = agentClient(node.url, created.token);
+    agent = agentClient(node().url, created.token);
     agentId = created.agent.id;
   });
-  afterAll(() => node?.stop());
 
   async function chatWithMessages(contact: ReturnType<typeof uniqueContact>, bodies: string[]) {
-    const { started, chat } = await startChat({ name: contact.name, email: contact.email, phone: contact.e164 }, node.ctx);
-    for (const body of bodies) await postMessage(chat, { type: 'client', name: contact.name }, { body, clientMsgId: body }, node.ctx);
+    const { started, chat } = await startChat({ name: contact.name, email: contact.email, phone: contact.e164 }, node().ctx);
+    for (const body of bodies) await postMessage(chat, { type: 'client', name: contact.name }, { body, clientMsgId: body }, node().ctx);
     return { ...started, clientId: chat.clientId };
   }
 

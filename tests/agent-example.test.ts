@@ -1,41 +1,36 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { AtendeNode } from '../server/main.js';
+import { afterAll, expect, it } from 'vitest';
 import { startChat } from '../server/services/chat/startChat.js';
 import { agentClient, newAdminToken } from './support/agent.js';
 import { uniqueContact } from './support/customer.js';
 import { describeOnEachDriver } from './support/databases.js';
-import { startTestNode } from './support/node.js';
+import { useTestNode } from './support/suite.js';
 
 const ROOT = join(import.meta.dirname, '..');
 
 describeOnEachDriver('scripts/agent-example.ts (documentation that runs)', (db) => {
   const adminToken = newAdminToken();
-  let node: AtendeNode;
   let child: ChildProcess | undefined;
-  beforeAll(async () => {
-    node = await startTestNode(db().handle, { ADMIN_TOKEN: adminToken });
-  });
+  const node = useTestNode(db, { ADMIN_TOKEN: adminToken });
   afterAll(async () => {
     child?.kill('SIGKILL');
-    await node?.stop();
   });
 
   it('lists the chat tickets with a transcript and prints events as they happen', async () => {
-    const admin = agentClient(node.url, adminToken);
+    const admin = agentClient(node().url, adminToken);
     const { token } = await admin.agents.create.mutate({ name: 'Script Agent', email: uniqueContact().email, role: 'agent' });
     const contact = uniqueContact('Script Cliente');
     const { started } = await startChat(
       { name: contact.name, email: contact.email, phone: contact.e164, message: 'Primeira mensagem' },
-      node.ctx,
+      node().ctx,
     );
 
     let output = '';
     const waiters: { text: string; resolve: () => void }[] = [];
     child = spawn(process.execPath, ['--import', 'tsx', 'scripts/agent-example.ts'], {
       cwd: ROOT,
-      env: { ...process.env, ATENDE_URL: node.url, ATENDE_TOKEN: token },
+      env: { ...process.env, ATENDE_URL: node().url, ATENDE_TOKEN: token },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const onOutput = (chunk: Buffer) => {
@@ -57,7 +52,7 @@ describeOnEachDriver('scripts/agent-example.ts (documentation that runs)', (db) 
     expect(output).toContain(`#${started.ticketNumber}  OPEN`);
     expect(output).toContain('1. [client] Primeira mensagem');
 
-    await agentClient(node.url, token).tickets.reply.mutate({ id: started.ticketId, body: 'Resposta ao vivo', clientMsgId: 'live' });
+    await agentClient(node().url, token).tickets.reply.mutate({ id: started.ticketId, body: 'Resposta ao vivo', clientMsgId: 'live' });
     await printed(`#${started.ticketNumber}  message.created "Resposta ao vivo"`);
   });
 });

@@ -1,39 +1,37 @@
 import { and, eq } from 'drizzle-orm';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterEach, beforeAll, expect, it } from 'vitest';
 import { ticketEvents, tickets } from '../server/db/schema.js';
-import type { AtendeNode } from '../server/main.js';
 import type { ChatStarted, Message } from '../shared/chat.js';
 import type { DomainEvent } from '../shared/tickets.js';
 import { agentClient, expectTrpcError, followEvents, newAdminToken, type AgentClient, type EventFollower } from './support/agent.js';
 import { connectCustomer, newClientMsgId, requestOk, uniqueContact, waitForEvent, type CustomerSocket } from './support/customer.js';
 import { describeOnEachDriver } from './support/databases.js';
 import { startTestNode } from './support/node.js';
+import { useTestNode } from './support/suite.js';
 
 describeOnEachDriver('agent API: live replies, updates and events', (db) => {
   const adminToken = newAdminToken();
-  let node: AtendeNode;
   let agent: AgentClient;
   let agentId: string;
   const sockets: CustomerSocket[] = [];
   const followers: EventFollower[] = [];
+  const node = useTestNode(db, { ADMIN_TOKEN: adminToken });
   beforeAll(async () => {
-    node = await startTestNode(db().handle, { ADMIN_TOKEN: adminToken });
-    const created = await agentClient(node.url, adminToken).agents.create.mutate({
+    const created = await agentClient(node().url, adminToken).agents.create.mutate({
       name: 'Carlos Atendente',
       email: uniqueContact().email,
       role: 'agent',
     });
-    agent = agentClient(node.url, created.token);
+    agent = agentClient(node().url, created.token);
     agentId = created.agent.id;
   });
   afterEach(() => {
     for (const socket of sockets.splice(0)) socket.disconnect();
     for (const follower of followers.splice(0)) follower.stop();
   });
-  afterAll(() => node?.stop());
 
   async function customerChat() {
-    const socket = await connectCustomer(node.url);
+    const socket = await connectCustomer(node().url);
     sockets.push(socket);
     const contact = uniqueContact('Dora Cliente');
     const started = await requestOk<ChatStarted>(socket, 'chat:start', {
@@ -173,7 +171,7 @@ describeOnEachDriver('agent API: live replies, updates and events', (db) => {
   it('plain SSE with ?token= streams events; without a token it is refused', async () => {
     const controller = new AbortController();
     const input = encodeURIComponent(JSON.stringify({}));
-    const response = await fetch(`${node.url}/trpc/tickets.onEvent?input=${input}&token=${adminToken}`, {
+    const response = await fetch(`${node().url}/trpc/tickets.onEvent?input=${input}&token=${adminToken}`, {
       headers: { Accept: 'text/event-stream' },
       signal: controller.signal,
     });
@@ -196,18 +194,18 @@ describeOnEachDriver('agent API: live replies, updates and events', (db) => {
     controller.abort();
 
     // A stream's status is sent before the procedure runs: the refusal comes as its error event.
-    const refused = await fetch(`${node.url}/trpc/tickets.onEvent?input=${input}&token=wrong`, {
+    const refused = await fetch(`${node().url}/trpc/tickets.onEvent?input=${input}&token=wrong`, {
       headers: { Accept: 'text/event-stream' },
     });
     const refusal = await refused.text();
     expect(refusal).toContain('event: serialized-error');
     expect(refusal).toContain('"code":"UNAUTHORIZED"');
     const typedRefusal = await new Promise<unknown>((resolve) => {
-      agentClient(node.url, 'wrong').tickets.onEvent.subscribe(undefined, { onError: resolve, onData: () => {} });
+      agentClient(node().url, 'wrong').tickets.onEvent.subscribe(undefined, { onError: resolve, onData: () => {} });
     });
     expect((typedRefusal as { data?: { code?: string } }).data?.code).toBe('UNAUTHORIZED');
     // A query never takes its token from the URL.
-    const query = await fetch(`${node.url}/trpc/agents.me?token=${adminToken}`);
+    const query = await fetch(`${node().url}/trpc/agents.me?token=${adminToken}`);
     expect(query.status).toBe(401);
   });
 

@@ -1,14 +1,13 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { tickets, type TicketRow } from '../server/db/schema.js';
-import type { AtendeNode } from '../server/main.js';
 import { startChat } from '../server/services/chat/startChat.js';
 import type { MetricsSummary } from '../shared/agentApi.js';
 import { TICKET_SOURCES, type TicketSource, type TicketStatus } from '../shared/tickets.js';
 import { agentClient, expectTrpcError, newAdminToken, type AgentClient } from './support/agent.js';
 import { uniqueContact } from './support/customer.js';
 import { describeOnEachDriver } from './support/databases.js';
-import { startTestNode } from './support/node.js';
+import { useTestNode } from './support/suite.js';
 
 interface Seed {
   customer: string;
@@ -79,19 +78,18 @@ function expectedSummary(rows: Row[], from?: Date, to?: Date): MetricsSummary {
 
 describeOnEachDriver('agent API: metrics', (db) => {
   const adminToken = newAdminToken();
-  let node: AtendeNode;
   let agent: AgentClient;
   const seeded: Row[] = [];
+  const node = useTestNode(db, { ADMIN_TOKEN: adminToken });
   beforeAll(async () => {
-    node = await startTestNode(db().handle, { ADMIN_TOKEN: adminToken });
-    agent = agentClient(node.url, adminToken);
+    agent = agentClient(node().url, adminToken);
     const contacts = new Map<string, ReturnType<typeof uniqueContact>>();
     for (const seed of SEED) {
       if (!contacts.has(seed.customer)) contacts.set(seed.customer, uniqueContact(`Metrics ${seed.customer}`));
       const contact = contacts.get(seed.customer)!;
       const ticketId =
         seed.source === 'chat'
-          ? (await startChat({ name: contact.name, email: contact.email, phone: contact.e164 }, node.ctx)).started.ticketId
+          ? (await startChat({ name: contact.name, email: contact.email, phone: contact.e164 }, node().ctx)).started.ticketId
           : (await agent.tickets.create.mutate({ subject: 'seed', source: seed.source, client: { email: contact.email } })).id;
       // Back-dated directly: the API stamps times with now().
       const [row] = await db()
@@ -107,7 +105,6 @@ describeOnEachDriver('agent API: metrics', (db) => {
       seeded.push(row!);
     }
   });
-  afterAll(() => node?.stop());
 
   it('figures over a range match an independent computation of the seeded tickets', async () => {
     const summary = await agent.metrics.summary.query({ from: FROM, to: TO });

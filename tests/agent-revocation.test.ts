@@ -5,7 +5,7 @@ import { startChatOn } from './support/customer.js';
 import { describeOnEachDriver, openTestPostgres, type TestDatabase } from './support/databases.js';
 import { startTestNode } from './support/node.js';
 import { spawnNode, type NodeProcess } from './support/processNode.js';
-import { startRedisServer, type TestRedis } from './support/redisServer.js';
+import { startRedisServer, type LocalRedis } from '../scripts/dev/redisServer.js';
 
 /** PROTOCOL §7: a revoked agent's open event streams end within this long, on every node. */
 const REVOKED_STREAM_ENDS_WITHIN_MS = 2000;
@@ -56,7 +56,7 @@ async function createAgentOn(url: string, adminToken: string) {
 
 describe.skipIf(!inject('postgresAvailable'))('revoked agents: two node processes on one PostgreSQL and Redis', () => {
   let database: TestDatabase;
-  let redis: TestRedis;
+  let redis: LocalRedis;
   let nodeA: NodeProcess;
   let nodeB: NodeProcess;
   const adminToken = newAdminToken();

@@ -1,32 +1,29 @@
 import { and, asc, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { clients, ticketEvents, tickets } from '../server/db/schema.js';
-import type { AtendeNode } from '../server/main.js';
 import { startChat } from '../server/services/chat/startChat.js';
 import { postMessage } from '../server/services/chat/postMessage.js';
 import { agentClient, expectTrpcError, newAdminToken, type AgentClient } from './support/agent.js';
 import { uniqueContact } from './support/customer.js';
 import { describeOnEachDriver } from './support/databases.js';
-import { startTestNode } from './support/node.js';
+import { useTestNode } from './support/suite.js';
 
 describeOnEachDriver('agent API: tickets', (db) => {
   const adminToken = newAdminToken();
-  let node: AtendeNode;
   let admin: AgentClient;
   let agent: AgentClient;
   let agentId: string;
+  const node = useTestNode(db, { ADMIN_TOKEN: adminToken });
   beforeAll(async () => {
-    node = await startTestNode(db().handle, { ADMIN_TOKEN: adminToken });
-    admin = agentClient(node.url, adminToken);
+    admin = agentClient(node().url, adminToken);
     const created = await admin.agents.create.mutate({ name: 'Bia Agent', email: uniqueContact().email, role: 'agent' });
-    agent = agentClient(node.url, created.token);
+    agent = agentClient(node().url, created.token);
     agentId = created.agent.id;
   });
-  afterAll(() => node?.stop());
 
   /** A chat started through the service; the customer's id is what the service tells agents, not the visitor. */
   const chat = async (contact = uniqueContact()) => {
-    const { started, chat: ref } = await startChat({ name: contact.name, email: contact.email, phone: contact.e164 }, node.ctx);
+    const { started, chat: ref } = await startChat({ name: contact.name, email: contact.email, phone: contact.e164 }, node().ctx);
     return { started: { ...started, clientId: ref.clientId } };
   };
 
@@ -87,8 +84,8 @@ describeOnEachDriver('agent API: tickets', (db) => {
 
   it('tickets.get by id or number: the customer, chat sessions with message counts, and the audit trail', async () => {
     const contact = uniqueContact('Gil Get');
-    const { started, chat: ref } = await startChat({ name: contact.name, email: contact.email, phone: contact.e164, message: 'Oi' }, node.ctx);
-    await postMessage(ref, { type: 'client', name: contact.name }, { body: 'Alguém?', clientMsgId: 'c2' }, node.ctx);
+    const { started, chat: ref } = await startChat({ name: contact.name, email: contact.email, phone: contact.e164, message: 'Oi' }, node().ctx);
+    await postMessage(ref, { type: 'client', name: contact.name }, { body: 'Alguém?', clientMsgId: 'c2' }, node().ctx);
     const byId = await agent.tickets.get.query({ id: started.ticketId });
     const byNumber = await agent.tickets.get.query({ number: started.ticketNumber });
     expect(byNumber).toEqual(byId);
@@ -243,8 +240,8 @@ describeOnEachDriver('agent API: tickets', (db) => {
 
   it('chats.messages reads a transcript after a seq, with a limit', async () => {
     const contact = uniqueContact();
-    const { started, chat: ref } = await startChat({ name: contact.name, email: contact.email, phone: contact.e164, message: 'm1' }, node.ctx);
-    for (const body of ['m2', 'm3', 'm4']) await postMessage(ref, { type: 'client', name: contact.name }, { body, clientMsgId: body }, node.ctx);
+    const { started, chat: ref } = await startChat({ name: contact.name, email: contact.email, phone: contact.e164, message: 'm1' }, node().ctx);
+    for (const body of ['m2', 'm3', 'm4']) await postMessage(ref, { type: 'client', name: contact.name }, { body, clientMsgId: body }, node().ctx);
     const all = await agent.chats.messages.query({ sessionId: started.sessionId });
     expect(all.messages.map((m) => [m.seq, m.body])).toEqual([[1, 'm1'], [2, 'm2'], [3, 'm3'], [4, 'm4']]);
     const some = await agent.chats.messages.query({ sessionId: started.sessionId, afterSeq: 1, limit: 2 });

@@ -1,22 +1,17 @@
 import { eq, inArray } from 'drizzle-orm';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { chatSessions, chatMessages, clients, ticketEvents, tickets } from '../server/db/schema.js';
-import type { AtendeNode } from '../server/main.js';
 import { startChat } from '../server/services/chat/startChat.js';
 import { describeOnEachDriver } from './support/databases.js';
-import { startTestNode } from './support/node.js';
 import { uniqueContact } from './support/customer.js';
+import { useTestNode } from './support/suite.js';
 
 describeOnEachDriver('intake (startChat)', (db) => {
-  let node: AtendeNode;
-  beforeAll(async () => {
-    node = await startTestNode(db().handle);
-  });
-  afterAll(() => node?.stop());
+  const node = useTestNode(db);
 
   /** The intake through the service; the customer's id and whether it existed are for agents, not in the visitor's `started`. */
   const start = async (input: { name: string; email: string; phone: string; message?: string; locale?: 'pt-BR' | 'en' }) => {
-    const { started, chat, returningClient, matchedBy } = await startChat(input, node.ctx);
+    const { started, chat, returningClient, matchedBy } = await startChat(input, node().ctx);
     return { started: { ...started, clientId: chat.clientId, returningClient, matchedBy } };
   };
 

@@ -15,7 +15,7 @@ import {
 } from './support/customer.js';
 import { openTestPostgres, type TestDatabase } from './support/databases.js';
 import { spawnNode, type NodeProcess } from './support/processNode.js';
-import { startRedisServer, type TestRedis } from './support/redisServer.js';
+import { startRedisServer, type LocalRedis } from '../scripts/dev/redisServer.js';
 
 const available = inject('postgresAvailable');
 
@@ -84,7 +84,7 @@ async function expectEveryAckStoredOnce(database: TestDatabase, visitor: SteadyV
 
 describe.skipIf(!available)('cluster faults: two nodes on one Redis', () => {
   let database: TestDatabase;
-  let redis: TestRedis;
+  let redis: LocalRedis;
   let nodes: NodeProcess[] = [];
   const adminToken = newAdminToken();
   const env = () => ({ DATABASE_URL: database.url!, REDIS_URL: redis.url, ADMIN_TOKEN: adminToken, LOG_LEVEL: 'info' });
@@ -188,7 +188,7 @@ describe.skipIf(!available)('cluster faults: two nodes on one Redis', () => {
 
 describe.skipIf(!available)('REDIS_PREFIX: two clusters on one Redis do not hear each other', () => {
   let database: TestDatabase;
-  let redis: TestRedis;
+  let redis: LocalRedis;
   let x: NodeProcess[] = [];
   let y: NodeProcess[] = [];
   const adminToken = newAdminToken();

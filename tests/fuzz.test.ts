@@ -2,13 +2,11 @@ import fc from 'fast-check';
 import { count } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatMessages, chatSessions, clients, tickets } from '../server/db/schema.js';
-import type { AtendeNode } from '../server/main.js';
 import { ERROR_CODES } from '../shared/errors.js';
 import type { ChatStarted } from '../shared/chat.js';
-import { openTestPglite, type TestDatabase } from './support/databases.js';
-import { startTestNode } from './support/node.js';
 import { agentClient, newAdminToken } from './support/agent.js';
 import { connectCustomer, request, requestOk, uniqueContact, type CustomerSocket } from './support/customer.js';
+import { useTestNode, usePglite } from './support/suite.js';
 
 /** Values an attacker would try: wrong types, operators, pollution keys, control characters, SQL, huge strings. */
 const hostileString = fc.oneof(
@@ -68,31 +66,27 @@ const payload = fc.oneof(
 );
 
 describe('fuzzing every entry point with hostile payloads', () => {
-  let database: TestDatabase;
-  let node: AtendeNode;
   let attacker: CustomerSocket;
   let attached: CustomerSocket;
   let started: ChatStarted;
   const adminToken = newAdminToken();
 
+  const db = usePglite();
+  const node = useTestNode(db, { ADMIN_TOKEN: adminToken });
   beforeAll(async () => {
-    database = await openTestPglite();
-    node = await startTestNode(database.handle, { ADMIN_TOKEN: adminToken });
-    attacker = await connectCustomer(node.url);
-    attached = await connectCustomer(node.url);
+    attacker = await connectCustomer(node().url);
+    attached = await connectCustomer(node().url);
     const contact = uniqueContact();
     started = await requestOk<ChatStarted>(attached, 'chat:start', { name: contact.name, email: contact.email, phone: contact.phone });
   });
   afterAll(async () => {
     attacker?.disconnect();
     attached?.disconnect();
-    await node?.stop();
-    await database?.close();
   });
 
   async function rowCounts() {
     const tables = [clients, tickets, chatSessions, chatMessages] as const;
-    return Promise.all(tables.map(async (table) => (await database.handle.db.select({ n: count() }).from(table))[0]!.n));
+    return Promise.all(tables.map(async (table) => (await db().handle.db.select({ n: count() }).from(table))[0]!.n));
   }
 
   function expectContractError(result: { ok: boolean; error?: { code: unknown; message: unknown } }) {
@@ -149,7 +143,7 @@ describe('fuzzing every entry point with hostile payloads', () => {
           const headers: Record<string, string> = { 'content-type': 'application/json' };
           if (typeof token === 'string' && /^[\x21-\x7e]*$/.test(token) && token.length < 8000) headers.authorization = `Bearer ${token}`;
           const afterSeq = typeof body === 'string' || typeof body === 'number' ? encodeURIComponent(String(body)).slice(0, 200) : 'x';
-          const res = await fetch(`${node.url}/api/chat${method === 'GET' ? `?afterSeq=${afterSeq}` : ''}`, {
+          const res = await fetch(`${node().url}/api/chat${method === 'GET' ? `?afterSeq=${afterSeq}` : ''}`, {
             method,
             headers,
             body: serialized,
@@ -164,14 +158,14 @@ describe('fuzzing every entry point with hostile payloads', () => {
       ),
       { numRuns: 200 },
     );
-    expect((await fetch(`${node.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${node().url}/healthz`)).status).toBe(200);
   });
 
   it('tRPC agent API: BAD_REQUEST (or a typed error) for any input, never INTERNAL_SERVER_ERROR', { timeout: 120_000 }, async () => {
     // A query's input travels in its URL: past Node's header limit the answer is a 431 in the
     // contract's error shape, which tRPC's client cannot read as its own envelope.
     let lastStatus = 0;
-    const agent = agentClient(node.url, adminToken, {
+    const agent = agentClient(node().url, adminToken, {
       fetch: async (url, init) => {
         const response = await fetch(url, init);
         lastStatus = response.status;

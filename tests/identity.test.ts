@@ -1,29 +1,26 @@
 import { count, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { chatSessions } from '../server/db/schema.js';
-import type { AtendeNode } from '../server/main.js';
 import { identityHash } from '../server/services/identity.js';
 import type { ChatStarted } from '../shared/chat.js';
 import { agentClient, newAdminToken, type AgentClient } from './support/agent.js';
 import { describeOnEachDriver } from './support/databases.js';
-import { startTestNode } from './support/node.js';
 import { connectCustomer, request, requestOk, uniqueContact } from './support/customer.js';
+import { useTestNode } from './support/suite.js';
 
 const SECRET = 'host-site-shared-secret-0123456789';
 
 describeOnEachDriver('identity verification (IDENTITY_SECRET)', (db) => {
-  let node: AtendeNode;
+  const adminToken = newAdminToken();
   let agent: AgentClient;
+  const node = useTestNode(db, { IDENTITY_SECRET: SECRET, ADMIN_TOKEN: adminToken });
   beforeAll(async () => {
-    const adminToken = newAdminToken();
-    node = await startTestNode(db().handle, { IDENTITY_SECRET: SECRET, ADMIN_TOKEN: adminToken });
-    agent = agentClient(node.url, adminToken);
+    agent = agentClient(node().url, adminToken);
   });
-  afterAll(() => node?.stop());
 
   it('marks vouched chats verified, leaves others unverified, and refuses a forged hash writing nothing', async () => {
     const contact = uniqueContact('Verificada');
-    const socket = await connectCustomer(node.url);
+    const socket = await connectCustomer(node().url);
     const payload = { name: contact.name, email: contact.email, phone: contact.phone };
 
     const verified = await requestOk<ChatStarted>(socket, 'chat:start', {

@@ -5,7 +5,7 @@ import type { ChatStarted, Message } from '../shared/chat.js';
 import { connectCustomer, request, requestOk, uniqueContact, waitForEvent } from './support/customer.js';
 import { openTestPglite, type TestDatabase } from './support/databases.js';
 import { startTestNode } from './support/node.js';
-import { startRedisServer, type TestRedis } from './support/redisServer.js';
+import { startRedisServer, type LocalRedis } from '../scripts/dev/redisServer.js';
 
 /** One sample's value from Prometheus text, 0 when absent. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number {
@@ -110,7 +110,7 @@ describe('GET /metrics', () => {
 
 describe('GET /metrics across two nodes with Redis', () => {
   let database: TestDatabase;
-  let redis: TestRedis;
+  let redis: LocalRedis;
   let nodeA: AtendeNode;
   let nodeB: AtendeNode;
   beforeAll(async () => {

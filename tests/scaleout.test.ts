@@ -14,7 +14,7 @@ import {
   type CustomerSocket,
 } from './support/customer.js';
 import { spawnNode, type NodeProcess } from './support/processNode.js';
-import { startRedisServer, type TestRedis } from './support/redisServer.js';
+import { startRedisServer, type LocalRedis } from '../scripts/dev/redisServer.js';
 import { startTcpProxy, type TcpProxy } from './support/tcpProxy.js';
 import { agentClient, followEvents, newAdminToken } from './support/agent.js';
 
@@ -94,7 +94,7 @@ const available = inject('postgresAvailable');
 
 describe.skipIf(!available)('several nodes on one PostgreSQL and one Redis', () => {
   let database: TestDatabase;
-  let redis: TestRedis;
+  let redis: LocalRedis;
   let nodeA: NodeProcess;
   let nodeB: NodeProcess;
   const adminToken = newAdminToken();
@@ -286,7 +286,7 @@ describe.skipIf(!available)('PostgreSQL unreachable', () => {
 
 describe.skipIf(!available)('sharded pub/sub (REDIS_SHARDED=1, Redis 7)', () => {
   let database: TestDatabase;
-  let redis: TestRedis;
+  let redis: LocalRedis;
   let nodes: NodeProcess[] = [];
 
   beforeAll(async () => {

@@ -1,7 +1,6 @@
 import { and, eq } from 'drizzle-orm';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterEach, beforeAll, expect, it } from 'vitest';
 import { chatSessions, clients, ticketEvents } from '../server/db/schema.js';
-import type { AtendeNode } from '../server/main.js';
 import { startChat } from '../server/services/chat/startChat.js';
 import { identityHash } from '../server/services/identity.js';
 import type { ChatStarted } from '../shared/chat.js';
@@ -9,7 +8,7 @@ import type { EventOf } from '../shared/events.js';
 import { agentClient, expectTrpcError, followEvents, newAdminToken, type AgentClient, type EventFollower } from './support/agent.js';
 import { connectCustomer, requestOk, uniqueContact, type CustomerSocket } from './support/customer.js';
 import { describeOnEachDriver } from './support/databases.js';
-import { startTestNode } from './support/node.js';
+import { useTestNode } from './support/suite.js';
 
 const SECRET = 'host-site-shared-secret-identity-tests';
 
@@ -18,31 +17,29 @@ const SECRET = 'host-site-shared-secret-identity-tests';
  * takeover was found: a customer known by phone alone, a visitor who types her phone.
  */
 describeOnEachDriver('security: no customer takeover through the chat form', (db) => {
-  let node: AtendeNode;
+  const adminToken = newAdminToken();
   let agent: AgentClient;
   let agentId: string;
   const sockets: CustomerSocket[] = [];
   const followers: EventFollower[] = [];
+  const node = useTestNode(db, { IDENTITY_SECRET: SECRET, ADMIN_TOKEN: adminToken });
   beforeAll(async () => {
-    const adminToken = newAdminToken();
-    node = await startTestNode(db().handle, { IDENTITY_SECRET: SECRET, ADMIN_TOKEN: adminToken });
-    const created = await agentClient(node.url, adminToken).agents.create.mutate({
+    const created = await agentClient(node().url, adminToken).agents.create.mutate({
       name: 'Iara Atendente',
       email: uniqueContact().email,
       role: 'agent',
     });
-    agent = agentClient(node.url, created.token);
+    agent = agentClient(node().url, created.token);
     agentId = created.agent.id;
   });
   afterEach(() => {
     for (const socket of sockets.splice(0)) socket.disconnect();
     for (const follower of followers.splice(0)) follower.stop();
   });
-  afterAll(() => node?.stop());
 
   /** A chat started by a visitor on a real socket, with whatever the visitor types. */
   async function visitorChat(payload: { name: string; email: string; phone: string; identityHash?: string }) {
-    const socket = await connectCustomer(node.url);
+    const socket = await connectCustomer(node().url);
     sockets.push(socket);
     return requestOk<ChatStarted>(socket, 'chat:start', payload);
   }
@@ -186,7 +183,7 @@ describeOnEachDriver('security: no customer takeover through the chat form', (db
     const hash = identityHash(contact.email, SECRET);
     const results = await Promise.all(
       Array.from({ length: 50 }, () =>
-        startChat({ name: contact.name, email: contact.email, phone: holder.contact.e164, identityHash: hash }, node.ctx),
+        startChat({ name: contact.name, email: contact.email, phone: holder.contact.e164, identityHash: hash }, node().ctx),
       ),
     );
     const rows = await db().handle.db.select().from(clients).where(eq(clients.email, contact.email));
@@ -206,7 +203,7 @@ describeOnEachDriver('security: no customer takeover through the chat form', (db
     expect(Object.keys(returning).sort()).toEqual(keys);
 
     for (const body of [pick(contact), pick(uniqueContact())]) {
-      const res = await fetch(`${node.url}/api/chat`, {
+      const res = await fetch(`${node().url}/api/chat`, {
         method: 'PUT',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),

@@ -1,12 +1,11 @@
-import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
+import { afterEach, expect, it, vi } from 'vitest';
 import { io } from 'socket.io-client';
-import type { AtendeNode } from '../server/main.js';
 import { agentsRepository } from '../server/repositories/agents.js';
 import type { ChatStarted } from '../shared/chat.js';
 import { describeOnEachDriver } from './support/databases.js';
-import { startTestNode } from './support/node.js';
 import { newAdminToken } from './support/agent.js';
 import { request, uniqueContact, type CustomerSocket } from './support/customer.js';
+import { useTestNode } from './support/suite.js';
 
 const FAILED_AUTH_PER_MINUTE = 20;
 
@@ -32,26 +31,20 @@ function tally(codes: string[]): Record<string, number> {
 }
 
 describeOnEachDriver('token guessing (PROTOCOL §7 Tokens)', (db) => {
-  let node: AtendeNode;
   const adminToken = newAdminToken();
   const sockets: CustomerSocket[] = [];
 
-  beforeAll(async () => {
-    node = await startTestNode(db().handle, {
+  const node = useTestNode(db, {
       ADMIN_TOKEN: adminToken,
       RATE_FAILED_AUTH_PER_MINUTE: String(FAILED_AUTH_PER_MINUTE),
     });
-  });
   afterEach(() => {
     for (const socket of sockets.splice(0)) socket.disconnect();
     vi.restoreAllMocks();
   });
-  afterAll(async () => {
-    await node?.stop();
-  });
 
   async function openSockets(ip: string, n: number): Promise<CustomerSocket[]> {
-    const opened = await Promise.all(Array.from({ length: n }, () => customerFrom(node.url, ip)));
+    const opened = await Promise.all(Array.from({ length: n }, () => customerFrom(node().url, ip)));
     sockets.push(...opened);
     return opened;
   }
@@ -61,7 +54,7 @@ describeOnEachDriver('token guessing (PROTOCOL §7 Tokens)', (db) => {
     for (let i = 0; i < n; i += 25) {
       const batch = Array.from({ length: Math.min(25, n - i) }, async () => {
         const contact = uniqueContact();
-        const res = await fetch(`${node.url}/api/chat`, {
+        const res = await fetch(`${node().url}/api/chat`, {
           method: 'PUT',
           headers: { 'content-type': 'application/json', 'x-forwarded-for': '192.0.2.200' },
           body: JSON.stringify({ name: contact.name, email: contact.email, phone: contact.phone }),
@@ -75,9 +68,9 @@ describeOnEachDriver('token guessing (PROTOCOL §7 Tokens)', (db) => {
   }
 
   const getTranscript = (ip: string, token: string) =>
-    fetch(`${node.url}/api/chat`, { headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': ip } });
+    fetch(`${node().url}/api/chat`, { headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': ip } });
   const agentMe = (ip: string, token: string) =>
-    fetch(`${node.url}/trpc/agents.me`, { headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': ip } });
+    fetch(`${node().url}/trpc/agents.me`, { headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': ip } });
 
   it('300 parallel wrong resume tokens over sockets: at most 20 UNAUTHORIZED, the rest RATE_LIMITED', async () => {
     const [sample] = await startChats(1);
@@ -135,7 +128,7 @@ describeOnEachDriver('token guessing (PROTOCOL §7 Tokens)', (db) => {
   it('a tRPC batch holds at most 20 calls, and its calls share one token look-up', async () => {
     const lookups = vi.spyOn(agentsRepository, 'findActiveByTokenHash');
     const batch = (n: number) =>
-      fetch(`${node.url}/trpc/${Array(n).fill('agents.me').join(',')}?batch=1`, {
+      fetch(`${node().url}/trpc/${Array(n).fill('agents.me').join(',')}?batch=1`, {
         headers: { authorization: `Bearer ${adminToken}`, 'x-forwarded-for': '198.51.100.27' },
       });
 

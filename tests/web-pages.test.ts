@@ -1,9 +1,7 @@
 import { request } from 'node:http';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AtendeNode } from '../server/main.js';
-import { openTestPglite, type TestDatabase } from './support/databases.js';
-import { startTestNode } from './support/node.js';
+import { describe, expect, it } from 'vitest';
+import { useTestNode, usePglite } from './support/suite.js';
 
 /** The pages of PROTOCOL §6 over plain HTTP: what is served, and how it may be cached. */
 
@@ -26,31 +24,23 @@ function get(baseUrl: string, path: string, headers: Record<string, string> = {}
 }
 
 describe('browser pages', () => {
-  let database: TestDatabase;
-  let node: AtendeNode;
-  beforeAll(async () => {
-    database = await openTestPglite();
-    node = await startTestNode(database.handle);
-  });
-  afterAll(async () => {
-    await node?.stop();
-    await database?.close();
-  });
+  const db = usePglite();
+  const node = useTestNode(db);
 
   it('GET / is the demo store with the widget, revalidated on every visit', async () => {
-    const page = await get(node.url, '/');
+    const page = await get(node().url, '/');
     expect(page.status).toBe(200);
     expect(page.headers['content-type']).toMatch(/^text\/html/);
     expect(page.headers['cache-control']).toBe('no-cache');
     expect(page.headers.etag).toBeTruthy();
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
     expect(page.body.toString()).toContain('<script src="/widget.js"');
-    const again = await get(node.url, '/', { 'If-None-Match': String(page.headers.etag) });
+    const again = await get(node().url, '/', { 'If-None-Match': String(page.headers.etag) });
     expect(again.status).toBe(304);
   });
 
   it('GET /widget.js is cached briefly, revalidated by ETag, and sent precompressed', async () => {
-    const plain = await get(node.url, '/widget.js');
+    const plain = await get(node().url, '/widget.js');
     expect(plain.status).toBe(200);
     expect(plain.headers['content-type']).toMatch(/javascript/);
     expect(plain.headers['cache-control']).toMatch(/^public, max-age=300\b/);
@@ -58,17 +48,17 @@ describe('browser pages', () => {
     expect(plain.headers['content-encoding']).toBeUndefined();
     expect(plain.headers.etag).toBeTruthy();
 
-    const gzipped = await get(node.url, '/widget.js', { 'Accept-Encoding': 'gzip' });
+    const gzipped = await get(node().url, '/widget.js', { 'Accept-Encoding': 'gzip' });
     expect(gzipped.headers['content-encoding']).toBe('gzip');
     expect(gunzipSync(gzipped.body).equals(plain.body)).toBe(true);
     expect(gzipped.body.length).toBeLessThan(plain.body.length / 2);
 
-    const revalidated = await get(node.url, '/widget.js', { 'If-None-Match': String(plain.headers.etag) });
+    const revalidated = await get(node().url, '/widget.js', { 'If-None-Match': String(plain.headers.etag) });
     expect(revalidated.status).toBe(304);
   });
 
   it('GET /console names content-hashed assets that are cached for good', async () => {
-    const page = await get(node.url, '/console');
+    const page = await get(node().url, '/console');
     expect(page.status).toBe(200);
     expect(page.headers['cache-control']).toBe('no-cache');
     const html = page.body.toString();
@@ -76,20 +66,20 @@ describe('browser pages', () => {
     expect(assets).toHaveLength(2);
     for (const asset of assets) {
       expect(asset).toMatch(/console-[A-Z0-9]{8}\.(js|css)$/);
-      const reply = await get(node.url, asset, { 'Accept-Encoding': 'br, gzip' });
+      const reply = await get(node().url, asset, { 'Accept-Encoding': 'br, gzip' });
       expect(reply.status, asset).toBe(200);
       expect(reply.headers['cache-control']).toBe('public, max-age=31536000, immutable');
       expect(reply.headers['content-type']).toMatch(asset.endsWith('.css') ? /^text\/css/ : /javascript/);
       expect(['br', 'gzip']).toContain(reply.headers['content-encoding']);
     }
-    expect((await get(node.url, '/console/assets/console-NOPE.js')).status).toBe(404);
-    expect((await get(node.url, '/console/assets/..%2f..%2fwidget.js')).status).toBe(404);
+    expect((await get(node().url, '/console/assets/console-NOPE.js')).status).toBe(404);
+    expect((await get(node().url, '/console/assets/..%2f..%2fwidget.js')).status).toBe(404);
   });
 
   it('Socket.IO’s polling transport (what browsers open first) is answered once, and the node stays up', async () => {
-    const handshake = await get(node.url, '/socket.io/?EIO=4&transport=polling');
+    const handshake = await get(node().url, '/socket.io/?EIO=4&transport=polling');
     expect(handshake.status).toBe(200);
     expect(handshake.body.toString()).toMatch(/^0\{"sid"/);
-    expect((await get(node.url, '/healthz')).status).toBe(200);
+    expect((await get(node().url, '/healthz')).status).toBe(200);
   });
 });

@@ -18,7 +18,7 @@ import { agentClient, expectTrpcError, followEvents, newAdminToken } from './sup
 import { connectCustomer, newClientMsgId, requestOk, uniqueContact, type CustomerSocket } from './support/customer.js';
 import { describeOnEachDriver, openTestPostgres, type TestDatabase } from './support/databases.js';
 import { startTestNode } from './support/node.js';
-import { freePort, startRedisServer, type TestRedis } from './support/redisServer.js';
+import { freePort, startRedisServer, type LocalRedis } from '../scripts/dev/redisServer.js';
 import { startWebhookReceiver, type ReceivedHook, type WebhookReceiver } from './support/webhookReceiver.js';
 
 const SECRET = 'segredo-da-loja-123';
@@ -375,7 +375,7 @@ describeOnEachDriver('webhooks', (db) => {
 
 describe.skipIf(!inject('postgresAvailable'))('webhooks on two nodes sharing Redis', () => {
   let database: TestDatabase | undefined;
-  let redis: TestRedis | undefined;
+  let redis: LocalRedis | undefined;
   afterEach(async () => {
     await redis?.stop();
     await database?.close();

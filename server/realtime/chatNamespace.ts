@@ -1,11 +1,14 @@
 import type { Socket } from 'socket.io';
 import {
   sessionRoom,
+  type AckData,
+  type AckedEvent,
   type ClientToServerEvents,
+  type InterServerEvents,
   type ServerToClientEvents,
 } from '../../shared/chat.js';
 import type { Ack } from '../../shared/errors.js';
-import { resolveLocale, type Locale } from '../../shared/messages.js';
+import { resolveLocale } from '../../shared/messages.js';
 import { chatCloseSchema, chatResumeSchema, typingSchema } from '../../shared/schemas.js';
 import { AppError, toAppError, toErrorBody } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -19,20 +22,14 @@ import { postMessage } from '../services/chat/postMessage.js';
 import { closeChat } from '../services/chat/closeChat.js';
 import { relayCustomerTyping } from '../services/chat/relayTyping.js';
 import { parsePayload, type PayloadSchemas } from '../validation.js';
-import type { ChatNamespace } from './customerChannel.js';
+import type { ChatNamespace, SocketData } from './socketServer.js';
 import { createTypingRelay } from './typingRelay.js';
 import type { InflightTracker } from '../inflight.js';
 import type { RateLimits } from '../security/rateLimits.js';
 import { checkTokenAtCost } from '../security/failedAuth.js';
 import type { ClientIp } from '../security/clientIp.js';
 
-export interface SocketData {
-  /** The chat this socket is attached to, after `chat:start` or `chat:resume`. */
-  chat?: ChatRef;
-  locale: Locale;
-}
-
-type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
 export interface ChatNamespaceDeps {
   ctx: ServiceContext;
@@ -47,12 +44,13 @@ export interface ChatNamespaceDeps {
 export function registerChatNamespace(nsp: ChatNamespace, deps: ChatNamespaceDeps): void {
   const { ctx, schemas, inflight, limits } = deps;
 
-  nsp.on('connection', (socket: ChatSocket) => {
+  nsp.on('connection', (socket) => {
     const auth = socket.handshake.auth as Record<string, unknown> | undefined;
     socket.data.locale = resolveLocale(auth?.locale ?? socket.handshake.query.locale);
     const ip = deps.clientIp(socket.request);
     const logger = deps.logger.child({ socketId: socket.id });
-    const handle = <T>(event: keyof ClientToServerEvents, handler: (payload: unknown) => Promise<T>) =>
+    // The handler's answer is checked against the event's ack type in `shared/chat.ts`.
+    const handle = <E extends AckedEvent>(event: E, handler: (payload: unknown) => Promise<AckData<E>>) =>
       handleEvent(socket, logger, inflight, ctx.metrics, event, handler);
 
     handle('chat:start', async (payload) => {
@@ -97,6 +95,7 @@ export function registerChatNamespace(nsp: ChatNamespace, deps: ChatNamespaceDep
       if (chat) relayCustomerTyping(chat, isTyping, ctx);
     });
     socket.on('disconnect', () => typing.stop());
+    // Typed as the contract says, parsed as untrusted: a client may send anything.
     socket.on('typing', (payload: unknown) => {
       const parsed = typingSchema.safeParse(payload);
       if (!parsed.success || !socket.data.chat) return;
@@ -126,15 +125,17 @@ function requireChat(socket: ChatSocket): ChatRef {
  * Runs one event handler with the contract's guarantees: the payload is untrusted, the ack
  * (when the client gave one) is called exactly once, and nothing thrown escapes the socket.
  */
-function handleEvent<T>(
+function handleEvent<E extends AckedEvent>(
   socket: ChatSocket,
   logger: Logger,
   inflight: InflightTracker,
   metrics: NodeMetrics,
-  event: keyof ClientToServerEvents,
-  handler: (payload: unknown) => Promise<T>,
+  event: E,
+  handler: (payload: unknown) => Promise<AckData<E>>,
 ): void {
-  socket.on(event, (async (...args: unknown[]) => {
+  type T = AckData<E>;
+  // `unknown[]`, not the contract's (payload, ack): a client may leave out either, or send anything.
+  socket.on<AckedEvent>(event, async (...args: unknown[]) => {
     const endAck = metrics.ackDuration.startTimer({ event });
     const last = args[args.length - 1];
     const ack = typeof last === 'function' ? (last as (result: Ack<T>) => void) : undefined;
@@ -152,5 +153,5 @@ function handleEvent<T>(
     });
     ack?.(result);
     endAck({ outcome: result.ok ? 'ok' : result.error.code });
-  }) as never);
+  });
 }

@@ -1,9 +1,6 @@
-import type { Namespace } from 'socket.io';
-import { sessionRoom, type ClientToServerEvents, type ServerToClientEvents } from '../../shared/chat.js';
+import { sessionRoom } from '../../shared/chat.js';
 import type { CustomerChannel } from '../services/context.js';
-import type { SocketData } from './chatNamespace.js';
-
-export type ChatNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+import type { ChatNamespace } from './socketServer.js';
 
 /** Emits to every socket of a session through the adapter, so sockets on every node receive it. */
 export function createCustomerChannel(nsp: ChatNamespace): CustomerChannel {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, inject } from 'vitest';
 import { openDatabase, wrapPglite, type DatabaseHandle, type DriverName } from '../../server/db/client.js';
-import { createPostgresDatabase } from './postgres.js';
+import { createPostgresDatabase } from '../../scripts/dev/postgres.js';
 
 export interface TestDatabase {
   driver: DriverName;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { migratePgliteDatabase } from '../../server/db/migrate.js';
-import { postgresAvailable } from './postgres.js';
+import { postgresAvailable } from '../../scripts/dev/postgres.js';
 
 /**
  * Once per run: a migrated PGlite database dumped to a file that each test file loads

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
-import { GENEROUS_LIMITS } from './node.js';
+import { localNodeEnv } from '../../scripts/dev/nodeEnv.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -14,11 +14,7 @@ export interface NodeProcess {
 
 /** Runs `server/cli.ts` in its own process, as `npm start` would, on a random port. */
 export function spawnNode(env: Record<string, string>): Promise<NodeProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', DOTENV_CONFIG_QUIET: 'true', ...GENEROUS_LIMITS, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawnCli(env);
   let output = '';
   const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
   return new Promise((resolveStart, reject) => {
@@ -47,13 +43,18 @@ export function spawnNode(env: Record<string, string>): Promise<NodeProcess> {
 
 /** Runs the CLI expecting it to fail at start; resolves with its exit code and output. */
 export function runNodeExpectingFailure(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', DOTENV_CONFIG_QUIET: 'true', ...GENEROUS_LIMITS, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawnCli(env);
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   return new Promise((resolveRun) => child.once('exit', (code) => resolveRun({ code, output })));
+}
+
+/** `server/cli.ts` under tsx, configured like the in-process test node (`localNodeEnv`). */
+function spawnCli(env: Record<string, string>) {
+  return spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, DOTENV_CONFIG_QUIET: 'true', ...localNodeEnv({ LOG_LEVEL: 'warn', ...env }) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }

@@ -1,8 +1,38 @@
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { AtendeNode, NodeOverrides } from '../../server/main.js';
-import type { TestDatabase } from './databases.js';
+import { openTestPglite, type TestDatabase } from './databases.js';
 import { connectCustomer, type CustomerSocket } from './customer.js';
 import { startTestNode } from './node.js';
+
+/** Inside a suite: a node on the suite's database, started before its tests and stopped after them. */
+export function useTestNode(
+  db: () => TestDatabase,
+  env: Record<string, string> = {},
+  overrides: Omit<NodeOverrides, 'database'> = {},
+): () => AtendeNode {
+  let node: AtendeNode | undefined;
+  beforeAll(async () => {
+    node = await startTestNode(db().handle, env, overrides);
+  });
+  afterAll(() => node?.stop());
+  return () => {
+    if (!node) throw new Error('test node not started');
+    return node;
+  };
+}
+
+/** Inside a `describe` that runs on PGlite only: a migrated database of its own, closed after its tests. */
+export function usePglite(): () => TestDatabase {
+  let database: TestDatabase | undefined;
+  beforeAll(async () => {
+    database = await openTestPglite();
+  });
+  afterAll(() => database?.close());
+  return () => {
+    if (!database) throw new Error('test database not open');
+    return database;
+  };
+}
 
 /**
  * Inside a suite: a node on the suite's database for all its tests, and customer sockets
@@ -13,25 +43,16 @@ export function useNodeWithCustomers(
   env: Record<string, string> = {},
   overrides: Omit<NodeOverrides, 'database'> = {},
 ) {
-  let node: AtendeNode | undefined;
+  const node = useTestNode(db, env, overrides);
   const sockets: CustomerSocket[] = [];
-  beforeAll(async () => {
-    node = await startTestNode(db().handle, env, overrides);
-  });
   afterEach(() => {
     for (const socket of sockets.splice(0)) socket.disconnect();
   });
-  afterAll(() => node?.stop());
-
-  const current = (): AtendeNode => {
-    if (!node) throw new Error('test node not started');
-    return node;
-  };
   return {
-    node: current,
+    node,
     /** A connected customer socket, disconnected after the test. */
     async customer(options: { locale?: string } = {}): Promise<CustomerSocket> {
-      const socket = await connectCustomer(current().url, options);
+      const socket = await connectCustomer(node().url, options);
       sockets.push(socket);
       return socket;
     },

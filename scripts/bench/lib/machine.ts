@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import postgres from 'postgres';
-import { ADMIN_URL } from '../../../tests/support/postgres.js';
+import { ADMIN_URL } from '../../dev/postgres.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 

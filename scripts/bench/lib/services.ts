@@ -1,28 +1,25 @@
 import { randomBytes } from 'node:crypto';
-import { createPostgresDatabase, postgresAvailable, type TestPostgresDatabase } from '../../../tests/support/postgres.js';
-import { startRedisServer, type TestRedis } from '../../../tests/support/redisServer.js';
+import { createPostgresDatabase, postgresAvailable, type ScratchPostgresDatabase } from '../../dev/postgres.js';
+import { startRedisServer, type LocalRedis } from '../../dev/redisServer.js';
+import { localNodeEnv } from '../../dev/nodeEnv.js';
 import { forkWorker, type Worker } from './workers.js';
 
-export type { TestPostgresDatabase, TestRedis };
+export type { ScratchPostgresDatabase, LocalRedis };
 export { createPostgresDatabase, postgresAvailable, startRedisServer };
 
-/** Limits no benchmark should meet: the rates and caps are not what is measured. */
-export const UNLIMITED = {
-  RATE_CHAT_STARTS_PER_MINUTE: '100000000',
-  RATE_MESSAGES_PER_MINUTE: '100000000',
-  RATE_HTTP_REQUESTS_PER_MINUTE: '100000000',
-  RATE_FAILED_AUTH_PER_MINUTE: '100000',
-  MAX_CONNECTIONS: '19400',
-  MAX_CONNECTIONS_PER_IP: '100000',
-};
+/** Above the default cap (18,000): the connections scenario opens more than that. */
+const BENCH_MAX_CONNECTIONS = '19400';
 
 export type ServerWorker = Worker<{ url: string }>;
 
-/** An Atende node in its own process over `env` (DATABASE_URL, REDIS_URL, …). */
+/** An Atende node in its own process over `env` (DATABASE_URL, REDIS_URL, …), limits lifted as in the tests. */
 export function startAtende(env: Record<string, string>): Promise<ServerWorker> {
   // A token of its own, so a fresh database does not print a generated one.
   const adminToken = `bench-admin-${randomBytes(12).toString('hex')}`;
-  return forkWorker<{ url: string }>('servers/atende.ts', { ...UNLIMITED, ADMIN_TOKEN: adminToken, ...env });
+  return forkWorker<{ url: string }>(
+    'servers/atende.ts',
+    localNodeEnv({ LOG_LEVEL: 'warn', MAX_CONNECTIONS: BENCH_MAX_CONNECTIONS, ADMIN_TOKEN: adminToken, ...env }),
+  );
 }
 
 /** The bare Socket.IO baseline in its own process. */

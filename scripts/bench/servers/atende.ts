@@ -6,7 +6,8 @@ import { loadConfig } from '../../../server/config.js';
 import { startNode } from '../../../server/main.js';
 import { memoryAfterGc, serveCommands } from '../lib/workers.js';
 
-const node = await startNode(loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...process.env }));
+// The environment is built by the harness (`startAtende`, `localNodeEnv`).
+const node = await startNode(loadConfig());
 serveCommands(
   {
     memory: () => memoryAfterGc(),

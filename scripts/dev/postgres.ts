@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 
-/** The PostgreSQL server tests create their databases on (override with TEST_POSTGRES_URL). */
+/** The PostgreSQL server tests and benchmarks create their scratch databases on (override with TEST_POSTGRES_URL). */
 export const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export function servicesRequired(): boolean {
@@ -22,13 +22,13 @@ export async function postgresAvailable(): Promise<boolean> {
   }
 }
 
-export interface TestPostgresDatabase {
+export interface ScratchPostgresDatabase {
   url: string;
   drop(): Promise<void>;
 }
 
-/** A fresh, empty database of its own, dropped by `drop()`. */
-export async function createPostgresDatabase(): Promise<TestPostgresDatabase> {
+/** A fresh, empty scratch database of its own, dropped by `drop()`. */
+export async function createPostgresDatabase(): Promise<ScratchPostgresDatabase> {
   const name = `atende_test_${randomBytes(6).toString('hex')}`;
   const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${name}`);

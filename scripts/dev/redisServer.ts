@@ -13,7 +13,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-export interface TestRedis {
+export interface LocalRedis {
   url: string;
   port: number;
   stop(): Promise<void>;
@@ -21,7 +21,7 @@ export interface TestRedis {
 }
 
 /** A dedicated `redis-server` on its own port, keeping nothing on disk, that a test may restart. */
-export async function startRedisServer(): Promise<TestRedis> {
+export async function startRedisServer(): Promise<LocalRedis> {
   const port = await freePort();
   let child: ChildProcess | undefined;
 
