@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Server as SocketServer } from 'socket.io';
 import { CHAT_NAMESPACE } from '../shared/chat.js';
 import type { Config } from './config.js';
-import { openDatabase, type DatabaseHandle } from './db/client.js';
+import { openDatabase, type Database, type DatabaseHandle } from './db/client.js';
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import { createInMemoryEventBus, type EventBus } from './events/bus.js';
 import { adapterPublisher, connectRedis, type RedisConnections } from './events/redis.js';
@@ -23,7 +23,7 @@ import { createOriginPolicy } from './http/origins.js';
 import { createInflightTracker } from './inflight.js';
 import { createLogger, type Logger } from './logger.js';
 import { busObserver, createNodeMetrics, type NodeMetrics } from './metrics.js';
-import { createMessageWriter } from './services/chat/messageWriter.js';
+import { createMessageWriter, type MessageWriter, type MessageWriterOptions } from './services/messages/messageWriter.js';
 import { registerChatNamespace } from './realtime/chatNamespace.js';
 import { createCustomerChannel, type ChatNamespace } from './realtime/customerChannel.js';
 import type { ServiceContext } from './services/context.js';
@@ -40,6 +40,8 @@ export interface NodeOverrides {
   automations?: Automations;
   /** Node process metrics (GC, event loop, memory) in /metrics; on by default. */
   processMetrics?: boolean;
+  /** Another message writer (the benchmark's one-transaction-per-message baseline). */
+  createMessageWriter?: (db: Database, metrics: NodeMetrics, options: MessageWriterOptions) => MessageWriter;
 }
 
 export interface AtendeNode {
@@ -128,8 +130,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
   allowOneNamespaceSocket([io.of('/'), chatNamespace]);
   capUnsentOutput(io.engine, logger);
   metrics.countSocketsWith(() => [...io._nsps].map(([name, namespace]) => [name, namespace.sockets.size] as [string, number]));
-  const messages = createMessageWriter(database.db, metrics, {
-    groupCommit: config.MESSAGE_GROUP_COMMIT,
+  const messages = (overrides.createMessageWriter ?? createMessageWriter)(database.db, metrics, {
     maxMessagesPerSession: config.MAX_MESSAGES_PER_SESSION,
   });
 

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { ChatStarted } from '../../../shared/chat.js';
 import type { ChatStartInput } from '../../../shared/schemas.js';
 import { CHAT_CATEGORY } from '../../../shared/tickets.js';
-import { chatMessagesRepository } from '../../repositories/chatMessages.js';
 import { insertChatIntake } from '../../repositories/chatIntake.js';
 import { timeTransaction } from '../../metrics.js';
 import type { ServiceContext } from '../context.js';
 import { matchCustomer, type MatchedBy } from '../customers/matchCustomer.js';
+import { insertFirstMessage } from '../messages/firstMessage.js';
 import type { ChatRef } from './chatRef.js';
 import { toMessage } from './messageView.js';
 import { announceMessage } from './postMessage.js';
@@ -78,16 +78,7 @@ async function openChat(input: ChatStartInput, ctx: ServiceContext): Promise<Sta
         lastSeq: input.message ? 1 : 0,
         eventData: { source: 'chat', sessionId, returningClient: returning, matchedBy, verified },
       }),
-      input.message
-        ? chatMessagesRepository.insertUnlessDuplicate(tx, {
-            sessionId,
-            seq: 1,
-            senderType: 'client',
-            senderName: input.name,
-            body: input.message,
-            clientMsgId: null,
-          })
-        : undefined,
+      input.message ? insertFirstMessage(tx, sessionId, { type: 'client', name: input.name }, input.message) : undefined,
     ]);
     const ticket = { id: ticketId, subject, ...opened };
     const session = { id: sessionId };
