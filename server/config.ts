@@ -76,11 +76,6 @@ const environmentSchema = z.object({
   MAX_CONNECTIONS: z.coerce.number().int().positive().optional(),
   MAX_CONNECTIONS_PER_IP: z.coerce.number().int().positive().default(500),
   IDENTITY_SECRET: optionalString.pipe(z.string().min(16, 'must have at least 16 characters').optional()),
-  /** Group commit of chat messages; 0 = one transaction per message (the benchmark's naive path). */
-  MESSAGE_GROUP_COMMIT: z
-    .enum(['0', '1', 'true', 'false', ''])
-    .default('1')
-    .transform((value) => value !== '0' && value !== 'false'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Where people reach this node (its own origin is always allowed); default http://localhost:PORT. */
   PUBLIC_URL: optionalString.pipe(

@@ -1,6 +1,6 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { Config } from './config.js';
-import { openDatabase, type DatabaseHandle } from './db/client.js';
+import { openDatabase, type Database, type DatabaseHandle } from './db/client.js';
 import { createInMemoryEventBus, type EventBus } from './events/bus.js';
 import { connectRedis, type RedisConnections } from './events/redis.js';
 import { createRedisEventBus } from './events/redisBus.js';
@@ -18,7 +18,7 @@ import { createOriginPolicy } from './http/origins.js';
 import { createInflightTracker } from './inflight.js';
 import { createLogger, type Logger } from './logger.js';
 import { busObserver, createNodeMetrics, type NodeMetrics } from './metrics.js';
-import { createMessageWriter } from './services/chat/messageWriter.js';
+import { createMessageWriter, type MessageWriter, type MessageWriterOptions } from './services/messages/messageWriter.js';
 import { registerChatNamespace } from './realtime/chatNamespace.js';
 import { createCustomerChannel } from './realtime/customerChannel.js';
 import { createSocketServer, type ChatServer } from './realtime/socketServer.js';
@@ -37,6 +37,8 @@ export interface NodeOverrides {
   automations?: Automations;
   /** Node process metrics (GC, event loop, memory) in /metrics; on by default. */
   processMetrics?: boolean;
+  /** Another message writer (the benchmark's one-transaction-per-message baseline). */
+  createMessageWriter?: (db: Database, metrics: NodeMetrics, options: MessageWriterOptions) => MessageWriter;
 }
 
 export interface AtendeNode {
@@ -86,8 +88,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
     connections: { max: config.MAX_CONNECTIONS ?? defaultMaxConnections(), perIp: config.MAX_CONNECTIONS_PER_IP },
     redis: redis && { connections: redis, prefix: config.REDIS_PREFIX, sharded: config.REDIS_SHARDED },
   });
-  const messages = createMessageWriter(database.db, metrics, {
-    groupCommit: config.MESSAGE_GROUP_COMMIT,
+  const messages = (overrides.createMessageWriter ?? createMessageWriter)(database.db, metrics, {
     maxMessagesPerSession: config.MAX_MESSAGES_PER_SESSION,
   });
 

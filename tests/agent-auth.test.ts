@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../server/config.js';
 import { agents } from '../server/db/schema.js';
-import { startNode, type AtendeNode } from '../server/main.js';
+import { startNode } from '../server/main.js';
 import { hashAgentToken } from '../server/services/agents/agentTokens.js';
 import { BOOTSTRAP_ADMIN_EMAIL, ensureBootstrapAdmin } from '../server/services/agents/bootstrapAdmin.js';
 import { agentClient, expectTrpcError, newAdminToken, type AgentClient } from './support/agent.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { ChatStarted, Message } from '../shared/chat.js';
+import type { Message } from '../shared/chat.js';
 import { openTestPostgres, type TestDatabase } from './support/databases.js';
 import { connectCustomer, requestOk, startChatOn, waitForEvent } from './support/customer.js';
 import { runNodeExpectingFailure, spawnNode, type NodeProcess } from './support/processNode.js';

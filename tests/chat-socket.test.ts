@@ -1,7 +1,6 @@
 import { eq } from 'drizzle-orm';
-import { beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { chatMessages, chatSessions, tickets } from '../server/db/schema.js';
-import type { AtendeNode } from '../server/main.js';
 import type { ChatStarted, Message } from '../shared/chat.js';
 import { describeOnEachDriver } from './support/databases.js';
 import { useNodeWithCustomers } from './support/suite.js';
@@ -16,10 +15,6 @@ import {
 
 describeOnEachDriver('customer socket /chat', (db) => {
   const suite = useNodeWithCustomers(db);
-  let node: AtendeNode;
-  beforeAll(() => {
-    node = suite.node();
-  });
   const customer = () => suite.customer();
 
   async function startedChat(socket?: CustomerSocket) {

@@ -6,7 +6,7 @@ import type { ChatStarted, Message } from '../shared/chat.js';
 import type { DomainEvent } from '../shared/tickets.js';
 import { openTestPglite, type TestDatabase } from './support/databases.js';
 import { startTestNode } from './support/node.js';
-import { connectCustomer, newClientMsgId, request, requestOk, uniqueContact, type CustomerSocket } from './support/customer.js';
+import { connectCustomer, newClientMsgId, requestOk, uniqueContact, type CustomerSocket } from './support/customer.js';
 
 /** Connection-level holes of PROTOCOL §7, attacked with raw Engine.IO frames where a polite client can't. */
 

@@ -145,61 +145,55 @@ describeOnEachDriver('resume: pages, limits, expiry', (db: () => TestDatabase) =
   });
 });
 
-describe.each([
-  ['group commit', '1'],
-  ['one transaction per message', '0'],
-])('MAX_MESSAGES_PER_SESSION (%s)', (_, groupCommit) => {
-  describeOnEachDriver(`message cap, MESSAGE_GROUP_COMMIT=${groupCommit}`, (db: () => TestDatabase) => {
-    const adminToken = newAdminToken();
-    const suite = useNodeWithCustomers(db, {
-      MAX_MESSAGES_PER_SESSION: '10',
-      MESSAGE_GROUP_COMMIT: groupCommit,
-      ADMIN_TOKEN: adminToken,
-    });
+describeOnEachDriver('MAX_MESSAGES_PER_SESSION: message cap', (db: () => TestDatabase) => {
+  const adminToken = newAdminToken();
+  const suite = useNodeWithCustomers(db, {
+    MAX_MESSAGES_PER_SESSION: '10',
+    ADMIN_TOKEN: adminToken,
+  });
 
-    it('30 concurrent sends into a session of 10: exactly 10 stored, the rest CLOSED saying so; HTTP and agent replies too', async () => {
-      const socket = await suite.customer();
-      const started = await requestOk<ChatStarted>(socket, 'chat:start', startPayload('primeira'));
-      const results = await sendMany(socket, 30);
-      expect(results.filter((r) => r.ok)).toHaveLength(9);
-      const refused = results.filter((r) => !r.ok);
-      expect(refused).toHaveLength(21);
-      for (const r of refused) {
-        expect(r).toMatchObject({ ok: false, error: { code: 'CLOSED', message: expect.stringMatching(/limit of 10 messages/) } });
-      }
+  it('30 concurrent sends into a session of 10: exactly 10 stored, the rest CLOSED saying so; HTTP and agent replies too', async () => {
+    const socket = await suite.customer();
+    const started = await requestOk<ChatStarted>(socket, 'chat:start', startPayload('primeira'));
+    const results = await sendMany(socket, 30);
+    expect(results.filter((r) => r.ok)).toHaveLength(9);
+    const refused = results.filter((r) => !r.ok);
+    expect(refused).toHaveLength(21);
+    for (const r of refused) {
+      expect(r).toMatchObject({ ok: false, error: { code: 'CLOSED', message: expect.stringMatching(/limit of 10 messages/) } });
+    }
 
-      const http = await httpChat(suite.node().url, 'POST', started.resumeToken, { body: 'mais', clientMsgId: newClientMsgId() });
-      expect(http.status).toBe(409);
-      expect(http.body.error).toMatchObject({ code: 'CLOSED', message: expect.stringMatching(/limit of 10 messages/) });
+    const http = await httpChat(suite.node().url, 'POST', started.resumeToken, { body: 'mais', clientMsgId: newClientMsgId() });
+    expect(http.status).toBe(409);
+    expect(http.body.error).toMatchObject({ code: 'CLOSED', message: expect.stringMatching(/limit of 10 messages/) });
 
-      const agent = agentClient(suite.node().url, adminToken);
-      const error = await expectTrpcError(
-        agent.tickets.reply.mutate({ id: started.ticketId, body: 'resposta', clientMsgId: newClientMsgId() }),
-        'CONFLICT',
-      );
-      expect(error.message).toMatch(/limit of 10 messages/);
+    const agent = agentClient(suite.node().url, adminToken);
+    const error = await expectTrpcError(
+      agent.tickets.reply.mutate({ id: started.ticketId, body: 'resposta', clientMsgId: newClientMsgId() }),
+      'CONFLICT',
+    );
+    expect(error.message).toMatch(/limit of 10 messages/);
 
-      const rows = await db().handle.db.select().from(chatMessages).where(eq(chatMessages.sessionId, started.sessionId));
-      expect(rows.map((row) => row.seq).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-      const [session] = await db().handle.db.select().from(chatSessions).where(eq(chatSessions.id, started.sessionId));
-      expect(session!.lastSeq).toBe(10);
-    });
+    const rows = await db().handle.db.select().from(chatMessages).where(eq(chatMessages.sessionId, started.sessionId));
+    expect(rows.map((row) => row.seq).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    const [session] = await db().handle.db.select().from(chatSessions).where(eq(chatSessions.id, started.sessionId));
+    expect(session!.lastSeq).toBe(10);
+  });
 
-    it('two sessions sending concurrently past the cap: each holds exactly 10', async () => {
-      const a = await suite.customer();
-      const b = await suite.customer();
-      const [startedA, startedB] = await Promise.all([
-        requestOk<ChatStarted>(a, 'chat:start', startPayload()),
-        requestOk<ChatStarted>(b, 'chat:start', startPayload()),
-      ]);
-      const [sentA, sentB] = await Promise.all([sendMany(a, 15), sendMany(b, 15)]);
-      expect(sentA.filter((r) => r.ok)).toHaveLength(10);
-      expect(sentB.filter((r) => r.ok)).toHaveLength(10);
-      for (const sessionId of [startedA.sessionId, startedB.sessionId]) {
-        const rows = await db().handle.db.select().from(chatMessages).where(eq(chatMessages.sessionId, sessionId));
-        expect(rows).toHaveLength(10);
-      }
-    });
+  it('two sessions sending concurrently past the cap: each holds exactly 10', async () => {
+    const a = await suite.customer();
+    const b = await suite.customer();
+    const [startedA, startedB] = await Promise.all([
+      requestOk<ChatStarted>(a, 'chat:start', startPayload()),
+      requestOk<ChatStarted>(b, 'chat:start', startPayload()),
+    ]);
+    const [sentA, sentB] = await Promise.all([sendMany(a, 15), sendMany(b, 15)]);
+    expect(sentA.filter((r) => r.ok)).toHaveLength(10);
+    expect(sentB.filter((r) => r.ok)).toHaveLength(10);
+    for (const sessionId of [startedA.sessionId, startedB.sessionId]) {
+      const rows = await db().handle.db.select().from(chatMessages).where(eq(chatMessages.sessionId, sessionId));
+      expect(rows).toHaveLength(10);
+    }
   });
 });
 

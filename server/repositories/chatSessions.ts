@@ -80,19 +80,6 @@ export const chatSessionsRepository = {
     return rows.map((row) => row.id);
   },
 
-  /**
-   * Takes the next seq of an active session. The row lock this update holds until commit
-   * serializes writers of one session, so seqs follow commit order with no gaps.
-   */
-  async allocateSeq(ex: Executor, id: string): Promise<number | undefined> {
-    const [row] = await ex
-      .update(chatSessions)
-      .set({ lastSeq: sql`${chatSessions.lastSeq} + 1`, lastActivityAt: sql`now()` })
-      .where(and(eq(chatSessions.id, id), eq(chatSessions.status, 'active')))
-      .returning({ lastSeq: chatSessions.lastSeq });
-    return row?.lastSeq;
-  },
-
   /** Closes an active session; undefined when it was already closed (or does not exist). */
   async close(ex: Executor, id: string, reason: 'client' | 'agent' | 'timeout'): Promise<ChatSessionRow | undefined> {
     const [row] = await ex

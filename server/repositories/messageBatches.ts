@@ -53,7 +53,7 @@ function toRow(raw: RawMessage): ChatMessageRow {
   };
 }
 
-/** SQL of the group commit: many messages of many sessions written by one transaction. */
+/** SQL that writes chat messages: many messages of many sessions in one transaction (group commit), or the intake's first. */
 export const messageBatchesRepository = {
   /**
    * Locks the active sessions among `ids` until commit, in id order (two batches locking

@@ -1,4 +1,4 @@
-import { and, desc, eq, ilike, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, ilike, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { TicketPriority, TicketSource, TicketStatus } from '../../shared/tickets.js';
 import type { Executor } from '../db/client.js';
 import { likePattern } from '../db/likePattern.js';
@@ -116,14 +116,6 @@ export const ticketsRepository = {
   async update(ex: Executor, id: string, values: Partial<NewTicket>): Promise<TicketRow | undefined> {
     const [row] = await ex.update(tickets).set(values).where(eq(tickets.id, id)).returning();
     return row;
-  },
-
-  /** Marks the first agent response; later ones leave it as it is. */
-  async markFirstResponse(ex: Executor, ticketId: string): Promise<void> {
-    await ex
-      .update(tickets)
-      .set({ firstResponseAt: sql`now()` })
-      .where(and(eq(tickets.id, ticketId), isNull(tickets.firstResponseAt)));
   },
 
   /** Hands every ticket of one customer to another; returns the tickets moved. */

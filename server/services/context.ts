@@ -4,7 +4,7 @@ import type { Database } from '../db/client.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
 import type { NodeMetrics } from '../metrics.js';
-import type { MessageWriter } from './chat/messageWriter.js';
+import type { MessageWriter } from './messages/messageWriter.js';
 
 /** How services reach the customers' sockets, on every node (implemented by the realtime layer). */
 export interface CustomerChannel {
@@ -32,7 +32,7 @@ export interface ServiceContext {
   customers: CustomerChannel;
   policy: ServicePolicy;
   logger: Logger;
-  /** Commits chat messages (group commit unless MESSAGE_GROUP_COMMIT=0). */
+  /** Commits chat messages (group commit). */
   messages: MessageWriter;
   metrics: NodeMetrics;
 }

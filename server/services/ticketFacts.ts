@@ -129,21 +129,6 @@ export function ticketCreatedAudit(event: Omit<TicketCreatedEvent, 'ticketNumber
   };
 }
 
-/**
- * The `message.created` audit row of an agent's message (a customer's message is its own
- * record). Written by the message writer with the insert, before the Message is read back; the
- * event is the writer's `message.created`, built from the same ids.
- */
-export function agentMessageAudit(m: { ticketId: string; sessionId: string; messageId: string; seq: number; agentId: string | null }): NewTicketEvent {
-  return {
-    ticketId: m.ticketId,
-    actorType: 'agent',
-    actorId: m.agentId,
-    type: 'message.created',
-    data: { sessionId: m.sessionId, messageId: m.messageId, seq: m.seq },
-  };
-}
-
 /** The facts of one transaction. */
 export interface TicketFacts {
   /** Writes the facts' audit rows in this transaction; their events go out once it commits. */

@@ -50,7 +50,10 @@ interface Target {
   stop(): Promise<void>;
 }
 
-/** A socket target (Atende either way, or bare) with its sockets open: one session per socket. */
+/**
+ * A socket target with its sockets open, one session per socket: Atende as it runs, Atende with
+ * the baseline one-transaction-per-message writer (servers/oneTxPerMessageWriter.ts), or bare.
+ */
 async function socketTarget(variant: 'group' | 'naive' | 'bare', options: MessagesOptions): Promise<Target> {
   const database = variant === 'bare' ? undefined : await createPostgresDatabase();
   let server: ServerWorker | undefined;
@@ -63,7 +66,10 @@ async function socketTarget(variant: 'group' | 'naive' | 'bare', options: Messag
     server =
       variant === 'bare'
         ? await startBare()
-        : await startAtende({ DATABASE_URL: database!.url, MESSAGE_GROUP_COMMIT: variant === 'group' ? '1' : '0' });
+        : await startAtende({
+            DATABASE_URL: database!.url,
+            ...(variant === 'naive' ? { BENCH_MESSAGE_WRITER: 'one-tx-per-message' } : {}),
+          });
     load = await startSocketLoad(2);
     const most = Math.max(...options.levels);
     await Promise.all(split(most, load.length).map((count, g) => load[g]!.request('open', { url: server!.ready.url, count })));

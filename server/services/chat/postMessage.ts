@@ -1,29 +1,18 @@
-import type { Message, SenderType } from '../../../shared/chat.js';
+import type { Message } from '../../../shared/chat.js';
 import type { ServiceContext } from '../context.js';
+import type { MessageAuthor, MessageInput } from '../messages/messageEntry.js';
 import type { ChatRef } from './chatRef.js';
 import { toMessage } from './messageView.js';
-
-export interface MessageAuthor {
-  type: SenderType;
-  name?: string;
-  agentId?: string;
-}
-
-export interface PostMessageInput {
-  body: string;
-  /** Chosen by the sender; the same one twice stores one message. Bots and the system send none. */
-  clientMsgId?: string;
-}
 
 /**
  * Stores a message with the session's next seq and returns it once committed; only then is
  * it emitted to the session's sockets and announced to agents. Idempotent by clientMsgId.
- * The node's writer decides how it is committed (group commit, or one transaction each).
+ * The node's message writer commits it (group commit, services/messages).
  */
 export async function postMessage(
   chat: ChatRef,
   author: MessageAuthor,
-  input: PostMessageInput,
+  input: MessageInput,
   ctx: ServiceContext,
 ): Promise<{ message: Message; created: boolean }> {
   const { row, created } = await ctx.messages.write(chat, author, input);

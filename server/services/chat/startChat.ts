@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { ChatStarted } from '../../../shared/chat.js';
 import type { ChatStartInput } from '../../../shared/schemas.js';
 import { CHAT_CATEGORY } from '../../../shared/tickets.js';
-import { chatMessagesRepository } from '../../repositories/chatMessages.js';
 import { chatIntakeRepository } from '../../repositories/chatIntake.js';
 import type { ServiceContext } from '../context.js';
 import { matchCustomer, type MatchedBy } from '../customers/matchCustomer.js';
+import { insertFirstMessage } from '../messages/firstMessage.js';
 import type { ChatRef } from './chatRef.js';
 import { toMessage } from './messageView.js';
 import { announceMessage } from './postMessage.js';
@@ -90,16 +90,7 @@ async function openChat(input: ChatStartInput, ctx: ServiceContext): Promise<Sta
         // The intake's statement writes the fact's audit row (as the customer).
         eventData: ticketCreatedAudit(opening).data ?? {},
       }),
-      input.message
-        ? chatMessagesRepository.insertUnlessDuplicate(tx, {
-            sessionId,
-            seq: 1,
-            senderType: 'client',
-            senderName: input.name,
-            body: input.message,
-            clientMsgId: null,
-          })
-        : undefined,
+      input.message ? insertFirstMessage(tx, sessionId, { type: 'client', name: input.name }, input.message) : undefined,
     ]);
     facts.recorded(ticketFact.created({ ...opening, ticketNumber: opened.number, at: opened.createdAt.toISOString() }));
     return { client, returning, matchedBy, ticketId, ticketNumber: opened.number, firstMessage };

@@ -1,22 +1,18 @@
 import type { Database } from '../../db/client.js';
 import { isDatabaseUnavailable, sqlState } from '../../errors.js';
 import { timeTransaction, type NodeMetrics } from '../../metrics.js';
-import type { ChatRef } from './chatRef.js';
-import { writeMessageBatch, type BatchEntry } from './messageBatch.js';
-import type { MessageAuthor, PostMessageInput } from './postMessage.js';
-import { storeMessage, type StoredMessage } from './storeMessage.js';
+import type { MessageAuthor, MessageEntry, MessageInput, MessageTarget, StoredMessage } from './messageEntry.js';
+import { writeMessageBatch } from './writeMessageBatch.js';
 
 /** Where a node's messages are committed; one per node, reached through the ServiceContext. */
 export interface MessageWriter {
   /** Resolves once the message is committed (or was already stored under its clientMsgId). */
-  write(chat: ChatRef, author: MessageAuthor, input: PostMessageInput): Promise<StoredMessage>;
+  write(chat: MessageTarget, author: MessageAuthor, input: MessageInput): Promise<StoredMessage>;
   /** Resolves when nothing is queued or being written. */
   idle(): Promise<void>;
 }
 
 export interface MessageWriterOptions {
-  /** false: one transaction per message, as it arrives. */
-  groupCommit: boolean;
   /** Messages one session may hold (MAX_MESSAGES_PER_SESSION); past it a write fails with CLOSED. */
   maxMessagesPerSession: number;
   /** Messages in one transaction at most. */
@@ -25,7 +21,7 @@ export interface MessageWriterOptions {
   maxBatchesInFlight?: number;
 }
 
-interface Pending extends BatchEntry {
+interface Pending extends MessageEntry {
   resolve(stored: StoredMessage): void;
   reject(error: unknown): void;
 }
@@ -36,11 +32,12 @@ const RETRYABLE = new Set(['40P01', '40001', '23505']);
 const MAX_ATTEMPTS = 3;
 
 /**
- * Group commit: the messages that arrive while earlier ones are being written go into one
- * multi-row transaction, and each is acknowledged only after that transaction commits. A
- * session is in one transaction at a time, so its messages take seqs in arrival order. A batch
- * that fails for a reason of its own (not the database being down) is written again message by
- * message, so one bad message never fails the others.
+ * Group commit, the one way messages are stored: the messages that arrive while earlier ones
+ * are being written go into one multi-row transaction, and each is acknowledged only after
+ * that transaction commits (a message alone is a batch of one). A session is in one
+ * transaction at a time, so its messages take seqs in arrival order. A batch that fails for a
+ * reason of its own (not the database being down) is written again message by message, so one
+ * bad message never fails the others.
  */
 export function createMessageWriter(db: Database, metrics: NodeMetrics, options: MessageWriterOptions): MessageWriter {
   const maxBatch = options.maxBatch ?? 256;
@@ -51,31 +48,11 @@ export function createMessageWriter(db: Database, metrics: NodeMetrics, options:
   let scheduled = false;
   let idleWaiters: Array<() => void> = [];
 
-  const persisted = (stored: StoredMessage) => {
-    if (stored.created) metrics.messagesPersisted.inc({ sender_type: stored.row.senderType });
-    return stored;
-  };
-
   function settleIdle() {
     if (inFlight > 0 || queue.length > 0) return;
     const waiters = idleWaiters;
     idleWaiters = [];
     for (const resolve of waiters) resolve();
-  }
-
-  if (!options.groupCommit) {
-    return {
-      async write(chat, author, input) {
-        inFlight++;
-        try {
-          return persisted(await timeTransaction(metrics, 'message', () => storeMessage(db, chat, author, input, options.maxMessagesPerSession)));
-        } finally {
-          inFlight--;
-          settleIdle();
-        }
-      },
-      idle: () => new Promise<void>((resolve) => (inFlight === 0 ? resolve() : idleWaiters.push(resolve))),
-    };
   }
 
   function schedule() {
@@ -88,7 +65,7 @@ export function createMessageWriter(db: Database, metrics: NodeMetrics, options:
   function flush() {
     scheduled = false;
     while (inFlight < maxInFlight) {
-      const batch = takeBatch();
+      const batch = takeBatch(queue, busySessions, maxBatch);
       if (batch.length === 0) break;
       inFlight++;
       void run(batch).finally(() => {
@@ -100,34 +77,20 @@ export function createMessageWriter(db: Database, metrics: NodeMetrics, options:
     }
   }
 
-  /** The oldest waiting messages whose sessions are not being written, in arrival order. */
-  function takeBatch(): Pending[] {
-    const batch: Pending[] = [];
-    const taken = new Set<string>();
-    let kept = 0;
-    for (let i = 0; i < queue.length; i++) {
-      const entry = queue[i]!;
-      const sessionId = entry.chat.sessionId;
-      if (batch.length < maxBatch && !busySessions.has(sessionId)) {
-        batch.push(entry);
-        taken.add(sessionId);
-      } else {
-        queue[kept++] = entry;
-      }
-    }
-    queue.length = kept;
-    for (const sessionId of taken) busySessions.add(sessionId);
-    return batch;
-  }
-
   async function run(batch: Pending[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const outcomes = await timeTransaction(metrics, 'message_batch', () => writeMessageBatch(db, batch, options.maxMessagesPerSession));
+        const outcomes = await timeTransaction(metrics, 'message_batch', () =>
+          writeMessageBatch(db, batch, options.maxMessagesPerSession),
+        );
         metrics.messageBatchSize.observe(batch.length);
         outcomes.forEach((outcome, i) => {
-          if (outcome.ok) batch[i]!.resolve(persisted(outcome.stored));
-          else batch[i]!.reject(outcome.error);
+          if (!outcome.ok) {
+            batch[i]!.reject(outcome.error);
+            return;
+          }
+          if (outcome.stored.created) metrics.messagesPersisted.inc({ sender_type: outcome.stored.row.senderType });
+          batch[i]!.resolve(outcome.stored);
         });
         return;
       } catch (error) {
@@ -153,4 +116,27 @@ export function createMessageWriter(db: Database, metrics: NodeMetrics, options:
     idle: () =>
       new Promise<void>((resolve) => (inFlight === 0 && queue.length === 0 ? resolve() : idleWaiters.push(resolve))),
   };
+}
+
+/**
+ * Takes out of `queue` the oldest waiting messages whose sessions are not being written, in
+ * arrival order, and marks their sessions busy; the others keep their places.
+ */
+function takeBatch(queue: Pending[], busySessions: Set<string>, maxBatch: number): Pending[] {
+  const batch: Pending[] = [];
+  const taken = new Set<string>();
+  let kept = 0;
+  for (let i = 0; i < queue.length; i++) {
+    const entry = queue[i]!;
+    const sessionId = entry.chat.sessionId;
+    if (batch.length < maxBatch && !busySessions.has(sessionId)) {
+      batch.push(entry);
+      taken.add(sessionId);
+    } else {
+      queue[kept++] = entry;
+    }
+  }
+  queue.length = kept;
+  for (const sessionId of taken) busySessions.add(sessionId);
+  return batch;
 }

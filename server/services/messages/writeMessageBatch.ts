@@ -1,0 +1,68 @@
+import type { Database, Transaction } from '../../db/client.js';
+import type { ChatMessageRow } from '../../db/schema.js';
+import { AppError } from '../../errors.js';
+import { messageBatchesRepository } from '../../repositories/messageBatches.js';
+import { ticketEventsRepository } from '../../repositories/ticketEvents.js';
+import type { MessageEntry, StoredMessage } from './messageEntry.js';
+import { planMessageBatch, type BatchPlan, type EntryPlan } from './planMessageBatch.js';
+import { sessionFull } from './sessionFull.js';
+
+export type BatchOutcome = { ok: true; stored: StoredMessage } | { ok: false; error: AppError };
+
+/**
+ * Writes many messages, of any sessions, in one transaction of four round trips whatever
+ * their number: lock the sessions and look up their clientMsgIds (pipelined), then one
+ * multi-row insert, the new last seqs and the agents' audit rows (pipelined), then commit.
+ * An entry of a closed session is refused with CLOSED, and so is one that would take its
+ * session past `maxMessages` (decided under the session's lock: concurrent batches never
+ * overshoot). Outcomes are in entry order; see planMessageBatch for the rest.
+ */
+export async function writeMessageBatch(db: Database, entries: MessageEntry[], maxMessages: number): Promise<BatchOutcome[]> {
+  const sessionIds = [...new Set(entries.map((entry) => entry.chat.sessionId))].sort();
+  const identified = entries.flatMap(({ chat, input }) =>
+    input.clientMsgId ? [{ sessionId: chat.sessionId, clientMsgId: input.clientMsgId }] : [],
+  );
+
+  return db.transaction(async (tx) => {
+    // Pipelined and run in this order by the server: the lookup's snapshot is taken after the
+    // locks are held, so it sees every message committed by the writers the locks waited for.
+    const [locked, stored] = await Promise.all([
+      messageBatchesRepository.lockActiveSessions(tx, sessionIds),
+      identified.length === 0 ? Promise.resolve([]) : messageBatchesRepository.findByClientMsgIds(tx, identified),
+    ]);
+    const plan = planMessageBatch(entries, locked, stored, maxMessages);
+    const inserted = await writePlannedRows(tx, plan);
+    return plan.plans.map((entryPlan) => outcomeOf(entryPlan, inserted, maxMessages));
+  });
+}
+
+/** The batch's writes, sent together (one round trip); answers the inserted rows by id. */
+async function writePlannedRows(tx: Transaction, plan: BatchPlan): Promise<Map<string, ChatMessageRow>> {
+  const inserted = new Map<string, ChatMessageRow>();
+  if (plan.rows.length === 0) return inserted;
+  const [insertedRows] = await Promise.all([
+    messageBatchesRepository.insertMany(tx, plan.rows),
+    messageBatchesRepository.setLastSeqs(tx, plan.lastSeqs),
+    plan.audits.length > 0 ? ticketEventsRepository.append(tx, plan.audits) : undefined,
+    plan.answeredTickets.length > 0 ? messageBatchesRepository.markFirstResponses(tx, plan.answeredTickets) : undefined,
+  ]);
+  for (const row of insertedRows) inserted.set(row.id, row);
+  return inserted;
+}
+
+function outcomeOf(plan: EntryPlan, inserted: Map<string, ChatMessageRow>, maxMessages: number): BatchOutcome {
+  switch (plan.kind) {
+    case 'existing':
+      return { ok: true, stored: { row: plan.row, created: false } };
+    case 'closed':
+      return { ok: false, error: new AppError('CLOSED', 'This chat is closed') };
+    case 'full':
+      return { ok: false, error: sessionFull(maxMessages) };
+    case 'insert':
+    case 'duplicate': {
+      const row = inserted.get(plan.id);
+      if (!row) throw new Error(`message ${plan.id} missing from the insert's answer`);
+      return { ok: true, stored: { row, created: plan.kind === 'insert' } };
+    }
+  }
+}
