@@ -210,7 +210,7 @@ export const webhookDeliveries = pgTable(
   ],
 );
 
-export type ClientRow = typeof clients.$inferSelect;
+export type CustomerRow = typeof clients.$inferSelect;
 export type TicketRow = typeof tickets.$inferSelect;
 export type ChatSessionRow = typeof chatSessions.$inferSelect;
 export type ChatMessageRow = typeof chatMessages.$inferSelect;

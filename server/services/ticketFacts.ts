@@ -7,7 +7,7 @@ import type {
   TicketUpdatedEvent,
 } from '../../shared/events.js';
 import type { Transaction } from '../db/client.js';
-import type { ClientRow } from '../db/schema.js';
+import type { CustomerRow } from '../db/schema.js';
 import { timeTransaction } from '../metrics.js';
 import { ticketEventsRepository, type NewTicketEvent } from '../repositories/ticketEvents.js';
 import type { ServiceContext } from './context.js';
@@ -93,7 +93,7 @@ export const ticketFact = {
   /** A ticket moved to the customer its own was merged into: announced as its clientId changing. */
   clientsMerged(
     ticket: Ticket,
-    merge: { agentId: string; source: Pick<ClientRow, 'id' | 'name' | 'email' | 'phone'>; targetId: string; ticketsMoved: number; chatSessionsMoved: number },
+    merge: { agentId: string; source: Pick<CustomerRow, 'id' | 'name' | 'email' | 'phone'>; targetId: string; ticketsMoved: number; chatSessionsMoved: number },
   ): TicketFact {
     const { agentId, source, targetId } = merge;
     return {

@@ -6,7 +6,7 @@ import * as schema from '../../../server/db/schema.js';
 import type { Database } from '../../../server/db/client.js';
 import { migratePostgresDatabase } from '../../../server/db/migrate.js';
 import type { ServiceContext } from '../../../server/services/context.js';
-import { getClientHistory } from '../../../server/services/clients/readClients.js';
+import { getCustomerHistory } from '../../../server/services/customers/readCustomers.js';
 import { listTickets } from '../../../server/services/tickets/listTickets.js';
 import type { AppRouter } from '../../../server/trpc/appRouter.js';
 import type { TicketListInput } from '../../../shared/agentSchemas.js';
@@ -126,7 +126,7 @@ export async function runAgentQueries(options: AgentQueriesOptions): Promise<Sce
         call: () => api.tickets.list.query(input),
         direct: (ctx: ServiceContext) => listTickets({ limit: 25, ...input } as TicketListInput, ctx),
       })),
-      { name: 'clients.history', call: () => api.clients.history.query({ id: clientId }), direct: (ctx) => getClientHistory(clientId, ctx) },
+      { name: 'clients.history', call: () => api.clients.history.query({ id: clientId }), direct: (ctx) => getCustomerHistory(clientId, ctx) },
     ];
 
     const rows: Array<Array<string | number>> = [];

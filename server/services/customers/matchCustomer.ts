@@ -1,6 +1,6 @@
 import type { Transaction } from '../../db/client.js';
-import type { ClientRow } from '../../db/schema.js';
-import { clientsRepository } from '../../repositories/clients.js';
+import type { CustomerRow } from '../../db/schema.js';
+import { customersRepository } from '../../repositories/customers.js';
 import { sqlState } from '../../errors.js';
 
 export interface CustomerContact {
@@ -22,7 +22,7 @@ export type ContactTrust = 'agent' | 'verified' | 'visitor';
 export type MatchedBy = 'email' | 'phone' | 'new';
 
 export interface MatchedCustomer {
-  client: ClientRow;
+  client: CustomerRow;
   /** True when the customer existed before this ticket. */
   returning: boolean;
   matchedBy: MatchedBy;
@@ -41,8 +41,8 @@ export async function matchCustomer(tx: Transaction, contact: CustomerContact, t
     // Both lookups in one round trip (pipelined); the e-mail's answer wins. A verified chat
     // still asks for the phone, only to know whether it may store it on a new customer.
     const [byEmail, byPhone] = await Promise.all([
-      contact.email ? clientsRepository.findByEmail(tx, contact.email) : undefined,
-      contact.phone ? clientsRepository.findByPhone(tx, contact.phone) : undefined,
+      contact.email ? customersRepository.findByEmail(tx, contact.email) : undefined,
+      contact.phone ? customersRepository.findByPhone(tx, contact.phone) : undefined,
     ]);
 
     if (byEmail) return countOn(tx, byEmail, 'email', contact, trust);
@@ -53,7 +53,7 @@ export async function matchCustomer(tx: Transaction, contact: CustomerContact, t
     // ON CONFLICT DO NOTHING waits for a concurrent insert of the same e-mail or phone;
     // when that one commits we get nothing back and the next lookup finds its row. A verified
     // newcomer whose phone another customer holds is created without it.
-    const created = await clientsRepository.insertIfAbsent(tx, byPhone ? { ...contact, phone: null } : contact);
+    const created = await customersRepository.insertIfAbsent(tx, byPhone ? { ...contact, phone: null } : contact);
     if (created) return { client: created, returning: false, matchedBy: 'new' };
   }
   throw new Error('customer matching did not settle');
@@ -61,17 +61,17 @@ export async function matchCustomer(tx: Transaction, contact: CustomerContact, t
 
 async function countOn(
   tx: Transaction,
-  existing: ClientRow,
+  existing: CustomerRow,
   matchedBy: MatchedBy,
   contact: CustomerContact,
   trust: ContactTrust,
 ): Promise<MatchedCustomer> {
   // A visitor's claim never writes the stored customer: only the ticket is counted.
   if (trust === 'visitor') {
-    return { client: await clientsRepository.countTicket(tx, existing.id, null), returning: true, matchedBy };
+    return { client: await customersRepository.countTicket(tx, existing.id, null), returning: true, matchedBy };
   }
   await fillEmptyContactFields(tx, existing, contact);
-  const client = await clientsRepository.countTicket(tx, existing.id, contact.name);
+  const client = await customersRepository.countTicket(tx, existing.id, contact.name);
   return { client, returning: true, matchedBy };
 }
 
@@ -80,12 +80,12 @@ async function countOn(
  * value the field stays empty (one customer per phone, one per e-mail); the savepoint keeps
  * that refusal from aborting the intake.
  */
-async function fillEmptyContactFields(tx: Transaction, client: ClientRow, contact: CustomerContact) {
+async function fillEmptyContactFields(tx: Transaction, client: CustomerRow, contact: CustomerContact) {
   if (!client.phone && contact.phone) {
-    await ignoreUniqueViolation(tx, (sp) => clientsRepository.fillPhone(sp, client.id, contact.phone!));
+    await ignoreUniqueViolation(tx, (sp) => customersRepository.fillPhone(sp, client.id, contact.phone!));
   }
   if (!client.email && contact.email) {
-    await ignoreUniqueViolation(tx, (sp) => clientsRepository.fillEmail(sp, client.id, contact.email!));
+    await ignoreUniqueViolation(tx, (sp) => customersRepository.fillEmail(sp, client.id, contact.email!));
   }
 }
 

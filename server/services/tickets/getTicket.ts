@@ -1,13 +1,13 @@
 import type { TicketDetail } from '../../../shared/agentApi.js';
 import type { TicketRefInput } from '../../../shared/agentSchemas.js';
 import { AppError } from '../../errors.js';
-import { clientsRepository } from '../../repositories/clients.js';
+import { customersRepository } from '../../repositories/customers.js';
 import { ticketEventsRepository } from '../../repositories/ticketEvents.js';
 import { chatSessionsRepository } from '../../repositories/chatSessions.js';
 import { ticketsRepository } from '../../repositories/tickets.js';
 import type { ServiceContext } from '../context.js';
-import { toClient } from '../clients/clientView.js';
-import { suggestionsOf } from '../clients/contactSuggestions.js';
+import { toClient } from '../customers/customerView.js';
+import { suggestionsOf } from '../customers/contactSuggestions.js';
 import { toSessionSummary, toTicket, toTicketEvent } from './ticketViews.js';
 
 /** A ticket by id or number, with its customer, its chat sessions and its audit trail. */
@@ -15,7 +15,7 @@ export async function getTicket(ref: TicketRefInput, ctx: ServiceContext): Promi
   const row = await ticketsRepository.findWithClient(ctx.db, ref);
   if (!row) throw new AppError('NOT_FOUND', 'No such ticket');
   const [client, sessions, events] = await Promise.all([
-    clientsRepository.findById(ctx.db, row.clientId),
+    customersRepository.findById(ctx.db, row.clientId),
     chatSessionsRepository.listOfTicket(ctx.db, row.id),
     ticketEventsRepository.listForTicket(ctx.db, row.id),
   ]);

@@ -1,21 +1,21 @@
 import { acceptSuggestionInput, clientIdInput, clientMergeInput, clientSearchInput } from '../../../shared/agentSchemas.js';
-import { acceptSuggestion } from '../../services/clients/acceptSuggestion.js';
-import { mergeClients } from '../../services/clients/mergeClients.js';
+import { acceptSuggestion } from '../../services/customers/acceptSuggestion.js';
+import { mergeCustomers } from '../../services/customers/mergeCustomers.js';
 import {
-  findClients,
+  findCustomers,
   findPossibleDuplicates,
-  getClient,
-  getClientHistory,
-} from '../../services/clients/readClients.js';
+  getCustomer,
+  getCustomerHistory,
+} from '../../services/customers/readCustomers.js';
 import { agentProcedure, router } from '../init.js';
 
 /** `clients.*` (PROTOCOL §4, §7): customers, their history, possible duplicates, merging, contact suggestions. */
 export const clientsRouter = router({
-  get: agentProcedure.input(clientIdInput).query(({ input, ctx }) => getClient(input.id, ctx.services)),
+  get: agentProcedure.input(clientIdInput).query(({ input, ctx }) => getCustomer(input.id, ctx.services)),
 
-  search: agentProcedure.input(clientSearchInput).query(({ input, ctx }) => findClients(input.q, ctx.services)),
+  search: agentProcedure.input(clientSearchInput).query(({ input, ctx }) => findCustomers(input.q, ctx.services)),
 
-  history: agentProcedure.input(clientIdInput).query(({ input, ctx }) => getClientHistory(input.id, ctx.services)),
+  history: agentProcedure.input(clientIdInput).query(({ input, ctx }) => getCustomerHistory(input.id, ctx.services)),
 
   duplicates: agentProcedure
     .input(clientIdInput)
@@ -23,7 +23,7 @@ export const clientsRouter = router({
 
   merge: agentProcedure
     .input(clientMergeInput)
-    .mutation(({ input, ctx }) => mergeClients(input, ctx.agent, ctx.services)),
+    .mutation(({ input, ctx }) => mergeCustomers(input, ctx.agent, ctx.services)),
 
   acceptSuggestion: agentProcedure
     .input(acceptSuggestionInput)

@@ -1,8 +1,8 @@
 import type { ContactField, ContactSuggestion } from '../../../shared/agentApi.js';
-import type { ChatSessionRow, ClientRow } from '../../db/schema.js';
+import type { ChatSessionRow, CustomerRow } from '../../db/schema.js';
 
 type TypedContact = Pick<ChatSessionRow, 'id' | 'verified' | 'userName' | 'userEmail' | 'userPhone'>;
-type ContactOnFile = Pick<ClientRow, 'name' | 'email' | 'phone'>;
+type ContactOnFile = Pick<CustomerRow, 'name' | 'email' | 'phone'>;
 
 /** What the visitor typed for each contact field. */
 export function typedValue(session: TypedContact, field: ContactField): string {

@@ -3,10 +3,10 @@ import type { AcceptSuggestionInput } from '../../../shared/agentSchemas.js';
 import type { AgentRow } from '../../db/schema.js';
 import { AppError, sqlState } from '../../errors.js';
 import { chatSessionsRepository } from '../../repositories/chatSessions.js';
-import { clientsRepository } from '../../repositories/clients.js';
+import { customersRepository } from '../../repositories/customers.js';
 import type { ServiceContext } from '../context.js';
 import { inTicketTransaction, ticketFact } from '../ticketFacts.js';
-import { toClient } from './clientView.js';
+import { toClient } from './customerView.js';
 import { typedValue } from './contactSuggestions.js';
 
 const UNIQUE_VIOLATION = '23505';
@@ -27,7 +27,7 @@ export async function acceptSuggestion(input: AcceptSuggestionInput, agent: Agen
       throw new AppError('CONFLICT', `Nothing to accept: a verified chat fills the customer's ${word} itself`);
     }
     const value = typedValue(session, input.field);
-    const client = await fillOrRefuse(() => clientsRepository.fillContactField(tx, session.clientId, input.field, value), word);
+    const client = await fillOrRefuse(() => customersRepository.fillContactField(tx, session.clientId, input.field, value), word);
     // The update only writes an empty field: nothing back means the suggestion went stale.
     if (!client) throw new AppError('CONFLICT', `No longer suggested: the customer already has a ${word} on file`);
     await facts.record(

@@ -2,24 +2,24 @@ import type { Client } from '../../../shared/agentApi.js';
 import type { AgentRow } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
 import { chatSessionsRepository } from '../../repositories/chatSessions.js';
-import { clientsRepository } from '../../repositories/clients.js';
+import { customersRepository } from '../../repositories/customers.js';
 import { ticketsRepository } from '../../repositories/tickets.js';
 import type { ServiceContext } from '../context.js';
 import { inTicketTransaction, ticketFact } from '../ticketFacts.js';
-import { toClient } from './clientView.js';
+import { toClient } from './customerView.js';
 
 /**
  * Merges two records of one person, in one transaction: every ticket and chat of the source
  * moves to the target, the ticket counts add up, the target's empty e-mail, phone and name
  * are filled from the source, the source is deleted, and each moved ticket is audited.
  */
-export async function mergeClients(
+export async function mergeCustomers(
   input: { sourceId: string; targetId: string },
   agent: AgentRow,
   ctx: ServiceContext,
 ): Promise<Client> {
   const { target, moved } = await inTicketTransaction(ctx, async (tx, facts) => {
-    const locked = await clientsRepository.lockInIdOrder(tx, [input.sourceId, input.targetId]);
+    const locked = await customersRepository.lockInIdOrder(tx, [input.sourceId, input.targetId]);
     const source = locked.find((client) => client.id === input.sourceId);
     const target = locked.find((client) => client.id === input.targetId);
     if (!source) throw new AppError('NOT_FOUND', 'No such customer (source)');
@@ -28,8 +28,8 @@ export async function mergeClients(
     const moved = await ticketsRepository.moveToClient(tx, source.id, target.id);
     const sessionsMoved = await chatSessionsRepository.moveToClient(tx, source.id, target.id);
     // Deleted before its e-mail and phone are given to the target: both are unique.
-    await clientsRepository.delete(tx, source.id);
-    const merged = await clientsRepository.absorb(tx, target.id, source);
+    await customersRepository.delete(tx, source.id);
+    const merged = await customersRepository.absorb(tx, target.id, source);
     const at = new Date().toISOString();
     await facts.record(
       moved.map((ticket) =>

@@ -1,8 +1,8 @@
 import type { Client } from '../../../shared/agentApi.js';
-import type { ClientRow } from '../../db/schema.js';
+import type { CustomerRow } from '../../db/schema.js';
 
 /** The wire shape of a customer (PROTOCOL §4 "Client"). */
-export function toClient(row: ClientRow): Client {
+export function toClient(row: CustomerRow): Client {
   return {
     id: row.id,
     name: row.name,

@@ -1,23 +1,23 @@
 import { and, asc, desc, eq, ilike, inArray, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { likePattern } from '../db/likePattern.js';
-import { clients, type ClientRow } from '../db/schema.js';
+import { clients, type CustomerRow } from '../db/schema.js';
 
 const SEARCH_LIMIT = 50;
 
 /** SQL for the `clients` table (customers). */
-export const clientsRepository = {
-  async findById(ex: Executor, id: string): Promise<ClientRow | undefined> {
+export const customersRepository = {
+  async findById(ex: Executor, id: string): Promise<CustomerRow | undefined> {
     const [row] = await ex.select().from(clients).where(eq(clients.id, id));
     return row;
   },
 
-  async findByEmail(ex: Executor, email: string): Promise<ClientRow | undefined> {
+  async findByEmail(ex: Executor, email: string): Promise<CustomerRow | undefined> {
     const [row] = await ex.select().from(clients).where(eq(clients.email, email));
     return row;
   },
 
-  async findByPhone(ex: Executor, phone: string): Promise<ClientRow | undefined> {
+  async findByPhone(ex: Executor, phone: string): Promise<CustomerRow | undefined> {
     const [row] = await ex.select().from(clients).where(eq(clients.phone, phone));
     return row;
   },
@@ -29,7 +29,7 @@ export const clientsRepository = {
   async search(
     ex: Executor,
     search: { text: string; phone: string | null; digits: string | null },
-  ): Promise<ClientRow[]> {
+  ): Promise<CustomerRow[]> {
     const pattern = likePattern(search.text);
     const conditions: (SQL | undefined)[] = [
       ilike(clients.email, pattern),
@@ -53,7 +53,7 @@ export const clientsRepository = {
    * Other customers with the same name (case and surrounding spaces ignored) and a different
    * e-mail and phone: perhaps the same person, never merged automatically.
    */
-  async findNamesakes(ex: Executor, client: ClientRow): Promise<ClientRow[]> {
+  async findNamesakes(ex: Executor, client: CustomerRow): Promise<CustomerRow[]> {
     if (!client.name?.trim()) return [];
     return ex
       .select()
@@ -77,7 +77,7 @@ export const clientsRepository = {
   async insertIfAbsent(
     ex: Executor,
     values: { email: string | null; name: string | null; phone: string | null },
-  ): Promise<ClientRow | undefined> {
+  ): Promise<CustomerRow | undefined> {
     const [row] = await ex
       .insert(clients)
       .values({ ...values, totalTickets: 1 })
@@ -87,7 +87,7 @@ export const clientsRepository = {
   },
 
   /** Counts one more ticket and fills an empty name; a filled name is kept. */
-  async countTicket(ex: Executor, id: string, name: string | null): Promise<ClientRow> {
+  async countTicket(ex: Executor, id: string, name: string | null): Promise<CustomerRow> {
     const [row] = await ex
       .update(clients)
       .set({
@@ -109,7 +109,7 @@ export const clientsRepository = {
     id: string,
     field: 'name' | 'email' | 'phone',
     value: string,
-  ): Promise<ClientRow | undefined> {
+  ): Promise<CustomerRow | undefined> {
     const column = clients[field];
     const [row] = await ex
       .update(clients)
@@ -136,7 +136,7 @@ export const clientsRepository = {
   },
 
   /** Locks customers in id order, so two merges of the same pair cannot deadlock. */
-  async lockInIdOrder(ex: Executor, ids: string[]): Promise<ClientRow[]> {
+  async lockInIdOrder(ex: Executor, ids: string[]): Promise<CustomerRow[]> {
     return ex.select().from(clients).where(inArray(clients.id, ids)).orderBy(asc(clients.id)).for('update');
   },
 
@@ -145,7 +145,7 @@ export const clientsRepository = {
     ex: Executor,
     id: string,
     from: { totalTickets: number; email: string | null; phone: string | null; name: string | null },
-  ): Promise<ClientRow> {
+  ): Promise<CustomerRow> {
     const [row] = await ex
       .update(clients)
       .set({
