@@ -182,6 +182,45 @@ export const ticketEvents = pgTable(
   (t) => [index('ticket_events_ticket_idx').on(t.ticketId, t.id)],
 );
 
+/** Agents' private notes on a ticket: append-only, never shown to the customer (PROTOCOL §8). */
+export const ticketNotes = pgTable(
+  'ticket_notes',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    ticketId: uuid('ticket_id')
+      .notNull()
+      .references(() => tickets.id),
+    agentId: uuid('agent_id')
+      .notNull()
+      .references(() => agents.id),
+    body: text('body').notNull(),
+    createdAt: createdAt(),
+  },
+  // tickets.get lists a ticket's notes oldest first.
+  (t) => [index('ticket_notes_ticket_created_idx').on(t.ticketId, t.createdAt)],
+);
+
+/** Canned responses, shared by the whole team (PROTOCOL §8). */
+export const cannedResponses = pgTable(
+  'canned_responses',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** Lower-case `[a-z0-9_-]`, so the unique index is case-insensitive by construction. */
+    shortcut: text('shortcut').notNull(),
+    title: text('title').notNull(),
+    /** May hold the variables of shared/cannedResponses.ts, filled in when a reply uses it. */
+    body: text('body').notNull(),
+    createdBy: uuid('created_by').references(() => agents.id),
+    updatedBy: uuid('updated_by').references(() => agents.id),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('canned_responses_shortcut_key').on(t.shortcut),
+    check('canned_responses_shortcut_check', sql`${t.shortcut} ~ '^[a-z0-9_-]{1,32}$'`),
+  ],
+);
+
 export const webhookDeliveries = pgTable(
   'webhook_deliveries',
   {
@@ -216,4 +255,6 @@ export type ChatSessionRow = typeof chatSessions.$inferSelect;
 export type ChatMessageRow = typeof chatMessages.$inferSelect;
 export type TicketEventRow = typeof ticketEvents.$inferSelect;
 export type AgentRow = typeof agents.$inferSelect;
+export type TicketNoteRow = typeof ticketNotes.$inferSelect;
+export type CannedResponseRow = typeof cannedResponses.$inferSelect;
 export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
