@@ -91,6 +91,23 @@ export interface TicketEvent {
   createdAt: string;
 }
 
+/** An agent's private note on a ticket (PROTOCOL §8): agents only, never the customer. */
+export interface Note {
+  id: string;
+  ticketId: string;
+  agentId: string;
+  body: string;
+  createdAt: string;
+}
+
+/** A canned response, shared by the team (PROTOCOL §8). */
+export interface CannedResponse {
+  id: string;
+  shortcut: string;
+  title: string;
+  body: string;
+}
+
 /** `tickets.get`: the ticket with its customer, chats and audit trail. */
 export interface TicketDetail extends Omit<Ticket, 'client'> {
   client: Client;
@@ -98,6 +115,8 @@ export interface TicketDetail extends Omit<Ticket, 'client'> {
   /** Contact suggestions from this ticket's unverified chats. */
   suggestions: ContactSuggestion[];
   events: TicketEvent[];
+  /** Agents' private notes, oldest first. */
+  notes: Note[];
 }
 
 export interface TicketPage {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { emailSchema, messageSendSchema, NAME_MAX, plainText, SEQ_MAX } from './schemas.js';
+import { bodySchema, BODY_MAX, emailSchema, messageSendSchema, NAME_MAX, plainText, SEQ_MAX } from './schemas.js';
+import { CANNED_VARIABLES, unknownVariables } from './cannedResponses.js';
 import { CONTACT_FIELDS } from './agentApi.js';
 import { TICKET_PRIORITIES, TICKET_SOURCES, TICKET_STATUSES } from './tickets.js';
 
@@ -67,8 +68,65 @@ export const ticketUpdateInput = z.object({
 });
 export type TicketUpdateInput = z.output<typeof ticketUpdateInput>;
 
-export const ticketReplyInput = messageSendSchema({ locale: 'en' }).extend({ id });
+/** `{ id, clientMsgId, body }` or `{ id, clientMsgId, cannedResponseId }`: exactly one of the two. */
+export const ticketReplyInput = messageSendSchema({ locale: 'en' })
+  .extend({ id, body: bodySchema({ locale: 'en' }).optional(), cannedResponseId: id.optional() })
+  .refine((reply) => (reply.body === undefined) !== (reply.cannedResponseId === undefined), {
+    message: 'Give either a body or a cannedResponseId',
+    path: ['body'],
+  });
 export type TicketReplyInput = z.output<typeof ticketReplyInput>;
+
+// --- Notes and canned responses (PROTOCOL §8) ---
+
+export const NOTE_MAX = BODY_MAX;
+
+export const ticketNoteInput = z.object({
+  id,
+  body: z.string().trim().min(1).max(NOTE_MAX).pipe(plainText()),
+});
+export type TicketNoteInput = z.output<typeof ticketNoteInput>;
+
+/** Shortcuts are case-insensitive: stored lower-cased, so `Hello` and `hello` are the same one. */
+export const cannedShortcut = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9_-]{1,32}$/, 'Use 1 to 32 letters, digits, - or _');
+
+/** A body whose every `{{…}}` is a known variable: unknown ones are refused here, at save. */
+export const cannedBody = z
+  .string()
+  .trim()
+  .min(1)
+  .max(BODY_MAX)
+  .pipe(plainText())
+  .superRefine((body, ctx) => {
+    const unknown = unknownVariables(body);
+    if (unknown.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `Unknown variable ${unknown.map((name) => `{{${name}}}`).join(', ')}; known: ${CANNED_VARIABLES.map((name) => `{{${name}}}`).join(', ')}`,
+      });
+    }
+  });
+
+const cannedTitle = z.string().trim().min(1).max(200).pipe(plainText());
+
+export const cannedResponseCreateInput = z.object({ shortcut: cannedShortcut, title: cannedTitle, body: cannedBody });
+export type CannedResponseCreateInput = z.output<typeof cannedResponseCreateInput>;
+
+export const cannedResponseUpdateInput = z.object({
+  id,
+  shortcut: cannedShortcut.optional(),
+  title: cannedTitle.optional(),
+  body: cannedBody.optional(),
+});
+export type CannedResponseUpdateInput = z.output<typeof cannedResponseUpdateInput>;
+
+export const cannedResponseIdInput = z.object({ id });
+
+// --- end notes and canned responses ---
 
 export const ticketTypingInput = z.object({ id, isTyping: z.boolean() });
 

@@ -1,4 +1,4 @@
-import type { ChatMatchedBy } from './agentApi.js';
+import type { ChatMatchedBy, Note } from './agentApi.js';
 import type { CloseReason, Message } from './chat.js';
 import type { TicketPriority, TicketSource, TicketStatus } from './tickets.js';
 
@@ -13,6 +13,7 @@ export const DOMAIN_EVENT_TYPES = [
   'chat.closed',
   'chat.escalated',
   'chat.typing',
+  'note.created', // notes (PROTOCOL §8)
 ] as const;
 export type DomainEventType = (typeof DOMAIN_EVENT_TYPES)[number];
 
@@ -93,13 +94,20 @@ export type ChatTypingEvent = EventBase & {
   isTyping: boolean;
 } & ({ from: 'client' } | { from: 'agent'; agentId: string });
 
+/** An agent wrote a private note: for agents' streams only, never the customer. */
+export interface NoteCreatedEvent extends EventBase {
+  type: 'note.created';
+  note: Note;
+}
+
 export type DomainEvent =
   | TicketCreatedEvent
   | TicketUpdatedEvent
   | MessageCreatedEvent
   | ChatClosedEvent
   | ChatEscalatedEvent
-  | ChatTypingEvent;
+  | ChatTypingEvent
+  | NoteCreatedEvent;
 
 /** The event of one type: `EventOf<'chat.closed'>`. */
 export type EventOf<T extends DomainEventType> = Extract<DomainEvent, { type: T }>;

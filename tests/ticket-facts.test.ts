@@ -69,6 +69,8 @@ function explains(event: DomainEvent, row: TicketEventRow): boolean {
       return row.type === 'message.created' && data.messageId === event.message.id && data.seq === event.message.seq;
     case 'chat.typing':
       return false;
+    case 'note.created':
+      return row.type === 'note.created' && byAgent(event.note.agentId) && data.noteId === event.note.id;
   }
 }
 
@@ -112,6 +114,7 @@ describeOnEachDriver('ticket facts: audit rows and events agree', (db) => {
     await node.automations.idle();
     await agent.tickets.update.mutate({ id: chat.ticketId, status: 'PENDING', priority: 'URGENT', category: 'Cobrança' });
     await agent.tickets.reply.mutate({ id: chat.ticketId, body: 'Olá, já vejo.', clientMsgId: newClientMsgId() });
+    await agent.tickets.note.mutate({ id: chat.ticketId, body: 'Nota interna' });
     await closeChat(chat, { reason: 'agent', actorType: 'agent', actorId: agentId, note: 'resolvido' }, node.ctx);
 
     // Tickets of other channels, a contact suggestion accepted, and two customers merged.
@@ -130,10 +133,10 @@ describeOnEachDriver('ticket facts: audit rows and events agree', (db) => {
 
     // Every kind of fact took part.
     expect(new Set(ours.map((event) => event.type))).toEqual(
-      new Set(['ticket.created', 'ticket.updated', 'message.created', 'chat.closed', 'chat.escalated']),
+      new Set(['ticket.created', 'ticket.updated', 'message.created', 'chat.closed', 'chat.escalated', 'note.created']),
     );
     expect(new Set(rows.map((row) => row.type))).toEqual(
-      new Set(['ticket.created', 'ticket.updated', 'message.created', 'chat.closed', 'chat.escalated', 'client.suggestion_accepted', 'clients.merged']),
+      new Set(['ticket.created', 'ticket.updated', 'message.created', 'chat.closed', 'chat.escalated', 'client.suggestion_accepted', 'clients.merged', 'note.created']),
     );
     const unexplainedRows = rows.filter((row) => !ours.some((event) => explains(event, row)));
     expect(unexplainedRows).toEqual([]);

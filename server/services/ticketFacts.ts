@@ -3,6 +3,7 @@ import type {
   ChatClosedEvent,
   ChatEscalatedEvent,
   DomainEvent,
+  NoteCreatedEvent,
   TicketCreatedEvent,
   TicketUpdatedEvent,
 } from '../../shared/events.js';
@@ -87,6 +88,15 @@ export const ticketFact = {
         type: 'client.suggestion_accepted',
         data: { sessionId, clientId, field, value },
       }],
+    };
+  },
+
+  /** An agent wrote a private note; the trail names the note (its body stays in ticket_notes). */
+  noteCreated(event: NoteCreatedEvent): TicketFact {
+    const { note } = event;
+    return {
+      event,
+      audit: [{ ticketId: event.ticketId, actorType: 'agent', actorId: note.agentId, type: 'note.created', data: { noteId: note.id } }],
     };
   },
 

@@ -1,5 +1,6 @@
 import { router } from './init.js';
 import { agentsRouter } from './routers/agents.js';
+import { cannedResponsesRouter } from './routers/cannedResponses.js';
 import { chatsRouter } from './routers/chats.js';
 import { clientsRouter } from './routers/clients.js';
 import { metricsRouter } from './routers/metrics.js';
@@ -14,6 +15,7 @@ export const appRouter = router({
   metrics: metricsRouter,
   agents: agentsRouter,
   webhooks: webhooksRouter,
+  cannedResponses: cannedResponsesRouter,
 });
 
 /** What agent tooling imports for end-to-end types: `import type { AppRouter } from '…/server/trpc/appRouter.js'`. */

@@ -1,7 +1,12 @@
 import type { Message } from '../../../shared/chat.js';
 import type { TicketReplyInput } from '../../../shared/agentSchemas.js';
-import type { AgentRow } from '../../db/schema.js';
+import { fillVariables } from '../../../shared/cannedResponses.js';
+import { BODY_MAX } from '../../../shared/schemas.js';
+import type { AgentRow, TicketRow } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
+import { customersRepository } from '../../repositories/customers.js';
+import { getCannedResponse } from '../cannedResponses/manageCannedResponses.js';
+import type { ChatRef } from '../chat/chatRef.js';
 import { postMessage } from '../chat/postMessage.js';
 import type { ServiceContext } from '../context.js';
 import { findTicketChat } from './ticketChat.js';
@@ -9,16 +14,43 @@ import { findTicketChat } from './ticketChat.js';
 /**
  * An agent's reply, posted into the ticket's chat like any message: committed, audited,
  * delivered live to the customer, idempotent by clientMsgId. A closed chat refuses it (CLOSED).
+ * The body is the one given, or a canned response's filled in (a deleted one is NOT_FOUND).
  */
 export async function replyToTicket(input: TicketReplyInput, agent: AgentRow, ctx: ServiceContext): Promise<Message> {
-  const { chat } = await findTicketChat(input.id, ctx);
+  const { ticket, chat } = await findTicketChat(input.id, ctx);
+  const body = input.cannedResponseId === undefined ? input.body : await cannedReplyBody(input.cannedResponseId, ticket, chat, agent, ctx);
+  if (body === undefined) throw new AppError('VALIDATION', 'Give either a body or a cannedResponseId', { fields: { body: 'Required' } });
   const { message } = await postMessage(
     chat,
     { type: 'agent', agentId: agent.id, name: agent.name },
-    { body: input.body, clientMsgId: input.clientMsgId },
+    { body, clientMsgId: input.clientMsgId },
     ctx,
   );
   return message;
+}
+
+/**
+ * A canned response's body with its variables filled in by the server: the customer's name on
+ * file (what the visitor typed in this chat when the customer has none), its first word, the
+ * ticket's number, the replying agent's name.
+ */
+async function cannedReplyBody(id: string, ticket: TicketRow, chat: ChatRef, agent: AgentRow, ctx: ServiceContext): Promise<string> {
+  const canned = await getCannedResponse(id, ctx);
+  const customer = await customersRepository.findById(ctx.db, ticket.clientId);
+  const name = customer?.name ?? chat.customerName;
+  const body = fillVariables(canned.body, {
+    'customer.name': name,
+    'customer.firstName': name.split(/\s+/)[0] ?? name,
+    'ticket.number': String(ticket.number),
+    'agent.name': agent.name,
+  });
+  // Names are short, but a template near the limit could still outgrow a message once filled.
+  if (body.length > BODY_MAX) {
+    throw new AppError('VALIDATION', `Filled in, this canned response is longer than ${BODY_MAX} characters`, {
+      fields: { cannedResponseId: 'Too long once filled in' },
+    });
+  }
+  return body;
 }
 
 /** Relays an agent's typing to the ticket's chat, and to the other agents watching it. */

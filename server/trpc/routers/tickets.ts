@@ -2,12 +2,14 @@ import {
   ticketCreateInput,
   ticketEventsInput,
   ticketListInput,
+  ticketNoteInput,
   ticketRefInput,
   ticketReplyInput,
   ticketTypingInput,
   ticketUpdateInput,
 } from '../../../shared/agentSchemas.js';
 import { createTicket } from '../../services/tickets/createTicket.js';
+import { addNote } from '../../services/tickets/addNote.js';
 import { getTicket } from '../../services/tickets/getTicket.js';
 import { listTickets } from '../../services/tickets/listTickets.js';
 import { relayAgentTyping, replyToTicket } from '../../services/tickets/replyToTicket.js';
@@ -34,6 +36,8 @@ export const ticketsRouter = router({
   reply: agentProcedure
     .input(ticketReplyInput)
     .mutation(({ input, ctx }) => replyToTicket(input, ctx.agent, ctx.services)),
+
+  note: agentProcedure.input(ticketNoteInput).mutation(({ input, ctx }) => addNote(input, ctx.agent, ctx.services)),
 
   typing: agentProcedure
     .input(ticketTypingInput)
