@@ -184,6 +184,9 @@ describeOnEachDriver('agent API: notes and canned responses', (db) => {
     const filled = `Olá Dora (Dora Maria Cliente), sou Nina Notas; seu ticket é #${started.ticketNumber}.`;
     expect(message).toMatchObject({ senderType: 'agent', senderName: 'Nina Notas', body: filled });
     expect(await delivered).toEqual(message);
+    // A retry is the same message, even once the canned response is gone.
+    await colleague.cannedResponses.delete.mutate({ id: canned.id });
+    expect(await agent.tickets.reply.mutate({ id: started.ticketId, clientMsgId, cannedResponseId: canned.id })).toEqual(message);
   });
 
   it('a customer without a name on file is called what the visitor typed', async () => {

@@ -182,6 +182,9 @@ describe('fuzzing every entry point with hostile payloads', () => {
       (input: unknown) => agent.clients.merge.mutate(input as never),
       (input: unknown) => agent.chats.messages.query(input as never),
       (input: unknown) => agent.metrics.summary.query(input as never),
+      (input: unknown) => agent.tickets.note.mutate(input as never), // notes (§8)
+      (input: unknown) => agent.cannedResponses.create.mutate(input as never), // canned responses (§8)
+      (input: unknown) => agent.cannedResponses.update.mutate(input as never), // canned responses (§8)
     ];
     await fc.assert(
       fc.asyncProperty(fc.nat({ max: calls.length - 1 }), payload, async (which, input) => {

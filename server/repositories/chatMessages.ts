@@ -13,4 +13,13 @@ export const chatMessagesRepository = {
       .orderBy(asc(chatMessages.seq));
     return limit === undefined ? query : query.limit(limit);
   },
+
+  /** The message a sender stored under this clientMsgId (chat_messages_session_client_msg_id_key). */
+  async findByClientMsgId(ex: Executor, sessionId: string, clientMsgId: string): Promise<ChatMessageRow | undefined> {
+    const [row] = await ex
+      .select()
+      .from(chatMessages)
+      .where(and(eq(chatMessages.sessionId, sessionId), eq(chatMessages.clientMsgId, clientMsgId)));
+    return row;
+  },
 };

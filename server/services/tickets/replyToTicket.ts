@@ -4,6 +4,7 @@ import { fillVariables } from '../../../shared/cannedResponses.js';
 import { BODY_MAX } from '../../../shared/schemas.js';
 import type { AgentRow, TicketRow } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
+import { chatMessagesRepository } from '../../repositories/chatMessages.js';
 import { customersRepository } from '../../repositories/customers.js';
 import { getCannedResponse } from '../cannedResponses/manageCannedResponses.js';
 import type { ChatRef } from '../chat/chatRef.js';
@@ -18,12 +19,13 @@ import { findTicketChat } from './ticketChat.js';
  */
 export async function replyToTicket(input: TicketReplyInput, agent: AgentRow, ctx: ServiceContext): Promise<Message> {
   const { ticket, chat } = await findTicketChat(input.id, ctx);
-  const body = input.cannedResponseId === undefined ? input.body : await cannedReplyBody(input.cannedResponseId, ticket, chat, agent, ctx);
+  const { cannedResponseId, clientMsgId } = input;
+  const body = cannedResponseId === undefined ? input.body : await cannedReplyBody({ cannedResponseId, clientMsgId }, ticket, chat, agent, ctx);
   if (body === undefined) throw new AppError('VALIDATION', 'Give either a body or a cannedResponseId', { fields: { body: 'Required' } });
   const { message } = await postMessage(
     chat,
     { type: 'agent', agentId: agent.id, name: agent.name },
-    { body, clientMsgId: input.clientMsgId },
+    { body, clientMsgId },
     ctx,
   );
   return message;
@@ -34,8 +36,18 @@ export async function replyToTicket(input: TicketReplyInput, agent: AgentRow, ct
  * file (what the visitor typed in this chat when the customer has none), its first word, the
  * ticket's number, the replying agent's name.
  */
-async function cannedReplyBody(id: string, ticket: TicketRow, chat: ChatRef, agent: AgentRow, ctx: ServiceContext): Promise<string> {
-  const canned = await getCannedResponse(id, ctx);
+async function cannedReplyBody(
+  input: { cannedResponseId: string; clientMsgId: string },
+  ticket: TicketRow,
+  chat: ChatRef,
+  agent: AgentRow,
+  ctx: ServiceContext,
+): Promise<string> {
+  // A retry of a reply already stored gets that message from the writer, even once the
+  // canned response it used was deleted or edited: its stored body is what counts.
+  const sent = await chatMessagesRepository.findByClientMsgId(ctx.db, chat.sessionId, input.clientMsgId);
+  if (sent) return sent.body;
+  const canned = await getCannedResponse(input.cannedResponseId, ctx);
   const customer = await customersRepository.findById(ctx.db, ticket.clientId);
   const name = customer?.name ?? chat.customerName;
   const body = fillVariables(canned.body, {
