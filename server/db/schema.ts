@@ -6,6 +6,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -84,6 +85,12 @@ export const tickets = pgTable(
     firstResponseAt: timestamp('first_response_at', { withTimezone: true }),
     resolvedAt: timestamp('resolved_at', { withTimezone: true }),
     closedAt: timestamp('closed_at', { withTimezone: true }),
+    /**
+     * How many customer (`client`) messages the ticket's chats hold, kept by the message write
+     * path: an agent's unread count is this minus its read mark (`ticket_reads`), so the list
+     * never counts messages.
+     */
+    customerMessages: integer('customer_messages').notNull().default(0),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -182,6 +189,26 @@ export const ticketEvents = pgTable(
   (t) => [index('ticket_events_ticket_idx').on(t.ticketId, t.id)],
 );
 
+/**
+ * Each agent's read mark on a ticket: how many of its customer messages (`tickets.customer_messages`)
+ * the agent has read. Only ever goes up. No row: nothing read.
+ */
+export const ticketReads = pgTable(
+  'ticket_reads',
+  {
+    agentId: uuid('agent_id')
+      .notNull()
+      .references(() => agents.id),
+    ticketId: uuid('ticket_id')
+      .notNull()
+      .references(() => tickets.id),
+    customerMessagesRead: integer('customer_messages_read').notNull().default(0),
+    updatedAt: updatedAt(),
+  },
+  // The list joins one mark per ticket shown: (agent, ticket) is its lookup.
+  (t) => [primaryKey({ name: 'ticket_reads_pkey', columns: [t.agentId, t.ticketId] })],
+);
+
 export const webhookDeliveries = pgTable(
   'webhook_deliveries',
   {
@@ -216,4 +243,5 @@ export type ChatSessionRow = typeof chatSessions.$inferSelect;
 export type ChatMessageRow = typeof chatMessages.$inferSelect;
 export type TicketEventRow = typeof ticketEvents.$inferSelect;
 export type AgentRow = typeof agents.$inferSelect;
+export type TicketReadRow = typeof ticketReads.$inferSelect;
 export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
