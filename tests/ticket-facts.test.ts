@@ -69,6 +69,9 @@ function explains(event: DomainEvent, row: TicketEventRow): boolean {
       return row.type === 'message.created' && data.messageId === event.message.id && data.seq === event.message.seq;
     case 'chat.typing':
       return false;
+    // i12 assignment:
+    case 'ticket.assigned':
+      return row.type === 'ticket.assigned' && byAgent(event.actorId) && data.assigneeId === event.assigneeId && data.previousAssigneeId === event.previousAssigneeId;
   }
 }
 
@@ -112,6 +115,9 @@ describeOnEachDriver('ticket facts: audit rows and events agree', (db) => {
     await node.automations.idle();
     await agent.tickets.update.mutate({ id: chat.ticketId, status: 'PENDING', priority: 'URGENT', category: 'Cobrança' });
     await agent.tickets.reply.mutate({ id: chat.ticketId, body: 'Olá, já vejo.', clientMsgId: newClientMsgId() });
+    // i12 assignment: by tickets.assign and by tickets.update's assigneeId, one fact each.
+    await agent.tickets.assign.mutate({ id: chat.ticketId, assigneeId: agentId });
+    await agent.tickets.update.mutate({ id: chat.ticketId, assigneeId: null });
     await closeChat(chat, { reason: 'agent', actorType: 'agent', actorId: agentId, note: 'resolvido' }, node.ctx);
 
     // Tickets of other channels, a contact suggestion accepted, and two customers merged.
@@ -130,10 +136,13 @@ describeOnEachDriver('ticket facts: audit rows and events agree', (db) => {
 
     // Every kind of fact took part.
     expect(new Set(ours.map((event) => event.type))).toEqual(
-      new Set(['ticket.created', 'ticket.updated', 'message.created', 'chat.closed', 'chat.escalated']),
+      new Set(['ticket.created', 'ticket.updated', 'message.created', 'chat.closed', 'chat.escalated', 'ticket.assigned']),
     );
     expect(new Set(rows.map((row) => row.type))).toEqual(
-      new Set(['ticket.created', 'ticket.updated', 'message.created', 'chat.closed', 'chat.escalated', 'client.suggestion_accepted', 'clients.merged']),
+      new Set([
+        'ticket.created', 'ticket.updated', 'message.created', 'chat.closed', 'chat.escalated', 'client.suggestion_accepted', 'clients.merged',
+        'ticket.assigned', // i12 assignment
+      ]),
     );
     const unexplainedRows = rows.filter((row) => !ours.some((event) => explains(event, row)));
     expect(unexplainedRows).toEqual([]);
