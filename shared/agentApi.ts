@@ -119,8 +119,14 @@ export interface TicketDetail extends Omit<Ticket, 'client'> {
   notes: Note[];
 }
 
+/** A `tickets.list` item: the summary and what the caller has not read of it. */
+export interface TicketListItem extends TicketSummary {
+  /** Customer messages after the caller's read mark (`tickets.markRead`). */
+  unreadCount: number;
+}
+
 export interface TicketPage {
-  items: TicketSummary[];
+  items: TicketListItem[];
   /** Pass back as `cursor` for the next (older) page; null on the last page. */
   nextCursor: string | null;
 }

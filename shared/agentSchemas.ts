@@ -21,7 +21,10 @@ export const ticketListInput = z.object({
   source: z.enum(TICKET_SOURCES).optional(),
   status: z.enum(TICKET_STATUSES).optional(),
   clientId: id.optional(),
-  assigneeId: id.optional(),
+  /** `me`: the caller's tickets; `none`: unassigned ones; else that agent's. */
+  assigneeId: z.union([z.literal('me'), z.literal('none'), id]).optional(),
+  /** Only tickets with customer messages after the caller's read mark. */
+  unread: z.literal(true).optional(),
   /** Free text over subject, customer name, e-mail and ticket number; `#123` is ticket 123 only. */
   q: z.string().trim().max(200).optional(),
   /** The `nextCursor` of the previous page, as given. */
@@ -75,6 +78,24 @@ export const ticketReplyInput = messageSendSchema({ locale: 'en' })
     message: 'Give either a body or a cannedResponseId',
     path: ['body'],
   });
+// i12 assignment (begin)
+/** `tickets.assign`: null unassigns. */
+export const ticketAssignInput = z.object({ id, assigneeId: id.nullable() });
+export type TicketAssignInput = z.output<typeof ticketAssignInput>;
+
+/**
+ * `tickets.markRead`: the caller has read the ticket's chat up to message `seq` of its latest
+ * session (or of `sessionId`, one of the ticket's sessions), and everything before it.
+ */
+export const ticketMarkReadInput = z.object({
+  id,
+  seq: z.number().int().min(0).max(SEQ_MAX),
+  sessionId: id.optional(),
+});
+export type TicketMarkReadInput = z.output<typeof ticketMarkReadInput>;
+// i12 assignment (end)
+
+export const ticketReplyInput = messageSendSchema({ locale: 'en' }).extend({ id });
 export type TicketReplyInput = z.output<typeof ticketReplyInput>;
 
 // --- Notes and canned responses (PROTOCOL §8) ---

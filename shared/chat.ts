@@ -84,6 +84,8 @@ export interface ServerToClientEvents {
   typing: (payload: { from: 'agent'; isTyping: boolean }) => void;
   'chat:closed': (payload: { reason: CloseReason }) => void;
   'ticket:updated': (payload: { ticketNumber: number; status: string }) => void;
+  /** An agent was assigned to this open chat (PROTOCOL §8). */
+  'agent:joined': (payload: { agentName: string }) => void;
 }
 
 /** Room of every socket attached to one chat session, on every node. */

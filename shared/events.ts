@@ -14,6 +14,8 @@ export const DOMAIN_EVENT_TYPES = [
   'chat.escalated',
   'chat.typing',
   'note.created', // notes (PROTOCOL §8)
+  // i12 assignment:
+  'ticket.assigned',
 ] as const;
 export type DomainEventType = (typeof DOMAIN_EVENT_TYPES)[number];
 
@@ -35,7 +37,6 @@ export interface TicketChanges {
   status?: FieldChange<TicketStatus>;
   priority?: FieldChange<TicketPriority>;
   category?: FieldChange<string | null>;
-  assigneeId?: FieldChange<string | null>;
   escalated?: FieldChange<boolean>;
   /** `clients.merge`: the ticket moved to another customer. */
   clientId?: FieldChange<string>;
@@ -99,6 +100,19 @@ export interface NoteCreatedEvent extends EventBase {
   type: 'note.created';
   note: Note;
 }
+// i12 assignment (begin)
+/**
+ * The ticket's assignee changed (`tickets.assign`, `tickets.update`'s `assigneeId`, routing):
+ * the one fact of every assignment, with its audit row. `assigneeId` null: unassigned.
+ */
+export interface TicketAssignedEvent extends EventBase {
+  type: 'ticket.assigned';
+  assigneeId: string | null;
+  previousAssigneeId: string | null;
+  /** The agent who assigned it; absent when the system (routing) did. */
+  actorId?: string;
+}
+// i12 assignment (end)
 
 export type DomainEvent =
   | TicketCreatedEvent
@@ -107,7 +121,8 @@ export type DomainEvent =
   | ChatClosedEvent
   | ChatEscalatedEvent
   | ChatTypingEvent
-  | NoteCreatedEvent;
+  | NoteCreatedEvent
+  | TicketAssignedEvent;
 
 /** The event of one type: `EventOf<'chat.closed'>`. */
 export type EventOf<T extends DomainEventType> = Extract<DomainEvent, { type: T }>;

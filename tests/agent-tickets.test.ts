@@ -132,13 +132,15 @@ describeOnEachDriver('agent API: tickets', (db) => {
       { changes: { status: { from: 'OPEN', to: 'RESOLVED' } } },
       { changes: { priority: { from: 'NORMAL', to: 'HIGH' } } },
       { changes: { category: { from: 'Chat Support', to: 'Financeiro' } } },
-      { changes: { assigneeId: { from: null, to: agentId } } },
     ]);
     expect(updates.every((e) => e.actorType === 'agent' && e.actorId === agentId)).toBe(true);
+    // The assignee changes through the one path of assignments (tickets.assign's fact).
+    const assigned = (await auditOf(started.ticketId)).filter((e) => e.type === 'ticket.assigned');
+    expect(assigned).toMatchObject([{ actorType: 'agent', actorId: agentId, data: { assigneeId: agentId, previousAssigneeId: null } }]);
 
     // The same values again change nothing and write nothing.
-    await agent.tickets.update.mutate({ id: started.ticketId, status: 'RESOLVED', priority: 'HIGH' });
-    expect((await auditOf(started.ticketId)).filter((e) => e.type === 'ticket.updated')).toHaveLength(4);
+    await agent.tickets.update.mutate({ id: started.ticketId, status: 'RESOLVED', priority: 'HIGH', assigneeId: agentId });
+    expect((await auditOf(started.ticketId)).filter((e) => e.type !== 'ticket.created')).toHaveLength(4);
 
     const closed = await agent.tickets.update.mutate({ id: started.ticketId, status: 'CLOSED', assigneeId: null, category: null });
     expect(closed).toMatchObject({ status: 'CLOSED', assigneeId: null, category: null, resolvedAt: resolved.resolvedAt });
@@ -186,7 +188,7 @@ describeOnEachDriver('agent API: tickets', (db) => {
     expect(chatPage.items.every((t) => t.source === 'chat')).toBe(true);
     const summary = (await agent.tickets.list.query({ clientId: started.clientId, limit: 1 })).items[0]!;
     expect(Object.keys(summary).sort()).toEqual(
-      ['id', 'number', 'subject', 'status', 'priority', 'source', 'category', 'escalated', 'client', 'assigneeId', 'createdAt', 'updatedAt'].sort(),
+      ['id', 'number', 'subject', 'status', 'priority', 'source', 'category', 'escalated', 'client', 'assigneeId', 'createdAt', 'updatedAt', 'unreadCount'].sort(),
     );
     expect(summary.client).toEqual({ id: started.clientId, name: contact.name, email: contact.email, phone: contact.e164 });
     await expectTrpcError(agent.tickets.list.query({ cursor: 'garbage' }), 'BAD_REQUEST');

@@ -71,6 +71,9 @@ function explains(event: DomainEvent, row: TicketEventRow): boolean {
       return false;
     case 'note.created':
       return row.type === 'note.created' && byAgent(event.note.agentId) && data.noteId === event.note.id;
+    // i12 assignment:
+    case 'ticket.assigned':
+      return row.type === 'ticket.assigned' && byAgent(event.actorId) && data.assigneeId === event.assigneeId && data.previousAssigneeId === event.previousAssigneeId;
   }
 }
 
@@ -115,6 +118,9 @@ describeOnEachDriver('ticket facts: audit rows and events agree', (db) => {
     await agent.tickets.update.mutate({ id: chat.ticketId, status: 'PENDING', priority: 'URGENT', category: 'Cobrança' });
     await agent.tickets.reply.mutate({ id: chat.ticketId, body: 'Olá, já vejo.', clientMsgId: newClientMsgId() });
     await agent.tickets.note.mutate({ id: chat.ticketId, body: 'Nota interna' });
+    // i12 assignment: by tickets.assign and by tickets.update's assigneeId, one fact each.
+    await agent.tickets.assign.mutate({ id: chat.ticketId, assigneeId: agentId });
+    await agent.tickets.update.mutate({ id: chat.ticketId, assigneeId: null });
     await closeChat(chat, { reason: 'agent', actorType: 'agent', actorId: agentId, note: 'resolvido' }, node.ctx);
 
     // Tickets of other channels, a contact suggestion accepted, and two customers merged.
@@ -133,10 +139,13 @@ describeOnEachDriver('ticket facts: audit rows and events agree', (db) => {
 
     // Every kind of fact took part.
     expect(new Set(ours.map((event) => event.type))).toEqual(
-      new Set(['ticket.created', 'ticket.updated', 'message.created', 'chat.closed', 'chat.escalated', 'note.created']),
+      new Set(['ticket.created', 'ticket.updated', 'message.created', 'chat.closed', 'chat.escalated', 'note.created', 'ticket.assigned']),
     );
     expect(new Set(rows.map((row) => row.type))).toEqual(
-      new Set(['ticket.created', 'ticket.updated', 'message.created', 'chat.closed', 'chat.escalated', 'client.suggestion_accepted', 'clients.merged', 'note.created']),
+      new Set([
+        'ticket.created', 'ticket.updated', 'message.created', 'chat.closed', 'chat.escalated', 'client.suggestion_accepted', 'clients.merged',
+        'note.created', 'ticket.assigned',
+      ]),
     );
     const unexplainedRows = rows.filter((row) => !ours.some((event) => explains(event, row)));
     expect(unexplainedRows).toEqual([]);

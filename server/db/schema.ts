@@ -6,6 +6,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -84,6 +85,12 @@ export const tickets = pgTable(
     firstResponseAt: timestamp('first_response_at', { withTimezone: true }),
     resolvedAt: timestamp('resolved_at', { withTimezone: true }),
     closedAt: timestamp('closed_at', { withTimezone: true }),
+    /**
+     * How many customer (`client`) messages the ticket's chats hold, kept by the message write
+     * path: an agent's unread count is this minus its read mark (`ticket_reads`), so the list
+     * never counts messages.
+     */
+    customerMessages: integer('customer_messages').notNull().default(0),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -219,6 +226,24 @@ export const cannedResponses = pgTable(
     uniqueIndex('canned_responses_shortcut_key').on(t.shortcut),
     check('canned_responses_shortcut_check', sql`${t.shortcut} ~ '^[a-z0-9_-]{1,32}$'`),
   ],
+/**
+ * Each agent's read mark on a ticket: how many of its customer messages (`tickets.customer_messages`)
+ * the agent has read. Only ever goes up. No row: nothing read.
+ */
+export const ticketReads = pgTable(
+  'ticket_reads',
+  {
+    agentId: uuid('agent_id')
+      .notNull()
+      .references(() => agents.id),
+    ticketId: uuid('ticket_id')
+      .notNull()
+      .references(() => tickets.id),
+    customerMessagesRead: integer('customer_messages_read').notNull().default(0),
+    updatedAt: updatedAt(),
+  },
+  // The list joins one mark per ticket shown: (agent, ticket) is its lookup.
+  (t) => [primaryKey({ name: 'ticket_reads_pkey', columns: [t.agentId, t.ticketId] })],
 );
 
 export const webhookDeliveries = pgTable(
@@ -257,4 +282,5 @@ export type TicketEventRow = typeof ticketEvents.$inferSelect;
 export type AgentRow = typeof agents.$inferSelect;
 export type TicketNoteRow = typeof ticketNotes.$inferSelect;
 export type CannedResponseRow = typeof cannedResponses.$inferSelect;
+export type TicketReadRow = typeof ticketReads.$inferSelect;
 export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;

@@ -9,5 +9,6 @@ export function createCustomerChannel(nsp: ChatNamespace): CustomerChannel {
     closed: (sessionId, reason) => nsp.to(sessionRoom(sessionId)).emit('chat:closed', { reason }),
     ticketUpdated: (sessionId, payload) => nsp.to(sessionRoom(sessionId)).emit('ticket:updated', payload),
     typing: (sessionId, isTyping) => nsp.to(sessionRoom(sessionId)).emit('typing', { from: 'agent', isTyping }),
+    agentJoined: (sessionId, payload) => nsp.to(sessionRoom(sessionId)).emit('agent:joined', payload),
   };
 }

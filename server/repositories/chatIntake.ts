@@ -18,6 +18,8 @@ export interface ChatIntakeRecords {
   verified: boolean;
   matchedBy: 'email' | 'phone' | 'new';
   lastSeq: number;
+  /** The customer messages the intake writes (its first message, if any): the ticket's counter. */
+  customerMessages: number;
   /** The `ticket.created` audit row's data. */
   eventData: Record<string, unknown>;
 }
@@ -33,8 +35,8 @@ export const chatIntakeRepository = {
   async insert(ex: Executor, r: ChatIntakeRecords): Promise<{ number: number; createdAt: Date }> {
     const result = await ex.execute(sql`
     with ticket as (
-      insert into tickets (id, subject, description, status, source, category, client_id)
-      values (${r.ticketId}::uuid, ${r.subject}, ${r.description}, 'OPEN', 'chat', ${r.category}, ${r.clientId}::uuid)
+      insert into tickets (id, subject, description, status, source, category, client_id, customer_messages)
+      values (${r.ticketId}::uuid, ${r.subject}, ${r.description}, 'OPEN', 'chat', ${r.category}, ${r.clientId}::uuid, ${r.customerMessages}::int)
       returning number, created_at
     ), session as (
       insert into chat_sessions (id, client_id, ticket_id, user_name, user_email, user_phone, locale, resume_token_hash, verified, matched_by, last_seq)

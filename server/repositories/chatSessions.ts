@@ -80,6 +80,16 @@ export const chatSessionsRepository = {
     return rows.map((row) => row.id);
   },
 
+  /** Ids of a ticket's chat sessions that are still open (to tell their customers who joined). */
+  async listActiveIdsOfTicket(ex: Executor, ticketId: string): Promise<string[]> {
+    const rows = await ex
+      .select({ id: chatSessions.id })
+      .from(chatSessions)
+      // chat_sessions_ticket_idx
+      .where(and(eq(chatSessions.ticketId, ticketId), eq(chatSessions.status, 'active')));
+    return rows.map((row) => row.id);
+  },
+
   /** Closes an active session; undefined when it was already closed (or does not exist). */
   async close(ex: Executor, id: string, reason: 'client' | 'agent' | 'timeout'): Promise<ChatSessionRow | undefined> {
     const [row] = await ex

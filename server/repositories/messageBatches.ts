@@ -100,6 +100,18 @@ export const messageBatchesRepository = {
       where s.id = v."id"`);
   },
 
+  /**
+   * Adds each ticket's new customer messages to its counter (what unread counts are taken
+   * from). A ticket's rows are locked after its sessions', like markFirstResponses does.
+   */
+  async countCustomerMessages(ex: Executor, added: Map<string, number>): Promise<void> {
+    const values = [...added].map(([id, n]) => ({ id, n }));
+    await ex.execute(sql`
+      update tickets t set customer_messages = t.customer_messages + v."n"
+      from jsonb_to_recordset(${JSON.stringify(values)}::jsonb) as v("id" uuid, "n" int)
+      where t.id = v."id"`);
+  },
+
   /** Marks the first agent response of each ticket; tickets already answered keep theirs. */
   async markFirstResponses(ex: Executor, ticketIds: string[]): Promise<void> {
     await ex

@@ -1,8 +1,8 @@
-import { and, desc, eq, ilike, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gt, ilike, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { TicketPriority, TicketSource, TicketStatus } from '../../shared/tickets.js';
 import type { Executor } from '../db/client.js';
 import { likePattern } from '../db/likePattern.js';
-import { clients, tickets, type TicketRow } from '../db/schema.js';
+import { clients, ticketReads, tickets, type TicketRow } from '../db/schema.js';
 
 export type NewTicket = typeof tickets.$inferInsert;
 
@@ -10,7 +10,12 @@ export interface TicketFilters {
   source?: TicketSource;
   status?: TicketStatus;
   clientId?: string;
-  assigneeId?: string;
+  /** null: unassigned tickets only. */
+  assigneeId?: string | null;
+  /** The agent whose read marks give `unreadCount`; none: nothing counts as read. */
+  readerId?: string;
+  /** Only tickets with customer messages after the reader's mark. */
+  unread?: boolean;
   /**
    * Free text: a case-insensitive substring of the subject, customer name or e-mail, or the
    * ticket number when it is one; `#123` is that ticket number only.
@@ -30,6 +35,9 @@ export interface ClientBrief {
 }
 
 export type TicketWithClient = TicketRow & { client: ClientBrief };
+
+/** A list row: the ticket, its customer, and what its reader has not read. */
+export type TicketListRow = TicketWithClient & { unreadCount: number };
 
 const clientBrief = { id: clients.id, name: clients.name, email: clients.email, phone: clients.phone };
 
@@ -71,11 +79,14 @@ export const ticketsRepository = {
   },
 
   /**
-   * Tickets newest first by number with their customer. The number is unique and only grows,
-   * so `number < cursor` pages never repeat or skip a ticket, whatever is inserted meanwhile;
-   * each filter has a `(column, number)` index to walk.
+   * Tickets newest first by number with their customer and the reader's unread count. The
+   * number is unique and only grows, so `number < cursor` pages never repeat or skip a ticket,
+   * whatever is inserted meanwhile; each filter has a `(column, number)` index to walk. The
+   * unread count is the ticket's counter minus the reader's mark: one primary-key probe of
+   * `ticket_reads` per ticket walked, never a count of messages.
    */
-  async listWithClient(ex: Executor, filters: TicketFilters): Promise<TicketWithClient[]> {
+  async listWithClient(ex: Executor, filters: TicketFilters): Promise<TicketListRow[]> {
+    const read = sql<number>`coalesce(${ticketReads.customerMessagesRead}, 0)`;
     const conditions = [
       // tickets_source_number_idx
       filters.source ? eq(tickets.source, filters.source) : undefined,
@@ -83,21 +94,29 @@ export const ticketsRepository = {
       filters.status ? eq(tickets.status, filters.status) : undefined,
       // tickets_client_number_idx
       filters.clientId ? eq(tickets.clientId, filters.clientId) : undefined,
-      // tickets_assignee_number_idx
+      // tickets_assignee_number_idx (a btree keeps nulls: unassigned tickets walk it too)
+      filters.assigneeId === null ? isNull(tickets.assigneeId) : undefined,
       filters.assigneeId ? eq(tickets.assigneeId, filters.assigneeId) : undefined,
+      // no index of its own: checked on each ticket the other filters walk, by ticket_reads_pkey
+      filters.unread ? gt(tickets.customerMessages, read) : undefined,
       // `#123` uses tickets_number_key; other text is a substring scan.
       filters.q ? freeText(filters.q) : undefined,
       // the cursor: the number tail of the filter's index, or tickets_number_key.
       filters.beforeNumber !== undefined ? lt(tickets.number, filters.beforeNumber) : undefined,
     ];
     const query = ex
-      .select({ ticket: tickets, client: clientBrief })
+      .select({ ticket: tickets, client: clientBrief, unreadCount: sql<number>`${tickets.customerMessages} - ${read}` })
       .from(tickets)
       .innerJoin(clients, eq(clients.id, tickets.clientId))
+      // ticket_reads_pkey; without a reader the join finds nothing and nothing counts as read
+      .leftJoin(
+        ticketReads,
+        and(eq(ticketReads.ticketId, tickets.id), filters.readerId ? eq(ticketReads.agentId, filters.readerId) : sql`false`),
+      )
       .where(and(...conditions))
       .orderBy(desc(tickets.number));
     const rows = filters.limit === undefined ? await query : await query.limit(filters.limit);
-    return rows.map((row) => ({ ...row.ticket, client: row.client }));
+    return rows.map((row) => ({ ...row.ticket, client: row.client, unreadCount: Number(row.unreadCount) }));
   },
 
   /** The number of each of these tickets, by id (one query for all). */

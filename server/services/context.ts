@@ -12,6 +12,8 @@ export interface CustomerChannel {
   closed(sessionId: string, reason: CloseReason): void;
   ticketUpdated(sessionId: string, payload: { ticketNumber: number; status: string }): void;
   typing(sessionId: string, isTyping: boolean): void;
+  /** An agent was assigned to the session's open chat. */
+  agentJoined(sessionId: string, payload: { agentName: string }): void;
 }
 
 export interface ServicePolicy {

@@ -4,6 +4,7 @@ import type {
   ChatEscalatedEvent,
   DomainEvent,
   NoteCreatedEvent,
+  TicketAssignedEvent,
   TicketCreatedEvent,
   TicketUpdatedEvent,
 } from '../../shared/events.js';
@@ -48,6 +49,15 @@ export const ticketFact = {
       audit: parts.map((changes) => ({ ticketId: event.ticketId, ...actor, type: 'ticket.updated', data: { changes, ...cause } })),
     };
   },
+
+  // i12 assignment (begin)
+  /** The ticket's assignee changed: by the agent in `actorId`, else by the system (routing). */
+  assigned(event: TicketAssignedEvent): TicketFact {
+    const { assigneeId, previousAssigneeId } = event;
+    const actor = event.actorId ? { actorType: 'agent' as const, actorId: event.actorId } : { actorType: 'system' as const };
+    return { event, audit: [{ ticketId: event.ticketId, ...actor, type: 'ticket.assigned', data: { assigneeId, previousAssigneeId } }] };
+  },
+  // i12 assignment (end)
 
   /** A chat ended; `note` is the free text its closer gave, kept in the trail only. */
   chatClosed(event: ChatClosedEvent, closer: { actorType: 'client' | 'agent' | 'system'; actorId?: string; note?: string }): TicketFact {

@@ -8,6 +8,7 @@ import { migratePostgresDatabase } from '../../../server/db/migrate.js';
 import type { ServiceContext } from '../../../server/services/context.js';
 import { getCustomerHistory } from '../../../server/services/customers/readCustomers.js';
 import { listTickets } from '../../../server/services/tickets/listTickets.js';
+import type { AgentRow } from '../../../server/db/schema.js';
 import type { AppRouter } from '../../../server/trpc/appRouter.js';
 import type { TicketListInput } from '../../../shared/agentSchemas.js';
 import { fmt, markdownTable, summarize } from '../lib/stats.js';
@@ -116,6 +117,8 @@ export async function runAgentQueries(options: AgentQueriesOptions): Promise<Sce
       ['tickets.list source=email status=PENDING', { source: 'email', status: 'PENDING' }],
       ['tickets.list clientId', { clientId }],
       ['tickets.list assigneeId', { assigneeId: assignee!.id as string }],
+      ['tickets.list assigneeId=none', { assigneeId: 'none' }],
+      ['tickets.list assigneeId=none unread', { assigneeId: 'none', unread: true }],
       ['tickets.list page 41 (cursor)', { cursor: deepCursor ?? undefined }],
       ['tickets.list q=#number', { q: `#${middle!.number}` }],
       ['tickets.list q=e-mail (free text)', { q: 'c4242@bench.example' }],
@@ -124,7 +127,8 @@ export async function runAgentQueries(options: AgentQueriesOptions): Promise<Sce
       ...lists.map(([name, input]) => ({
         name,
         call: () => api.tickets.list.query(input),
-        direct: (ctx: ServiceContext) => listTickets({ limit: 25, ...input } as TicketListInput, ctx),
+        // listTickets reads only the reader's id (its read marks); the benchmark reads as the first agent.
+        direct: (ctx: ServiceContext) => listTickets({ limit: 25, ...input } as TicketListInput, { id: assignee!.id as string } as AgentRow, ctx),
       })),
       { name: 'clients.history', call: () => api.clients.history.query({ id: clientId }), direct: (ctx) => getCustomerHistory(clientId, ctx) },
     ];

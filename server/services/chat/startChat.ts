@@ -87,6 +87,7 @@ async function openChat(input: ChatStartInput, ctx: ServiceContext): Promise<Sta
         verified,
         matchedBy,
         lastSeq: input.message ? 1 : 0,
+        customerMessages: input.message ? 1 : 0,
         // The intake's statement writes the fact's audit row (as the customer).
         eventData: ticketCreatedAudit(opening).data ?? {},
       }),

@@ -21,6 +21,8 @@ export interface BatchPlan {
   audits: NewTicketEvent[];
   /** Tickets an agent answered in this batch (their first response, if it is the first). */
   answeredTickets: string[];
+  /** How many customer messages each ticket takes in this batch (its unread counter). */
+  customerMessages: Map<string, number>;
 }
 
 const key = (sessionId: string, clientMsgId: string) => `${sessionId} ${clientMsgId}`;
@@ -44,6 +46,7 @@ export function planMessageBatch(
   const rows: BatchMessageRow[] = [];
   const audits: NewTicketEvent[] = [];
   const answeredTickets = new Set<string>();
+  const customerMessages = new Map<string, number>();
 
   const plans = entries.map(({ chat, author, input }): EntryPlan => {
     const clientMsgId = input.clientMsgId ?? null;
@@ -65,12 +68,13 @@ export function planMessageBatch(
       audits.push(agentMessageAudit(chat, author, row.id, seq));
       answeredTickets.add(chat.ticketId);
     }
+    if (author.type === 'client') customerMessages.set(chat.ticketId, (customerMessages.get(chat.ticketId) ?? 0) + 1);
     return { kind: 'insert', id: row.id };
   });
 
   const written = new Set(rows.map((row) => row.sessionId));
   const lastSeqs = new Map([...lastSeq].filter(([sessionId]) => written.has(sessionId)));
-  return { plans, rows, lastSeqs, audits, answeredTickets: [...answeredTickets] };
+  return { plans, rows, lastSeqs, audits, answeredTickets: [...answeredTickets], customerMessages };
 }
 
 /** A message row with its id chosen here, so rows that refer to it go out with its insert. */

@@ -12,7 +12,8 @@ export type BatchOutcome = { ok: true; stored: StoredMessage } | { ok: false; er
 /**
  * Writes many messages, of any sessions, in one transaction of four round trips whatever
  * their number: lock the sessions and look up their clientMsgIds (pipelined), then one
- * multi-row insert, the new last seqs and the agents' audit rows (pipelined), then commit.
+ * multi-row insert, the new last seqs, the agents' audit rows and the tickets' customer-message
+ * counters (pipelined), then commit.
  * An entry of a closed session is refused with CLOSED, and so is one that would take its
  * session past `maxMessages` (decided under the session's lock: concurrent batches never
  * overshoot). Outcomes are in entry order; see planMessageBatch for the rest.
@@ -45,6 +46,7 @@ async function writePlannedRows(tx: Transaction, plan: BatchPlan): Promise<Map<s
     messageBatchesRepository.setLastSeqs(tx, plan.lastSeqs),
     plan.audits.length > 0 ? ticketEventsRepository.append(tx, plan.audits) : undefined,
     plan.answeredTickets.length > 0 ? messageBatchesRepository.markFirstResponses(tx, plan.answeredTickets) : undefined,
+    plan.customerMessages.size > 0 ? messageBatchesRepository.countCustomerMessages(tx, plan.customerMessages) : undefined,
   ]);
   for (const row of insertedRows) inserted.set(row.id, row);
   return inserted;

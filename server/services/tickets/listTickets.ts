@@ -1,23 +1,29 @@
 import type { TicketPage } from '../../../shared/agentApi.js';
 import type { TicketListInput } from '../../../shared/agentSchemas.js';
+import type { AgentRow } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
 import { ticketsRepository } from '../../repositories/tickets.js';
 import type { ServiceContext } from '../context.js';
 import { toTicketSummary } from './ticketViews.js';
 
-/** One page of tickets, newest first; `nextCursor` continues strictly below the last one shown. */
-export async function listTickets(input: TicketListInput, ctx: ServiceContext): Promise<TicketPage> {
+/**
+ * One page of tickets, newest first; `nextCursor` continues strictly below the last one shown.
+ * Unread counts and the `me` and `unread` filters are the caller's (`reader`).
+ */
+export async function listTickets(input: TicketListInput, reader: AgentRow, ctx: ServiceContext): Promise<TicketPage> {
   const rows = await ticketsRepository.listWithClient(ctx.db, {
     source: input.source,
     status: input.status,
     clientId: input.clientId,
-    assigneeId: input.assigneeId,
+    assigneeId: input.assigneeId === 'me' ? reader.id : input.assigneeId === 'none' ? null : input.assigneeId,
+    readerId: reader.id,
+    unread: input.unread,
     q: input.q || undefined,
     beforeNumber: input.cursor ? decodeCursor(input.cursor) : undefined,
     // One more than asked tells whether another page exists without counting.
     limit: input.limit + 1,
   });
-  const items = rows.slice(0, input.limit).map(toTicketSummary);
+  const items = rows.slice(0, input.limit).map((row) => ({ ...toTicketSummary(row), unreadCount: row.unreadCount }));
   const last = items[items.length - 1];
   return { items, nextCursor: rows.length > input.limit && last ? encodeCursor(last.number) : null };
 }

@@ -3,52 +3,50 @@ import type { TicketUpdateInput } from '../../../shared/agentSchemas.js';
 import type { TicketChanges } from '../../../shared/events.js';
 import type { AgentRow, TicketRow } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
-import { agentsRepository } from '../../repositories/agents.js';
 import { chatSessionsRepository } from '../../repositories/chatSessions.js';
 import { ticketsRepository } from '../../repositories/tickets.js';
 import { statusTimestamps } from '../chat/closeChat.js';
 import type { ServiceContext } from '../context.js';
 import { inTicketTransaction, ticketFact } from '../ticketFacts.js';
+import { announceAssignment, assignInTransaction } from './assignTicket.js';
 import { toTicket } from './ticketViews.js';
 
-const EDITABLE = ['status', 'priority', 'category', 'assigneeId'] as const;
+const EDITABLE = ['status', 'priority', 'category'] as const;
 type Editable = (typeof EDITABLE)[number];
 type EditChanges = Pick<TicketChanges, Editable>;
 
 /**
  * Changes status, priority, category or assignee. Each field that really changes is audited
- * in the same transaction with the agent as actor; after commit the change is announced and
- * the customers of the ticket's chats are told.
+ * in the same transaction with the agent as actor; the assignee changes through the one path
+ * of assignments (`ticket.assigned`, assignTicket.ts). After commit the changes are announced
+ * and the customers of the ticket's chats are told.
  */
 export async function updateTicket(input: TicketUpdateInput, agent: AgentRow, ctx: ServiceContext): Promise<Ticket> {
   const outcome = await inTicketTransaction(ctx, async (tx, facts) => {
     const current = await ticketsRepository.lock(tx, input.id);
     if (!current) throw new AppError('NOT_FOUND', 'No such ticket');
     const changes = diff(current, input);
-    if (changes.assigneeId && input.assigneeId) {
-      const assignee = await agentsRepository.findById(tx, input.assigneeId);
-      if (!assignee || assignee.revokedAt) {
-        throw new AppError('VALIDATION', 'Invalid input', { fields: { assigneeId: 'No such active agent' } });
-      }
+    let updated = current;
+    if (Object.keys(changes).length > 0) {
+      const row = await ticketsRepository.update(tx, input.id, {
+        ...(changes.status ? statusTimestamps(input.status!) : {}),
+        ...(changes.priority ? { priority: input.priority } : {}),
+        ...(changes.category ? { category: input.category ?? null } : {}),
+      });
+      if (!row) throw new Error(`ticket ${input.id} vanished during its update`);
+      updated = row;
+      const event = { type: 'ticket.updated' as const, ticketId: row.id, ticketNumber: row.number, at: row.updatedAt.toISOString() };
+      // One audit row per changed field, as agents' edits have always been kept.
+      await facts.record(ticketFact.updated({ ...event, changes, actorId: agent.id }, { rowPerField: true }));
     }
-    if (Object.keys(changes).length === 0) return { changes, ticket: await ticketsRepository.findWithClient(tx, { id: input.id }) };
-
-    await ticketsRepository.update(tx, input.id, {
-      ...(changes.status ? statusTimestamps(input.status!) : {}),
-      ...(changes.priority ? { priority: input.priority } : {}),
-      ...(changes.category ? { category: input.category ?? null } : {}),
-      ...(changes.assigneeId ? { assigneeId: input.assigneeId ?? null } : {}),
-    });
-    const ticket = await ticketsRepository.findWithClient(tx, { id: input.id });
-    if (!ticket) throw new Error(`ticket ${input.id} vanished during its update`);
-    const event = { type: 'ticket.updated' as const, ticketId: ticket.id, ticketNumber: ticket.number, at: ticket.updatedAt.toISOString() };
-    // One audit row per changed field, as agents' edits have always been kept.
-    await facts.record(ticketFact.updated({ ...event, changes, actorId: agent.id }, { rowPerField: true }));
-    return { changes, ticket };
+    const assignment = input.assigneeId === undefined ? undefined : await assignInTransaction(tx, facts, updated, input.assigneeId, agent.id);
+    const changed = Object.keys(changes).length > 0 || assignment !== undefined;
+    return { changed, assignment, ticket: await ticketsRepository.findWithClient(tx, { id: input.id }) };
   });
   const ticket = outcome.ticket;
   if (!ticket) throw new Error(`ticket ${input.id} vanished during its update`);
-  if (Object.keys(outcome.changes).length > 0) await tellCustomers(ticket, ctx);
+  if (outcome.changed) await tellCustomers(ticket, ctx);
+  if (outcome.assignment) await announceAssignment(outcome.assignment, ctx);
   return toTicket(ticket);
 }
 
@@ -57,9 +55,6 @@ function diff(current: TicketRow, input: TicketUpdateInput): EditChanges {
   if (input.status !== undefined && input.status !== current.status) changes.status = { from: current.status, to: input.status };
   if (input.priority !== undefined && input.priority !== current.priority) changes.priority = { from: current.priority, to: input.priority };
   if (input.category !== undefined && input.category !== current.category) changes.category = { from: current.category, to: input.category };
-  if (input.assigneeId !== undefined && input.assigneeId !== current.assigneeId) {
-    changes.assigneeId = { from: current.assigneeId, to: input.assigneeId };
-  }
   return changes;
 }
 

@@ -4,6 +4,9 @@ import {
   ticketListInput,
   ticketNoteInput,
   ticketRefInput,
+  // i12 assignment:
+  ticketAssignInput,
+  ticketMarkReadInput,
   ticketReplyInput,
   ticketTypingInput,
   ticketUpdateInput,
@@ -14,6 +17,9 @@ import { getTicket } from '../../services/tickets/getTicket.js';
 import { listTickets } from '../../services/tickets/listTickets.js';
 import { relayAgentTyping, replyToTicket } from '../../services/tickets/replyToTicket.js';
 import { updateTicket } from '../../services/tickets/updateTicket.js';
+// i12 assignment:
+import { assignTicket } from '../../services/tickets/assignTicket.js';
+import { markTicketRead } from '../../services/tickets/markTicketRead.js';
 import { AppError } from '../../errors.js';
 import { toTRPCError } from '../errors.js';
 import { streamDomainEvents } from '../eventStream.js';
@@ -21,7 +27,7 @@ import { agentProcedure, router } from '../init.js';
 
 /** `tickets.*` (PROTOCOL §4). */
 export const ticketsRouter = router({
-  list: agentProcedure.input(ticketListInput).query(({ input, ctx }) => listTickets(input, ctx.services)),
+  list: agentProcedure.input(ticketListInput).query(({ input, ctx }) => listTickets(input, ctx.agent, ctx.services)),
 
   get: agentProcedure.input(ticketRefInput).query(({ input, ctx }) => getTicket(input, ctx.services)),
 
@@ -32,6 +38,16 @@ export const ticketsRouter = router({
   update: agentProcedure
     .input(ticketUpdateInput)
     .mutation(({ input, ctx }) => updateTicket(input, ctx.agent, ctx.services)),
+
+  // i12 assignment (begin)
+  assign: agentProcedure
+    .input(ticketAssignInput)
+    .mutation(({ input, ctx }) => assignTicket(input, ctx.agent, ctx.services)),
+
+  markRead: agentProcedure
+    .input(ticketMarkReadInput)
+    .mutation(({ input, ctx }) => markTicketRead(input, ctx.agent, ctx.services)),
+  // i12 assignment (end)
 
   reply: agentProcedure
     .input(ticketReplyInput)

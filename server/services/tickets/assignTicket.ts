@@ -1,0 +1,78 @@
+import type { Ticket } from '../../../shared/agentApi.js';
+import type { TicketAssignInput } from '../../../shared/agentSchemas.js';
+import type { Transaction } from '../../db/client.js';
+import type { AgentRow, TicketRow } from '../../db/schema.js';
+import { AppError } from '../../errors.js';
+import { agentsRepository } from '../../repositories/agents.js';
+import { chatSessionsRepository } from '../../repositories/chatSessions.js';
+import { ticketsRepository } from '../../repositories/tickets.js';
+import type { ServiceContext } from '../context.js';
+import { inTicketTransaction, ticketFact, type TicketFacts } from '../ticketFacts.js';
+import { toTicket } from './ticketViews.js';
+
+/** An assignment that happened: the new assignee (null: unassigned) and who held it before. */
+export interface Assignment {
+  ticket: TicketRow;
+  assignee: AgentRow | null;
+  previousAssigneeId: string | null;
+}
+
+/**
+ * The one path of every assignment (`tickets.assign`, `tickets.update`'s `assigneeId`, and
+ * routing when it comes), inside the caller's ticket transaction with `current` locked: checks
+ * that the assignee is an active agent, sets it and records the `ticket.assigned` fact.
+ * `actorId`: the agent who assigns; none for the system. Undefined when the ticket already
+ * had this assignee: no row, no event.
+ */
+export async function assignInTransaction(
+  tx: Transaction,
+  facts: TicketFacts,
+  current: TicketRow,
+  assigneeId: string | null,
+  actorId?: string,
+): Promise<Assignment | undefined> {
+  if (assigneeId === current.assigneeId) return undefined;
+  const assignee = assigneeId === null ? null : await agentsRepository.findById(tx, assigneeId);
+  if (assignee === undefined || assignee?.revokedAt) {
+    throw new AppError('VALIDATION', 'Invalid input', { fields: { assigneeId: 'No such active agent' } });
+  }
+  const ticket = await ticketsRepository.update(tx, current.id, { assigneeId });
+  if (!ticket) throw new Error(`ticket ${current.id} vanished during its assignment`);
+  await facts.record(
+    ticketFact.assigned({
+      type: 'ticket.assigned',
+      ticketId: ticket.id,
+      ticketNumber: ticket.number,
+      at: ticket.updatedAt.toISOString(),
+      assigneeId,
+      previousAssigneeId: current.assigneeId,
+      ...(actorId ? { actorId } : {}),
+    }),
+  );
+  return { ticket, assignee, previousAssigneeId: current.assigneeId };
+}
+
+/**
+ * After commit: the customers of the ticket's open chats see who joined. Unassigning tells
+ * them nothing.
+ */
+export async function announceAssignment(assignment: Assignment, ctx: ServiceContext): Promise<void> {
+  const { assignee, ticket } = assignment;
+  if (!assignee) return;
+  for (const sessionId of await chatSessionsRepository.listActiveIdsOfTicket(ctx.db, ticket.id)) {
+    ctx.customers.agentJoined(sessionId, { agentName: assignee.name });
+  }
+}
+
+/** `tickets.assign`: sets or clears the ticket's assignee, as `agent`. */
+export async function assignTicket(input: TicketAssignInput, agent: AgentRow, ctx: ServiceContext): Promise<Ticket> {
+  const { assignment, ticket } = await inTicketTransaction(ctx, async (tx, facts) => {
+    const current = await ticketsRepository.lock(tx, input.id);
+    if (!current) throw new AppError('NOT_FOUND', 'No such ticket');
+    const assignment = await assignInTransaction(tx, facts, current, input.assigneeId, agent.id);
+    return { assignment, ticket: await ticketsRepository.findWithClient(tx, { id: input.id }) };
+  });
+  if (!ticket) throw new Error(`ticket ${input.id} vanished during its assignment`);
+  if (assignment) await announceAssignment(assignment, ctx);
+  return toTicket(ticket);
+}
