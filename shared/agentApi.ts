@@ -64,6 +64,8 @@ export interface ChatSessionSummary {
   matchedBy: ChatMatchedBy;
   /** What the visitor typed at the start (the customer on file may hold other values). */
   typed: { name: string; email: string; phone: string };
+  /** issue 12: the chat ended (visitor or timeout) with no agent reply in it (`chat.abandoned`). */
+  unanswered: boolean;
 }
 
 export type ChatMatchedBy = 'email' | 'phone' | 'new';

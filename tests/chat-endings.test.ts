@@ -78,6 +78,9 @@ describeOnEachDriver('honest chat endings', (db) => {
     const [audit] = await auditOf(started.ticketId, 'chat.abandoned');
     expect(audit).toMatchObject({ actorType: 'client', data: { sessionId: started.sessionId, reason: 'client', escalated: false } });
     expect(await auditOf(started.ticketId, 'ticket.updated')).toEqual([]);
+    // Agents see it on the ticket too.
+    const ticket = await agent.tickets.get.query({ id: started.ticketId });
+    expect(ticket.chatSessions).toMatchObject([{ id: started.sessionId, unanswered: true }]);
   });
 
   it('a chat with only a bot answer that times out: the same, with reason timeout', async () => {

@@ -4,7 +4,7 @@ import { chatSessions, tickets, type ChatSessionRow } from '../db/schema.js';
 
 export type SessionWithCount = Pick<
   ChatSessionRow,
-  'id' | 'ticketId' | 'status' | 'startedAt' | 'endedAt' | 'verified' | 'matchedBy' | 'userName' | 'userEmail' | 'userPhone'
+  'id' | 'ticketId' | 'status' | 'startedAt' | 'endedAt' | 'verified' | 'matchedBy' | 'userName' | 'userEmail' | 'userPhone' | 'unanswered'
 > & {
   messageCount: number;
 };
@@ -20,6 +20,7 @@ const sessionWithCount = {
   userName: chatSessions.userName,
   userEmail: chatSessions.userEmail,
   userPhone: chatSessions.userPhone,
+  unanswered: chatSessions.unanswered,
   // Spelled out: inside a one-table select Drizzle leaves column names unqualified.
   messageCount: sql<number>`(select count(*)::int from chat_messages m where m.session_id = "chat_sessions"."id")`,
 };
