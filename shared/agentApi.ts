@@ -64,6 +64,8 @@ export interface ChatSessionSummary {
   matchedBy: ChatMatchedBy;
   /** What the visitor typed at the start (the customer on file may hold other values). */
   typed: { name: string; email: string; phone: string };
+  /** issue 12: the chat ended (visitor or timeout) with no agent reply in it (`chat.abandoned`). */
+  unanswered: boolean;
 }
 
 export type ChatMatchedBy = 'email' | 'phone' | 'new';
@@ -158,6 +160,34 @@ export interface MetricsSummary {
   escalationRate: number | null;
   /** Mean confidence of the answers that led to an escalation; null without escalations. */
   avgEscalationConfidence: number | null;
-  /** Chat tickets resolved or closed that only the bot answered (no escalation, no agent reply). */
+  /**
+   * Chat tickets the bot answered and whose visitor closed the chat, with no escalation and no
+   * agent reply. A chat the visitor walked away from (timeout) is not counted.
+   */
   botResolvedChats: number;
+  // issue 12, §8 metrics (begin). All over the chat sessions of chat tickets created in the range.
+  /** From a chat's first customer message to the first agent message after it, in ms; null without one. */
+  firstResponseMs: { avg: number | null; p50: number | null; p90: number | null };
+  /** Chats that ended (visitor or timeout) with no agent message: `unanswered` sessions. */
+  unansweredChats: number;
+  /**
+   * Mean ms from a chat ticket's creation to its first assignment (audit rows `ticket.assigned`,
+   * or `ticket.updated` setting `assigneeId`); null while none was assigned.
+   */
+  avgQueueWaitMs: number | null;
+  /** Per agent with a chat assigned or a ticket resolved in the range; most chats first. */
+  byAgent: AgentMetrics[];
+  // issue 12, §8 metrics (end)
 }
+
+// issue 12, §8 metrics (begin)
+export interface AgentMetrics {
+  agentId: string;
+  /** Chat tickets created in the range that are assigned to this agent. */
+  chats: number;
+  /** p50 first response over the chats of those tickets; null when none was answered. */
+  firstResponseMsP50: number | null;
+  /** Tickets (any source) created in the range that this agent set to RESOLVED, or resolved by ending their chat. */
+  resolved: number;
+}
+// issue 12, §8 metrics (end)

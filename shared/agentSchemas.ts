@@ -95,7 +95,6 @@ export const ticketMarkReadInput = z.object({
 export type TicketMarkReadInput = z.output<typeof ticketMarkReadInput>;
 // i12 assignment (end)
 
-export const ticketReplyInput = messageSendSchema({ locale: 'en' }).extend({ id });
 export type TicketReplyInput = z.output<typeof ticketReplyInput>;
 
 // --- Notes and canned responses (PROTOCOL §8) ---

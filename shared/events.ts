@@ -16,6 +16,8 @@ export const DOMAIN_EVENT_TYPES = [
   'note.created', // notes (PROTOCOL §8)
   // i12 assignment:
   'ticket.assigned',
+  // issue 12, honest endings:
+  'chat.abandoned',
 ] as const;
 export type DomainEventType = (typeof DOMAIN_EVENT_TYPES)[number];
 
@@ -81,6 +83,23 @@ export interface ChatClosedEvent extends EventBase {
   reason: CloseReason;
 }
 
+// issue 12, honest endings (begin)
+/**
+ * A chat ended, by the visitor or by timeout, before any agent replied in it (a bot answer does
+ * not count): its ticket stays as it was (OPEN) for agents to follow up. Sent after `chat.closed`.
+ */
+export interface ChatAbandonedEvent extends EventBase {
+  type: 'chat.abandoned';
+  sessionId: string;
+  reason: Exclude<CloseReason, 'agent'>;
+  clientId: string;
+  /** When the chat started (ISO): with `at`, how long the visitor stayed. */
+  startedAt: string;
+  /** Whether the assistant had handed the chat to people before the visitor left. */
+  escalated: boolean;
+}
+// issue 12, honest endings (end)
+
 export interface ChatEscalatedEvent extends EventBase {
   type: 'chat.escalated';
   sessionId: string;
@@ -122,7 +141,9 @@ export type DomainEvent =
   | ChatEscalatedEvent
   | ChatTypingEvent
   | NoteCreatedEvent
-  | TicketAssignedEvent;
+  | TicketAssignedEvent
+  // issue 12, honest endings:
+  | ChatAbandonedEvent;
 
 /** The event of one type: `EventOf<'chat.closed'>`. */
 export type EventOf<T extends DomainEventType> = Extract<DomainEvent, { type: T }>;

@@ -121,6 +121,8 @@ describeOnEachDriver('agent API: live replies, updates and events', (db) => {
     const typed = waitForEvent(socket, 'typing');
     await agent.tickets.typing.mutate({ id: started.ticketId, isTyping: true });
     expect(await typed).toEqual({ from: 'agent', isTyping: true });
+    // Answered by an agent, so its end resolves the ticket (an unanswered one would be abandoned).
+    await agent.tickets.reply.mutate({ id: started.ticketId, body: 'Resolvido!', clientMsgId: newClientMsgId() });
     await requestOk(socket, 'chat:close', {});
 
     await mine.next((e) => e.type === 'chat.closed');

@@ -161,10 +161,11 @@ describeOnEachDriver('automations', (db) => {
     socket.disconnect();
   });
 
-  it('closing the chat resolves the ticket', async () => {
+  it('closing a chat no agent answered keeps its ticket OPEN (PROTOCOL §8; answered chats: chat-endings.test.ts)', async () => {
     const { socket, started } = await startChat(node);
     await requestOk(socket, 'chat:close', {});
-    expect((await ticketOf(started.ticketId)).status).toBe('RESOLVED');
+    expect((await ticketOf(started.ticketId)).status).toBe('OPEN');
+    expect(await auditOf(started.ticketId, 'chat.abandoned')).toHaveLength(1);
     socket.disconnect();
   });
 
@@ -187,7 +188,10 @@ describeOnEachDriver('automations', (db) => {
       const [session] = await db().handle.db.select().from(chatSessions).where(eq(chatSessions.id, started.sessionId));
       expect(session).toMatchObject({ status: 'closed', closeReason: 'timeout' });
       expect(await auditOf(started.ticketId, 'chat.closed')).toHaveLength(1);
-      expect((await ticketOf(started.ticketId)).status).toBe('RESOLVED');
+      // Nobody answered them: walk-aways, not resolutions (PROTOCOL §8).
+      expect(session).toMatchObject({ unanswered: true });
+      expect(await auditOf(started.ticketId, 'chat.abandoned')).toHaveLength(1);
+      expect((await ticketOf(started.ticketId)).status).toBe('OPEN');
     }
     const [freshSession] = await db().handle.db.select().from(chatSessions).where(eq(chatSessions.id, fresh.started.sessionId));
     expect(freshSession!.status).toBe('active');
@@ -220,7 +224,8 @@ describeOnEachDriver('assistant figures in metrics.summary', (db) => {
     try {
       const from = new Date().toISOString();
       // One chat the bot answers and the visitor closes; one escalated (confidence 0); one
-      // answered, then handed over by keyword; one the bot answered but an agent also replied to.
+      // answered, then handed over by keyword; one the bot answered and the visitor left to time
+      // out; one the bot answered but an agent also replied to.
       const answered = await startChat(node);
       const bot = waitForEvent<Message>(answered.socket, 'message:new', (m) => m.senderType === 'bot');
       await say(answered.socket, 'qual o prazo de entrega?');
@@ -231,6 +236,17 @@ describeOnEachDriver('assistant figures in metrics.summary', (db) => {
       await say(lost.socket, 'meu pedido chegou quebrado');
       const keyword = await startChat(node);
       await say(keyword.socket, 'quero um atendente');
+
+      // One the bot answered and the visitor walked away from (timeout): not a resolution.
+      const walked = await startChat(node);
+      const walkedBot = waitForEvent<Message>(walked.socket, 'message:new', (m) => m.senderType === 'bot');
+      await say(walked.socket, 'qual o prazo de entrega?');
+      await walkedBot;
+      await db()
+        .handle.db.update(chatSessions)
+        .set({ lastActivityAt: new Date(Date.now() - 60_000) })
+        .where(eq(chatSessions.id, walked.started.sessionId));
+      await sweepIdleChats(30_000, node.ctx);
 
       const helped = await startChat(node);
       const helpedBot = waitForEvent<Message>(helped.socket, 'message:new', (m) => m.senderType === 'bot');
@@ -248,13 +264,16 @@ describeOnEachDriver('assistant figures in metrics.summary', (db) => {
       const ours = escalations.filter((e) => [lost.started.ticketId, keyword.started.ticketId].includes(e.ticketId));
       const meanConfidence = ours.reduce((sum, e) => sum + Number((e.data as { confidence: number }).confidence), 0) / ours.length;
       expect(summary).toMatchObject({
-        chatTickets: 4,
+        chatTickets: 5,
         escalatedChats: 2,
-        escalationRate: 0.5,
+        escalationRate: 2 / 5,
+        // The one the visitor closed; the walk-away is not counted.
         botResolvedChats: 1,
+        // Both ended without an agent's reply; the escalated two are still open.
+        unansweredChats: 2,
       });
       expect(summary.avgEscalationConfidence).toBeCloseTo(meanConfidence, 3);
-      for (const chat of [answered, lost, keyword, helped]) chat.socket.disconnect();
+      for (const chat of [answered, lost, keyword, walked, helped]) chat.socket.disconnect();
     } finally {
       await node.stop();
     }

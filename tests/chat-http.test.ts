@@ -69,8 +69,9 @@ describeOnEachDriver('HTTP chat API /api/chat', (db) => {
     const all = await (await call('GET', undefined, started.resumeToken)).json();
     expect(all.status).toBe('closed');
     expect(all.messages.map((m: Message) => m.seq)).toEqual([1, 2]);
+    // No agent replied: the ticket stays OPEN (PROTOCOL §8), as over the socket.
     const [ticket] = await db().handle.db.select().from(tickets).where(eq(tickets.id, started.ticketId));
-    expect(ticket!.status).toBe('RESOLVED');
+    expect(ticket!.status).toBe('OPEN');
   });
 
   it('broadcasts what the HTTP API does exactly as the socket would', async () => {

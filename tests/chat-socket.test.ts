@@ -158,7 +158,7 @@ describeOnEachDriver('customer socket /chat', (db) => {
     });
   });
 
-  it('chat:close closes the session, resolves the ticket, tells every socket, and later sends are CLOSED', async () => {
+  it('chat:close closes the session, tells every socket, and later sends are CLOSED; unanswered, the ticket stays OPEN', async () => {
     const { socket, started } = await startedChat();
     const other = await customer();
     await requestOk(other, 'chat:resume', { resumeToken: started.resumeToken });
@@ -168,11 +168,12 @@ describeOnEachDriver('customer socket /chat', (db) => {
     expect(await closedEvent).toEqual({ reason: 'client' });
 
     const [session] = await db().handle.db.select().from(chatSessions).where(eq(chatSessions.id, started.sessionId));
-    expect(session).toMatchObject({ status: 'closed', closeReason: 'client' });
+    expect(session).toMatchObject({ status: 'closed', closeReason: 'client', unanswered: true });
     expect(session!.endedAt).toBeInstanceOf(Date);
+    // No agent replied: a walk-away, not a resolution (PROTOCOL §8; answered chats: chat-endings.test.ts).
     const [ticket] = await db().handle.db.select().from(tickets).where(eq(tickets.id, started.ticketId));
-    expect(ticket!.status).toBe('RESOLVED');
-    expect(ticket!.resolvedAt).toBeInstanceOf(Date);
+    expect(ticket!.status).toBe('OPEN');
+    expect(ticket!.resolvedAt).toBeNull();
 
     expect(await request(other, 'message:send', { body: 'late', clientMsgId: 'late' })).toMatchObject({
       ok: false,

@@ -56,6 +56,13 @@ function explains(event: DomainEvent, row: TicketEventRow): boolean {
     }
     case 'chat.closed':
       return row.type === 'chat.closed' && data.sessionId === event.sessionId && data.reason === event.reason;
+    case 'chat.abandoned':
+      return (
+        row.type === 'chat.abandoned' &&
+        data.sessionId === event.sessionId &&
+        data.reason === event.reason &&
+        data.escalated === event.escalated
+      );
     case 'chat.escalated':
       return (
         row.type === 'chat.escalated' &&
@@ -123,6 +130,11 @@ describeOnEachDriver('ticket facts: audit rows and events agree', (db) => {
     await agent.tickets.update.mutate({ id: chat.ticketId, assigneeId: null });
     await closeChat(chat, { reason: 'agent', actorType: 'agent', actorId: agentId, note: 'resolvido' }, node.ctx);
 
+    // A chat the visitor leaves before any agent answered: abandoned, the ticket stays open.
+    const walker = uniqueContact('Fato Desiste');
+    const left = await startChat({ name: walker.name, email: walker.email, phone: walker.e164 }, node.ctx);
+    await closeChat(left.chat, { reason: 'client', actorType: 'client', actorId: left.chat.clientId }, node.ctx);
+
     // Tickets of other channels, a contact suggestion accepted, and two customers merged.
     const phoneOnly = uniqueContact('Fato Telefone');
     const byPhone = await agent.tickets.create.mutate({ subject: 'Ligação', source: 'phone', client: { phone: phoneOnly.e164 } });
@@ -133,18 +145,18 @@ describeOnEachDriver('ticket facts: audit rows and events agree', (db) => {
     await agent.clients.merge.mutate({ sourceId: duplicate.client.id, targetId: byPhone.client.id });
     await new Promise((resolve) => setImmediate(resolve)); // the bus delivers on a later tick
 
-    const ticketIds = [chat.ticketId, byPhone.id, suggesting.chat.ticketId, duplicate.id];
+    const ticketIds = [chat.ticketId, left.chat.ticketId, byPhone.id, suggesting.chat.ticketId, duplicate.id];
     const ours = events.filter((event) => ticketIds.includes(event.ticketId));
     const rows = await db().handle.db.select().from(ticketEvents).where(inArray(ticketEvents.ticketId, ticketIds));
 
     // Every kind of fact took part.
     expect(new Set(ours.map((event) => event.type))).toEqual(
-      new Set(['ticket.created', 'ticket.updated', 'message.created', 'chat.closed', 'chat.escalated', 'note.created', 'ticket.assigned']),
+      new Set(['ticket.created', 'ticket.updated', 'message.created', 'chat.closed', 'chat.escalated', 'note.created', 'ticket.assigned', 'chat.abandoned']),
     );
     expect(new Set(rows.map((row) => row.type))).toEqual(
       new Set([
         'ticket.created', 'ticket.updated', 'message.created', 'chat.closed', 'chat.escalated', 'client.suggestion_accepted', 'clients.merged',
-        'note.created', 'ticket.assigned',
+        'note.created', 'ticket.assigned', 'chat.abandoned',
       ]),
     );
     const unexplainedRows = rows.filter((row) => !ours.some((event) => explains(event, row)));

@@ -132,6 +132,11 @@ export const chatSessions = pgTable(
     matchedBy: text('matched_by', { enum: ['email', 'phone', 'new'] }).notNull().default('new'),
     status: text('status', { enum: ['active', 'closed'] }).notNull().default('active'),
     closeReason: text('close_reason', { enum: ['client', 'agent', 'timeout'] }),
+    /**
+     * Set when the chat ended (by the visitor or by timeout) with no agent message in it: the
+     * visitor walked away unanswered (PROTOCOL §8). A bot's answer does not count.
+     */
+    unanswered: boolean('unanswered').notNull().default(false),
     /** SHA-256 of the resume token's secret part; the token itself is never stored. */
     resumeTokenHash: text('resume_token_hash').notNull(),
     lastSeq: integer('last_seq').notNull().default(0),
@@ -226,6 +231,8 @@ export const cannedResponses = pgTable(
     uniqueIndex('canned_responses_shortcut_key').on(t.shortcut),
     check('canned_responses_shortcut_check', sql`${t.shortcut} ~ '^[a-z0-9_-]{1,32}$'`),
   ],
+);
+
 /**
  * Each agent's read mark on a ticket: how many of its customer messages (`tickets.customer_messages`)
  * the agent has read. Only ever goes up. No row: nothing read.

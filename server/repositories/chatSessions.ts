@@ -4,7 +4,7 @@ import { chatSessions, tickets, type ChatSessionRow } from '../db/schema.js';
 
 export type SessionWithCount = Pick<
   ChatSessionRow,
-  'id' | 'ticketId' | 'status' | 'startedAt' | 'endedAt' | 'verified' | 'matchedBy' | 'userName' | 'userEmail' | 'userPhone'
+  'id' | 'ticketId' | 'status' | 'startedAt' | 'endedAt' | 'verified' | 'matchedBy' | 'userName' | 'userEmail' | 'userPhone' | 'unanswered'
 > & {
   messageCount: number;
 };
@@ -20,9 +20,19 @@ const sessionWithCount = {
   userName: chatSessions.userName,
   userEmail: chatSessions.userEmail,
   userPhone: chatSessions.userPhone,
+  unanswered: chatSessions.unanswered,
   // Spelled out: inside a one-table select Drizzle leaves column names unqualified.
   messageCount: sql<number>`(select count(*)::int from chat_messages m where m.session_id = "chat_sessions"."id")`,
 };
+
+/** What the end of a chat needs of its session. */
+export type EndedSession = Pick<ChatSessionRow, 'id' | 'ticketId' | 'clientId' | 'startedAt' | 'endedAt' | 'unanswered'>;
+
+// issue 12: "answered" is per session — an agent message in this chat, not the ticket's
+// first_response_at, which an earlier chat of the same ticket may have set. The statement that
+// closes the session decides it, so it sees every message committed before the close.
+// Spelled out: inside a one-table update Drizzle leaves column names unqualified.
+const noAgentMessage = sql<boolean>`not exists (select 1 from chat_messages m where m.session_id = "chat_sessions"."id" and m.sender_type = 'agent')`;
 
 /** SQL for the `chat_sessions` table. Sessions are inserted by the chat intake (`chatIntake.ts`). */
 export const chatSessionsRepository = {
@@ -90,11 +100,14 @@ export const chatSessionsRepository = {
     return rows.map((row) => row.id);
   },
 
-  /** Closes an active session; undefined when it was already closed (or does not exist). */
+  /**
+   * Closes an active session; undefined when it was already closed (or does not exist).
+   * The same statement marks it `unanswered` when the visitor leaves it with no agent message.
+   */
   async close(ex: Executor, id: string, reason: 'client' | 'agent' | 'timeout'): Promise<ChatSessionRow | undefined> {
     const [row] = await ex
       .update(chatSessions)
-      .set({ status: 'closed', closeReason: reason, endedAt: sql`now()` })
+      .set({ status: 'closed', closeReason: reason, endedAt: sql`now()`, unanswered: reason === 'agent' ? false : noAgentMessage })
       .where(and(eq(chatSessions.id, id), eq(chatSessions.status, 'active')))
       .returning();
     return row;
@@ -109,7 +122,7 @@ export const chatSessionsRepository = {
     ex: Executor,
     idleMs: number,
     limit: number,
-  ): Promise<Array<Pick<ChatSessionRow, 'id' | 'ticketId' | 'endedAt'>>> {
+  ): Promise<EndedSession[]> {
     const idle = ex
       .select({ id: chatSessions.id })
       .from(chatSessions)
@@ -125,9 +138,16 @@ export const chatSessionsRepository = {
       .for('update', { skipLocked: true });
     return ex
       .update(chatSessions)
-      .set({ status: 'closed', closeReason: 'timeout', endedAt: sql`now()` })
+      .set({ status: 'closed', closeReason: 'timeout', endedAt: sql`now()`, unanswered: noAgentMessage })
       .where(and(inArray(chatSessions.id, idle), eq(chatSessions.status, 'active')))
-      .returning({ id: chatSessions.id, ticketId: chatSessions.ticketId, endedAt: chatSessions.endedAt });
+      .returning({
+        id: chatSessions.id,
+        ticketId: chatSessions.ticketId,
+        clientId: chatSessions.clientId,
+        startedAt: chatSessions.startedAt,
+        endedAt: chatSessions.endedAt,
+        unanswered: chatSessions.unanswered,
+      });
   },
 
   /** Hands every chat session of one customer to another; returns how many moved. */

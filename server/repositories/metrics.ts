@@ -1,4 +1,4 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { TicketSource } from '../../shared/tickets.js';
 import type { Executor } from '../db/client.js';
 import { rowsOf } from '../db/rows.js';
@@ -19,7 +19,7 @@ export interface SourceFigures {
 }
 
 /** Created in the range: a walk of tickets_created_at_idx. */
-function createdIn(range: TimeRange, alias = tickets.createdAt): SQL {
+function createdIn(range: TimeRange, alias: SQLWrapper = tickets.createdAt): SQL {
   const from = range.from ? sql`${alias} >= ${range.from}::timestamptz` : sql`true`;
   const to = range.to ? sql`${alias} < ${range.to}::timestamptz` : sql`true`;
   return sql`${from} and ${to}`;
@@ -30,6 +30,48 @@ export interface AssistantFigures {
   avgEscalationConfidence: number | null;
   botResolvedChats: number;
 }
+
+// issue 12, §8 metrics (begin)
+export interface ResponseFigures {
+  /** From a chat's first customer message to the first agent message after it, in ms. */
+  firstResponseMs: { avg: number | null; p50: number | null; p90: number | null };
+  unansweredChats: number;
+  avgQueueWaitMs: number | null;
+}
+
+export interface AgentFigures {
+  agentId: string;
+  chats: number;
+  firstResponseMsP50: number | null;
+  resolved: number;
+}
+
+const ms = (value: unknown): number | null => (value === null || value === undefined ? null : Math.round(Number(value)));
+
+/**
+ * Chat sessions of chat tickets created in the range, with how long the first agent reply
+ * took (`response_ms`, null when no agent replied after a customer message).
+ */
+function sessionResponses(range: TimeRange): SQL {
+  return sql`
+    chat as (
+      select id, assignee_id, created_at from ${tickets} where ${tickets.source} = 'chat' and ${createdIn(range)}
+    ),
+    session_responses as (
+      select s.id, s.ticket_id, s.unanswered,
+        extract(epoch from (first_agent.at - first_customer.at)) * 1000 as response_ms
+      from chat_sessions s
+      cross join lateral (
+        select min(m.created_at) as at from chat_messages m where m.session_id = s.id and m.sender_type = 'client'
+      ) first_customer
+      cross join lateral (
+        select min(m.created_at) as at from chat_messages m
+        where m.session_id = s.id and m.sender_type = 'agent' and m.created_at >= first_customer.at
+      ) first_agent
+      where s.ticket_id in (select id from chat)
+    )`;
+}
+// issue 12, §8 metrics (end)
 
 /** Reporting reads over tickets (with their events, sessions and messages) for the metrics summary. */
 export const metricsRepository = {
@@ -90,10 +132,11 @@ export const metricsRepository = {
         (select avg((e.data->>'confidence')::float8) from ticket_events e
           where e.type = 'chat.escalated' and e.ticket_id in (select id from chat)) as confidence,
         (select count(*)::int from chat
-          where status in ('RESOLVED', 'CLOSED') and not escalated and first_response_at is null
+          where not escalated and first_response_at is null
             and exists (
+              -- issue 12: a chat the bot answered and the visitor closed; walk-aways (timeout) are not resolutions.
               select 1 from chat_sessions s join chat_messages m on m.session_id = s.id
-              where s.ticket_id = chat.id and m.sender_type = 'bot'
+              where s.ticket_id = chat.id and s.close_reason = 'client' and m.sender_type = 'bot'
             )) as bot_resolved`);
     const row = rowsOf<Record<string, unknown>>(result)[0] ?? {};
     return {
@@ -102,4 +145,74 @@ export const metricsRepository = {
       botResolvedChats: Number(row.bot_resolved ?? 0),
     };
   },
+
+  // issue 12, §8 metrics (begin)
+  /**
+   * Over the chat sessions of chat tickets created in the range: first-response time (mean and
+   * percentiles, computed by percentile_cont), how many ended unanswered, and the mean wait from
+   * a chat ticket's creation to its first assignment (null while no chat ticket was assigned).
+   */
+  async responseFigures(ex: Executor, range: TimeRange): Promise<ResponseFigures> {
+    const result = await ex.execute(sql`
+      with ${sessionResponses(range)},
+      first_assignment as (
+        select chat.id, chat.created_at, min(e.created_at) as assigned_at
+        from chat join ticket_events e on e.ticket_id = chat.id
+        where (e.type = 'ticket.assigned' and e.data->>'assigneeId' is not null)
+           or (e.type = 'ticket.updated' and e.data->'changes'->'assigneeId'->>'to' is not null)
+        group by chat.id, chat.created_at
+      )
+      select
+        (select avg(response_ms) from session_responses) as avg,
+        (select percentile_cont(0.5) within group (order by response_ms) from session_responses) as p50,
+        (select percentile_cont(0.9) within group (order by response_ms) from session_responses) as p90,
+        (select count(*)::int from session_responses where unanswered) as unanswered,
+        (select avg(extract(epoch from (assigned_at - created_at)) * 1000) from first_assignment) as queue_wait`);
+    const row = rowsOf<Record<string, unknown>>(result)[0] ?? {};
+    return {
+      firstResponseMs: { avg: ms(row.avg), p50: ms(row.p50), p90: ms(row.p90) },
+      unansweredChats: Number(row.unanswered ?? 0),
+      avgQueueWaitMs: ms(row.queue_wait),
+    };
+  },
+
+  /**
+   * Per agent: chat tickets created in the range assigned to it now, the p50 first response of
+   * their chats, and tickets (any source) created in the range that it resolved — a status
+   * change to RESOLVED by it in the audit trail, or the close policy resolving a chat it ended
+   * (`chat.closed` by it in the same transaction, hence the same `created_at`).
+   */
+  async agentFigures(ex: Executor, range: TimeRange): Promise<AgentFigures[]> {
+    const result = await ex.execute(sql`
+      with ${sessionResponses(range)},
+      assigned as (
+        select chat.assignee_id as agent_id, count(distinct chat.id)::int as chats,
+          percentile_cont(0.5) within group (order by r.response_ms) as p50
+        from chat left join session_responses r on r.ticket_id = chat.id
+        where chat.assignee_id is not null
+        group by chat.assignee_id
+      ),
+      resolutions as (
+        select coalesce(case when u.actor_type = 'agent' then u.actor_id end, c.actor_id) as agent_id, u.ticket_id
+        from tickets t
+        join ticket_events u on u.ticket_id = t.id and u.type = 'ticket.updated'
+          and u.data->'changes'->'status'->>'to' = 'RESOLVED'
+        left join ticket_events c on c.ticket_id = u.ticket_id and c.type = 'chat.closed'
+          and c.actor_type = 'agent' and c.created_at = u.created_at and u.data->>'cause' = 'chat.closed'
+        where ${createdIn(range, sql`t.created_at`)}
+      ),
+      resolved as (
+        select agent_id, count(distinct ticket_id)::int as resolved from resolutions where agent_id is not null group by agent_id
+      )
+      select coalesce(a.agent_id, r.agent_id) as agent_id, coalesce(a.chats, 0) as chats, a.p50, coalesce(r.resolved, 0) as resolved
+      from assigned a full join resolved r on r.agent_id = a.agent_id
+      order by coalesce(a.chats, 0) desc, coalesce(r.resolved, 0) desc, 1`);
+    return rowsOf<Record<string, unknown>>(result).map((row) => ({
+      agentId: String(row.agent_id),
+      chats: Number(row.chats),
+      firstResponseMsP50: ms(row.p50),
+      resolved: Number(row.resolved),
+    }));
+  },
+  // issue 12, §8 metrics (end)
 };

@@ -1,5 +1,6 @@
 import type { ContactField } from '../../shared/agentApi.js';
 import type {
+  ChatAbandonedEvent,
   ChatClosedEvent,
   ChatEscalatedEvent,
   DomainEvent,
@@ -73,6 +74,23 @@ export const ticketFact = {
       }],
     };
   },
+
+  // issue 12, honest endings (begin)
+  /** A chat the visitor left (or that timed out) with no agent reply; its closer is the actor. */
+  chatAbandoned(event: ChatAbandonedEvent, closer: { actorType: 'client' | 'agent' | 'system'; actorId?: string }): TicketFact {
+    const { sessionId, reason, escalated } = event;
+    return {
+      event,
+      audit: [{
+        ticketId: event.ticketId,
+        actorType: closer.actorType,
+        actorId: closer.actorId ?? null,
+        type: 'chat.abandoned',
+        data: { sessionId, reason, escalated },
+      }],
+    };
+  },
+  // issue 12, honest endings (end)
 
   /** The assistant handed the chat to people; the trail also keeps the message that led to it. */
   chatEscalated(event: ChatEscalatedEvent, messageId: string): TicketFact {

@@ -3,7 +3,7 @@ import type { FieldChange } from '../../../shared/events.js';
 import type { TicketStatus } from '../../../shared/tickets.js';
 import type { Transaction } from '../../db/client.js';
 import type { TicketRow } from '../../db/schema.js';
-import { chatSessionsRepository } from '../../repositories/chatSessions.js';
+import { chatSessionsRepository, type EndedSession } from '../../repositories/chatSessions.js';
 import { ticketsRepository } from '../../repositories/tickets.js';
 import type { ServiceContext } from '../context.js';
 import { inTicketTransaction, ticketFact, type TicketFacts } from '../ticketFacts.js';
@@ -18,9 +18,10 @@ export interface ChatCloser {
 }
 
 /**
- * Ends a chat once: the session closes, the ticket takes the status the policy gives it
- * (resolved by default), both audited in the same transaction and announced after it.
- * Closing a closed chat is a no-op.
+ * Ends a chat once: the session closes, and — when an agent had answered it, or an agent ends
+ * it — the ticket takes the status the policy gives it (resolved by default); a chat the visitor
+ * leaves unanswered keeps its ticket open (`chat.abandoned`). Audited in the same transaction
+ * and announced after it. Closing a closed chat is a no-op.
  */
 export async function closeChat(
   chat: ChatRef,
@@ -30,31 +31,48 @@ export async function closeChat(
   const changed = await inTicketTransaction(ctx, async (tx, facts) => {
     const session = await chatSessionsRepository.close(tx, chat.sessionId, closer.reason);
     if (!session) return false;
-    await recordChatEnd(tx, facts, chat, closer, session.endedAt ?? new Date(), ctx);
+    await recordChatEnd(tx, facts, { ...session, ticketNumber: chat.ticketNumber }, closer, ctx);
     return true;
   });
   if (changed) ctx.customers.closed(chat.sessionId, closer.reason);
   return { status: 'closed', changed };
 }
 
-type EndedChat = Pick<ChatRef, 'sessionId' | 'ticketId' | 'ticketNumber'>;
-
 /**
- * Inside the closing transaction: `chat.closed`, and the ticket's status on chat end
- * (`ticket.updated`), recorded as facts. The caller tells the session's sockets after commit.
+ * Inside the closing transaction: `chat.closed`, then either the ticket's status on chat end
+ * (`ticket.updated`) or, for a chat the visitor left with no agent reply, `chat.abandoned` and
+ * no status change — recorded as facts. The caller tells the session's sockets after commit.
  */
 export async function recordChatEnd(
   tx: Transaction,
   facts: TicketFacts,
-  chat: EndedChat,
+  session: EndedSession & { ticketNumber: number },
   closer: ChatCloser,
-  endedAt: Date,
   ctx: Pick<ServiceContext, 'policy'>,
 ): Promise<void> {
-  const at = endedAt.toISOString();
-  const base = { ticketId: chat.ticketId, ticketNumber: chat.ticketNumber, at };
-  const closed = ticketFact.chatClosed({ type: 'chat.closed', ...base, sessionId: chat.sessionId, reason: closer.reason }, closer);
-  const status = await applyStatusOnChatEnd(tx, chat.ticketId, ctx.policy.closeTicketOnChatEnd);
+  const at = (session.endedAt ?? new Date()).toISOString();
+  const base = { ticketId: session.ticketId, ticketNumber: session.ticketNumber, at };
+  const closed = ticketFact.chatClosed({ type: 'chat.closed', ...base, sessionId: session.id, reason: closer.reason }, closer);
+  // issue 12: an unanswered chat (only ever by the visitor or timeout: see chatSessionsRepository.close)
+  // is not a resolution; the ticket stays as it is for agents to follow up.
+  if (session.unanswered && closer.reason !== 'agent') {
+    const ticket = await ticketsRepository.findById(tx, session.ticketId);
+    const abandoned = ticketFact.chatAbandoned(
+      {
+        type: 'chat.abandoned',
+        ...base,
+        sessionId: session.id,
+        reason: closer.reason,
+        clientId: session.clientId,
+        startedAt: session.startedAt.toISOString(),
+        escalated: ticket?.escalated ?? false,
+      },
+      closer,
+    );
+    await facts.record([closed, abandoned]);
+    return;
+  }
+  const status = await applyStatusOnChatEnd(tx, session.ticketId, ctx.policy.closeTicketOnChatEnd);
   await facts.record([
     closed,
     ...(status ? [ticketFact.updated({ type: 'ticket.updated', ...base, changes: { status } }, { cause: 'chat.closed' })] : []),

@@ -18,8 +18,8 @@ export async function sweepIdleChats(idleMs: number, ctx: ServiceContext): Promi
       if (sessions.length === 0) return [];
       const numberOf = await ticketsRepository.numbersById(tx, sessions.map((s) => s.ticketId));
       for (const session of sessions) {
-        const chat = { sessionId: session.id, ticketId: session.ticketId, ticketNumber: numberOf.get(session.ticketId)! };
-        await recordChatEnd(tx, facts, chat, { reason: 'timeout', actorType: 'system' }, session.endedAt ?? new Date(), ctx);
+        const ended = { ...session, ticketNumber: numberOf.get(session.ticketId)! };
+        await recordChatEnd(tx, facts, ended, { reason: 'timeout', actorType: 'system' }, ctx);
       }
       return sessions;
     });

@@ -47,6 +47,7 @@ export function toSessionSummary(row: SessionWithCount): ChatSessionSummary {
     verified: row.verified,
     matchedBy: row.matchedBy,
     typed: { name: row.userName, email: row.userEmail, phone: row.userPhone },
+    unanswered: row.unanswered,
   };
 }
 
