@@ -5,14 +5,17 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Message } from '../shared/chat.js';
 import { openTestPostgres, type TestDatabase } from './support/databases.js';
 import { connectCustomer, requestOk, startChatOn, waitForEvent } from './support/customer.js';
-import { runNodeExpectingFailure, spawnNode, type NodeProcess } from './support/processNode.js';
+import { printNodeOutputOnFailure, runNodeExpectingFailure, spawnNode, type NodeProcess } from './support/processNode.js';
 
+
+printNodeOutputOnFailure();
 
 describe('a chat survives the node process restarting (PGlite under DATA_DIR)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'atende-data-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  it('resumes after SIGTERM and a new process on the same data, with exactly the messages after lastSeq', async () => {
+  // Two node processes each open the embedded database (initdb the first time): slow on a busy machine.
+  it('resumes after SIGTERM and a new process on the same data, with exactly the messages after lastSeq', { timeout: 120_000 }, async () => {
     const first = await spawnNode({ DATA_DIR: dataDir });
     const { socket, started } = await startChatOn(first.url);
     const sent: Message[] = [];

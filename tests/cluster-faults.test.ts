@@ -14,8 +14,10 @@ import {
   type CustomerSocket,
 } from './support/customer.js';
 import { openTestPostgres, type TestDatabase } from './support/databases.js';
-import { spawnNode, type NodeProcess } from './support/processNode.js';
+import { printNodeOutputOnFailure, spawnNode, type NodeProcess } from './support/processNode.js';
 import { startRedisServer, type LocalRedis } from '../scripts/dev/redisServer.js';
+
+printNodeOutputOnFailure();
 
 const available = inject('postgresAvailable');
 

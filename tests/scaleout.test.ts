@@ -13,7 +13,7 @@ import {
   waitForEvent,
   type CustomerSocket,
 } from './support/customer.js';
-import { spawnNode, type NodeProcess } from './support/processNode.js';
+import { printNodeOutputOnFailure, spawnNode, type NodeProcess } from './support/processNode.js';
 import { startRedisServer, type LocalRedis } from '../scripts/dev/redisServer.js';
 import { startTcpProxy, type TcpProxy } from './support/tcpProxy.js';
 import { agentClient, followEvents, newAdminToken } from './support/agent.js';
@@ -89,6 +89,8 @@ async function expectIntact(database: TestDatabase, chats: BurstingChat[]) {
     }
   }
 }
+
+printNodeOutputOnFailure();
 
 const available = inject('postgresAvailable');
 

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
+import { afterEach } from 'vitest';
 import { localNodeEnv } from '../../scripts/dev/nodeEnv.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -12,10 +13,25 @@ export interface NodeProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** Every node process this test file started, for `printNodeOutputOnFailure`. */
+const started: Array<{ child: ChildProcess; output(): string }> = [];
+
+/**
+ * After a failed test, prints what each node process of the file logged (warnings and errors):
+ * an INTERNAL answer or an unexpected exit is then explained in the test's own output.
+ */
+export function printNodeOutputOnFailure(): void {
+  afterEach((context) => {
+    if (context.task.result?.state !== 'fail') return;
+    for (const node of started) console.error(`--- node process ${node.child.pid} (exit ${node.child.exitCode}) ---\n${node.output()}`);
+  });
+}
+
 /** Runs `server/cli.ts` in its own process, as `npm start` would, on a random port. */
 export function spawnNode(env: Record<string, string>): Promise<NodeProcess> {
   const child = spawnCli(env);
   let output = '';
+  started.push({ child, output: () => output });
   const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
   return new Promise((resolveStart, reject) => {
     // The whole output is kept (tests read what the node logged later); the start is watched for once.
