@@ -64,7 +64,7 @@ export interface ChatSessionSummary {
   matchedBy: ChatMatchedBy;
   /** What the visitor typed at the start (the customer on file may hold other values). */
   typed: { name: string; email: string; phone: string };
-  /** issue 12: the chat ended (visitor or timeout) with no agent reply in it (`chat.abandoned`). */
+  /** The chat ended (visitor or timeout) with no agent reply in it (`chat.abandoned`). */
   unanswered: boolean;
 }
 
@@ -165,7 +165,7 @@ export interface MetricsSummary {
    * agent reply. A chat the visitor walked away from (timeout) is not counted.
    */
   botResolvedChats: number;
-  // issue 12, §8 metrics (begin). All over the chat sessions of chat tickets created in the range.
+  // §8 metrics. All over the chat sessions of chat tickets created in the range.
   /** From a chat's first customer message to the first agent message after it, in ms; null without one. */
   firstResponseMs: { avg: number | null; p50: number | null; p90: number | null };
   /** Chats that ended (visitor or timeout) with no agent message: `unanswered` sessions. */
@@ -177,10 +177,8 @@ export interface MetricsSummary {
   avgQueueWaitMs: number | null;
   /** Per agent with a chat assigned or a ticket resolved in the range; most chats first. */
   byAgent: AgentMetrics[];
-  // issue 12, §8 metrics (end)
 }
 
-// issue 12, §8 metrics (begin)
 export interface AgentMetrics {
   agentId: string;
   /** Chat tickets created in the range that are assigned to this agent. */
@@ -190,4 +188,3 @@ export interface AgentMetrics {
   /** Tickets (any source) created in the range that this agent set to RESOLVED, or resolved by ending their chat. */
   resolved: number;
 }
-// issue 12, §8 metrics (end)

@@ -78,7 +78,6 @@ export const ticketReplyInput = messageSendSchema({ locale: 'en' })
     message: 'Give either a body or a cannedResponseId',
     path: ['body'],
   });
-// i12 assignment (begin)
 /** `tickets.assign`: null unassigns. */
 export const ticketAssignInput = z.object({ id, assigneeId: id.nullable() });
 export type TicketAssignInput = z.output<typeof ticketAssignInput>;
@@ -93,7 +92,6 @@ export const ticketMarkReadInput = z.object({
   sessionId: id.optional(),
 });
 export type TicketMarkReadInput = z.output<typeof ticketMarkReadInput>;
-// i12 assignment (end)
 
 export type TicketReplyInput = z.output<typeof ticketReplyInput>;
 

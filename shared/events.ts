@@ -14,9 +14,7 @@ export const DOMAIN_EVENT_TYPES = [
   'chat.escalated',
   'chat.typing',
   'note.created', // notes (PROTOCOL §8)
-  // i12 assignment:
   'ticket.assigned',
-  // issue 12, honest endings:
   'chat.abandoned',
 ] as const;
 export type DomainEventType = (typeof DOMAIN_EVENT_TYPES)[number];
@@ -83,7 +81,6 @@ export interface ChatClosedEvent extends EventBase {
   reason: CloseReason;
 }
 
-// issue 12, honest endings (begin)
 /**
  * A chat ended, by the visitor or by timeout, before any agent replied in it (a bot answer does
  * not count): its ticket stays as it was (OPEN) for agents to follow up. Sent after `chat.closed`.
@@ -98,7 +95,6 @@ export interface ChatAbandonedEvent extends EventBase {
   /** Whether the assistant had handed the chat to people before the visitor left. */
   escalated: boolean;
 }
-// issue 12, honest endings (end)
 
 export interface ChatEscalatedEvent extends EventBase {
   type: 'chat.escalated';
@@ -119,7 +115,6 @@ export interface NoteCreatedEvent extends EventBase {
   type: 'note.created';
   note: Note;
 }
-// i12 assignment (begin)
 /**
  * The ticket's assignee changed (`tickets.assign`, `tickets.update`'s `assigneeId`, routing):
  * the one fact of every assignment, with its audit row. `assigneeId` null: unassigned.
@@ -131,7 +126,6 @@ export interface TicketAssignedEvent extends EventBase {
   /** The agent who assigned it; absent when the system (routing) did. */
   actorId?: string;
 }
-// i12 assignment (end)
 
 export type DomainEvent =
   | TicketCreatedEvent
@@ -142,7 +136,6 @@ export type DomainEvent =
   | ChatTypingEvent
   | NoteCreatedEvent
   | TicketAssignedEvent
-  // issue 12, honest endings:
   | ChatAbandonedEvent;
 
 /** The event of one type: `EventOf<'chat.closed'>`. */

@@ -25,7 +25,7 @@ interface Seed {
   status: TicketStatus;
   resolvedAt?: string;
   closedAt?: string;
-  // Chats (issue 12, §8): messages at seconds after the ticket's creation, in its first session.
+  // Chats (§8): messages at seconds after the ticket's creation, in its first session.
   messages?: Array<[ChatMessageRow['senderType'], number]>;
   /** How the first session ended; `unanswered` as the closing statement would have marked it. */
   ended?: { reason: 'client' | 'timeout'; unanswered: boolean };

@@ -4,6 +4,7 @@ import type { AtendeNode } from '../server/main.js';
 import type { ChatStarted, Message } from '../shared/chat.js';
 import { connectCustomer, request, requestOk, uniqueContact, waitForEvent } from './support/customer.js';
 import { openTestPglite, type TestDatabase } from './support/databases.js';
+import { usePglite, useTestNode } from './support/suite.js';
 import { startTestNode } from './support/node.js';
 import { startRedisServer, type LocalRedis } from '../scripts/dev/redisServer.js';
 
@@ -33,19 +34,11 @@ const start = (socket: Awaited<ReturnType<typeof connectCustomer>>) => {
 };
 
 describe('GET /metrics', () => {
-  let database: TestDatabase;
-  let node: AtendeNode;
-  beforeAll(async () => {
-    database = await openTestPglite();
-    node = await startTestNode(database.handle, { RATE_CHAT_STARTS_PER_MINUTE: '2' });
-  });
-  afterAll(async () => {
-    await node?.stop();
-    await database?.close();
-  });
+  const database = usePglite();
+  const node = useTestNode(database, { RATE_CHAT_STARTS_PER_MINUTE: '2' });
 
   it('names every metric the operator watches, with the Node process metrics', async () => {
-    const text = await scrape(node);
+    const text = await scrape(node());
     for (const name of [
       'atende_sockets_connected',
       'atende_chats_started_total',
@@ -69,7 +62,7 @@ describe('GET /metrics', () => {
   });
 
   it('moves after a chat: sockets, starts, intake, messages, acks, transactions, events, refusals', async () => {
-    const socket = await connectCustomer(node.url);
+    const socket = await connectCustomer(node().url);
     const started = await start(socket);
     if (!started.ok) throw new Error(JSON.stringify(started.error));
     const delivered = waitForEvent<Message>(socket, 'message:new');
@@ -79,7 +72,7 @@ describe('GET /metrics', () => {
     const refused = await start(socket); // the third start in a minute, past RATE_CHAT_STARTS_PER_MINUTE=2
     expect(refused.ok).toBe(false);
 
-    const text = await scrape(node);
+    const text = await scrape(node());
     expect(sample(text, 'atende_sockets_connected', { namespace: '/chat' })).toBe(1);
     expect(sample(text, 'atende_chats_started_total')).toBe(2);
     expect(sample(text, 'atende_intake_duration_seconds_count', { outcome: 'ok' })).toBe(2);
@@ -98,13 +91,13 @@ describe('GET /metrics', () => {
   });
 
   it('gives each HTTP request an id, kept from the proxy when sane, and counts the answers', async () => {
-    const own = await fetch(`${node.url}/healthz`);
+    const own = await fetch(`${node().url}/healthz`);
     expect(own.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
-    const forwarded = await fetch(`${node.url}/healthz`, { headers: { 'X-Request-Id': 'lb-request-12345' } });
+    const forwarded = await fetch(`${node().url}/healthz`, { headers: { 'X-Request-Id': 'lb-request-12345' } });
     expect(forwarded.headers.get('x-request-id')).toBe('lb-request-12345');
-    const hostile = await fetch(`${node.url}/healthz`, { headers: { 'X-Request-Id': 'x'.repeat(300) } });
+    const hostile = await fetch(`${node().url}/healthz`, { headers: { 'X-Request-Id': 'x'.repeat(300) } });
     expect(hostile.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
-    expect(sample(await scrape(node), 'atende_http_requests_total', { method: 'GET', status: '2xx' })).toBeGreaterThanOrEqual(3);
+    expect(sample(await scrape(node()), 'atende_http_requests_total', { method: 'GET', status: '2xx' })).toBeGreaterThanOrEqual(3);
   });
 });
 

@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { AtendeNode } from '../server/main.js';
 import { streamDomainEvents } from '../server/trpc/eventStream.js';
 import type { ChatStarted, Message } from '../shared/chat.js';
 import type { DomainEvent } from '../shared/tickets.js';
-import { openTestPglite, type TestDatabase } from './support/databases.js';
-import { startTestNode } from './support/node.js';
+import { usePglite, useTestNode } from './support/suite.js';
 import { connectCustomer, newClientMsgId, requestOk, uniqueContact, type CustomerSocket } from './support/customer.js';
 
 /** Connection-level holes of PROTOCOL §7, attacked with raw Engine.IO frames where a polite client can't. */
@@ -82,41 +81,34 @@ function startPayload() {
 }
 
 describe('one chat socket per connection, counted by the caps', () => {
-  let database: TestDatabase;
-  let node: AtendeNode;
   const raws: RawSocketIo[] = [];
   const sockets: CustomerSocket[] = [];
-
-  beforeAll(async () => {
-    database = await openTestPglite();
-    node = await startTestNode(database.handle, { MAX_CONNECTIONS: '4', MAX_CONNECTIONS_PER_IP: '4' });
-  });
-  afterAll(async () => {
+  const database = usePglite();
+  const node = useTestNode(database, { MAX_CONNECTIONS: '4', MAX_CONNECTIONS_PER_IP: '4' });
+  afterAll(() => {
     for (const raw of raws) raw.close();
     for (const socket of sockets) socket.disconnect();
-    await node?.stop();
-    await database?.close();
   });
 
   it('400 CONNECT frames for /chat in one burst on one connection open one socket; the others are refused', async () => {
     let opened = 0;
     const countOpened = () => opened++;
-    node.io.of('/chat').on('connection', countOpened);
-    const raw = await RawSocketIo.open(node.url);
+    node().io.of('/chat').on('connection', countOpened);
+    const raw = await RawSocketIo.open(node().url);
     for (let i = 0; i < 400; i++) raw.ws.send('40/chat,');
     // Refused one by one (FORBIDDEN) while the first is being admitted; a CONNECT arriving after
     // it is open makes Socket.IO itself close the connection. Either way: one socket.
     await raw.until(() => raw.closed || raw.count('40/chat,') + raw.count('44/chat,') === 400);
-    node.io.of('/chat').off('connection', countOpened);
+    node().io.of('/chat').off('connection', countOpened);
     expect(raw.count('40/chat,{')).toBe(1);
     expect(raw.count('44/chat,')).toBeGreaterThan(0);
     expect(raw.frames.filter((f) => f.startsWith('44/chat,')).every((f) => f.includes('"code":"FORBIDDEN"'))).toBe(true);
     expect(opened).toBe(1);
-    await raw.closeAndWait(node);
+    await raw.closeAndWait(node());
   });
 
   it('a connection with a /chat socket cannot open the root namespace too; its one socket has one allowance', async () => {
-    const raw = await RawSocketIo.open(node.url);
+    const raw = await RawSocketIo.open(node().url);
     raw.ws.send('40/chat,');
     await raw.until(() => raw.count('40/chat,{') === 1);
     raw.ws.send('40');
@@ -125,74 +117,67 @@ describe('one chat socket per connection, counted by the caps', () => {
     raw.ws.send(`42/chat,1["chat:start",${JSON.stringify(startPayload())}]`);
     await raw.until(() => raw.count('43/chat,1') === 1);
     expect(raw.frames.find((f) => f.startsWith('43/chat,1'))).toContain('"ok":true');
-    await raw.closeAndWait(node);
+    await raw.closeAndWait(node());
   });
 
   it('with MAX_CONNECTIONS=4, two admitted connections flooding CONNECT frames hold 2 sockets; visitors fill the rest and are refused past 4', async () => {
-    const floods = await Promise.all([RawSocketIo.open(node.url), RawSocketIo.open(node.url)]);
+    const floods = await Promise.all([RawSocketIo.open(node().url), RawSocketIo.open(node().url)]);
     raws.push(...floods);
     let opened = 0;
-    node.io.of('/chat').on('connection', () => opened++);
+    node().io.of('/chat').on('connection', () => opened++);
     for (const raw of floods) for (let i = 0; i < 400; i++) raw.ws.send('40/chat,');
     for (const raw of floods) {
       await raw.until(() => raw.closed || raw.count('40/chat,') + raw.count('44/chat,') === 400);
       expect(raw.count('40/chat,{')).toBe(1);
     }
     expect(opened).toBe(2);
-    expect(node.io.of('/chat').sockets.size).toBeLessThanOrEqual(2);
+    expect(node().io.of('/chat').sockets.size).toBeLessThanOrEqual(2);
 
     // Visitors fill what is left (the flooders may have been closed for their late CONNECTs);
     // the /chat sockets never outnumber MAX_CONNECTIONS.
     let most = 0;
-    const track = () => (most = Math.max(most, node.io.of('/chat').sockets.size));
-    node.io.of('/chat').on('connection', track);
+    const track = () => (most = Math.max(most, node().io.of('/chat').sockets.size));
+    node().io.of('/chat').on('connection', track);
     let refused = false;
     for (let i = 0; i < 6 && !refused; i++) {
-      await connectCustomer(node.url).then(
+      await connectCustomer(node().url).then(
         (visitor) => sockets.push(visitor),
         () => (refused = true),
       );
     }
-    node.io.of('/chat').off('connection', track);
+    node().io.of('/chat').off('connection', track);
     expect(refused).toBe(true);
     expect(most).toBeLessThanOrEqual(4);
   });
 });
 
 describe('output cap, typing', () => {
-  let database: TestDatabase;
-  let node: AtendeNode;
   const sockets: CustomerSocket[] = [];
-
-  beforeAll(async () => {
-    database = await openTestPglite();
-    node = await startTestNode(database.handle);
-  });
-  afterAll(async () => {
+  const database = usePglite();
+  const node = useTestNode(database);
+  afterAll(() => {
     for (const socket of sockets) socket.disconnect();
-    await node?.stop();
-    await database?.close();
   });
 
   async function customer() {
-    const socket = await connectCustomer(node.url);
+    const socket = await connectCustomer(node().url);
     sockets.push(socket);
     return socket;
   }
 
   it('a client that stops reading while it resumes a big transcript is dropped past 1 MiB unsent, and its output released', async () => {
     // Written over HTTP: a socket in the session would be sent every one of them, 1.6 MB at once.
-    const started = (await httpChat(node.url, 'PUT', undefined, startPayload())).body as ChatStarted;
+    const started = (await httpChat(node().url, 'PUT', undefined, startPayload())).body as ChatStarted;
     const big = 'x'.repeat(4000);
     const sent = await Promise.all(
-      Array.from({ length: 200 }, () => httpChat(node.url, 'POST', started.resumeToken, { body: big, clientMsgId: newClientMsgId() })),
+      Array.from({ length: 200 }, () => httpChat(node().url, 'POST', started.resumeToken, { body: big, clientMsgId: newClientMsgId() })),
     );
     expect(sent.every((r) => r.status === 201)).toBe(true);
-    const raw = await RawSocketIo.open(node.url);
+    const raw = await RawSocketIo.open(node().url);
     raw.ws.send('40/chat,');
     await raw.until(() => raw.count('40/chat,{') === 1);
 
-    const serverSocket = node.io.of('/chat').sockets.get(raw.chatSid())!;
+    const serverSocket = node().io.of('/chat').sockets.get(raw.chatSid())!;
     const gone = new Promise<string>((resolve) => serverSocket.once('disconnect', resolve));
     const rssBefore = process.memoryUsage().rss;
 
@@ -212,7 +197,7 @@ describe('output cap, typing', () => {
     raw.close();
 
     // The session itself is undisturbed.
-    const again = await httpChat(node.url, 'GET', started.resumeToken, undefined, '?afterSeq=199');
+    const again = await httpChat(node().url, 'GET', started.resumeToken, undefined, '?afterSeq=199');
     expect(again.body.messages).toHaveLength(1);
   }, 20_000);
 
@@ -221,7 +206,7 @@ describe('output cap, typing', () => {
     const started = await requestOk<ChatStarted>(socket, 'chat:start', startPayload());
     const typing: boolean[] = [];
     let onTyping: (() => void) | undefined;
-    const unsubscribe = node.ctx.bus.subscribe((event) => {
+    const unsubscribe = node().ctx.bus.subscribe((event) => {
       if (event.type !== 'chat.typing' || event.sessionId !== started.sessionId) return;
       typing.push(event.isTyping as boolean);
       onTyping?.();
@@ -240,14 +225,14 @@ describe('output cap, typing', () => {
 
   it("an agent's slow stream drops typing before any message.created", async () => {
     const controller = new AbortController();
-    const stream = streamDomainEvents(node.ctx.bus, { signal: controller.signal, logger: node.ctx.logger, maxQueued: 100 });
+    const stream = streamDomainEvents(node().ctx.bus, { signal: controller.signal, logger: node().ctx.logger, maxQueued: 100 });
     const socket = await customer();
     const started = await requestOk<ChatStarted>(socket, 'chat:start', startPayload());
     const sent: Message[] = [];
     for (let i = 0; i < 60; i++) sent.push(await requestOk<Message>(socket, 'message:send', { body: `m${i}`, clientMsgId: newClientMsgId() }));
     // The flood lands on the bus as an agent's typing would (tickets.typing is not throttled per socket).
     for (let i = 0; i < 5000; i++) {
-      node.ctx.bus.publish({
+      node().ctx.bus.publish({
         type: 'chat.typing',
         ticketId: started.ticketId,
         ticketNumber: started.ticketNumber,

@@ -1,9 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { io } from 'socket.io-client';
-import type { AtendeNode } from '../server/main.js';
 import type { ChatStarted } from '../shared/chat.js';
-import { openTestPglite, type TestDatabase } from './support/databases.js';
-import { startTestNode } from './support/node.js';
+import { usePglite, useTestNode } from './support/suite.js';
 import { agentClient, newAdminToken } from './support/agent.js';
 import { newClientMsgId, request, requestOk, uniqueContact, type CustomerSocket } from './support/customer.js';
 
@@ -28,31 +26,24 @@ function startPayload() {
 }
 
 describe('rate limits and connection caps', () => {
-  let database: TestDatabase;
-  let node: AtendeNode;
   const adminToken = newAdminToken();
   const sockets: CustomerSocket[] = [];
-
-  beforeAll(async () => {
-    database = await openTestPglite();
-    node = await startTestNode(database.handle, {
-      ADMIN_TOKEN: adminToken,
-      RATE_CHAT_STARTS_PER_MINUTE: '3',
-      RATE_MESSAGES_PER_MINUTE: '5',
-      RATE_HTTP_REQUESTS_PER_MINUTE: '40',
-      RATE_FAILED_AUTH_PER_MINUTE: '3',
-      MAX_CONNECTIONS: '40',
-      MAX_CONNECTIONS_PER_IP: '6',
-    });
+  const database = usePglite();
+  const node = useTestNode(database, {
+    ADMIN_TOKEN: adminToken,
+    RATE_CHAT_STARTS_PER_MINUTE: '3',
+    RATE_MESSAGES_PER_MINUTE: '5',
+    RATE_HTTP_REQUESTS_PER_MINUTE: '40',
+    RATE_FAILED_AUTH_PER_MINUTE: '3',
+    MAX_CONNECTIONS: '40',
+    MAX_CONNECTIONS_PER_IP: '6',
   });
-  afterAll(async () => {
+  afterAll(() => {
     for (const socket of sockets) socket.disconnect();
-    await node?.stop();
-    await database?.close();
   });
 
   async function customer(ip: string) {
-    const socket = await customerFrom(node.url, ip);
+    const socket = await customerFrom(node().url, ip);
     sockets.push(socket);
     return socket;
   }
@@ -87,7 +78,7 @@ describe('rate limits and connection caps', () => {
 
   it('HTTP calls per IP: 429 with Retry-After, other addresses unaffected', async () => {
     const call = (ip: string) =>
-      fetch(`${node.url}/api/chat`, { headers: { 'x-forwarded-for': ip, authorization: 'Bearer nope' } });
+      fetch(`${node().url}/api/chat`, { headers: { 'x-forwarded-for': ip, authorization: 'Bearer nope' } });
     const statuses: number[] = [];
     let limited: Response | undefined;
     for (let i = 0; i < 45 && !limited; i++) {
@@ -123,56 +114,48 @@ describe('rate limits and connection caps', () => {
 
   it('agent-token guessing is limited per IP', async () => {
     const guess = (token: string) =>
-      fetch(`${node.url}/trpc/agents.me`, { headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': '198.51.100.11' } });
+      fetch(`${node().url}/trpc/agents.me`, { headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': '198.51.100.11' } });
     const statuses = [];
     for (let i = 0; i < 4; i++) statuses.push((await guess(`atd_wrong${i}`)).status);
     expect(statuses).toEqual([401, 401, 401, 429]);
     expect((await guess(adminToken)).status).toBe(429);
     // Another address with the right token still works.
-    expect((await agentClient(node.url, adminToken).agents.me.query()).role).toBe('admin');
+    expect((await agentClient(node().url, adminToken).agents.me.query()).role).toBe('admin');
   });
 
   it('connections per IP and per node are capped; refused sockets never reach the namespace, existing ones keep working', async () => {
     const ip = '198.51.100.9';
     const held = [];
     for (let i = 0; i < 6; i++) held.push(await customer(ip));
-    await expect(customerFrom(node.url, ip)).rejects.toThrow();
+    await expect(customerFrom(node().url, ip)).rejects.toThrow();
     const other = await customer('198.51.100.10');
     await requestOk(other, 'chat:start', startPayload());
 
     // Fill the node up to its cap of 40 from many addresses; the next is refused.
     let n = 20;
-    while (node.io.engine.clientsCount < 40) sockets.push(await customerFrom(node.url, `203.0.113.${n++}`).catch(() => null as never));
-    await expect(customerFrom(node.url, '203.0.113.250')).rejects.toThrow();
+    while (node().io.engine.clientsCount < 40) sockets.push(await customerFrom(node().url, `203.0.113.${n++}`).catch(() => null as never));
+    await expect(customerFrom(node().url, '203.0.113.250')).rejects.toThrow();
     expect(await request(other, 'message:send', { body: 'still served', clientMsgId: newClientMsgId() })).toMatchObject({ ok: true });
-    expect((await fetch(`${node.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${node().url}/healthz`)).status).toBe(200);
     for (const socket of held) socket.disconnect();
   });
 });
 
 describe('origins', () => {
-  let database: TestDatabase;
-  let node: AtendeNode;
-  beforeAll(async () => {
-    database = await openTestPglite();
-    node = await startTestNode(database.handle, { CORS_ORIGINS: 'https://loja.example' });
-  });
-  afterAll(async () => {
-    await node?.stop();
-    await database?.close();
-  });
+  const database = usePglite();
+  const node = useTestNode(database, { CORS_ORIGINS: 'https://loja.example' });
 
   it('refuses a foreign-origin socket (cross-site WebSocket hijacking) and accepts the configured one and non-browsers', async () => {
-    await expect(customerFrom(node.url, '192.0.2.1', 'https://evil.example')).rejects.toThrow();
-    await expect(customerFrom(node.url, '192.0.2.1', 'http://localhost:3000')).rejects.toThrow();
-    const allowed = await customerFrom(node.url, '192.0.2.1', 'https://loja.example');
+    await expect(customerFrom(node().url, '192.0.2.1', 'https://evil.example')).rejects.toThrow();
+    await expect(customerFrom(node().url, '192.0.2.1', 'http://localhost:3000')).rejects.toThrow();
+    const allowed = await customerFrom(node().url, '192.0.2.1', 'https://loja.example');
     expect(allowed.connected).toBe(true);
     allowed.disconnect();
-    const noOrigin = await customerFrom(node.url, '192.0.2.1');
+    const noOrigin = await customerFrom(node().url, '192.0.2.1');
     expect(noOrigin.connected).toBe(true);
     noOrigin.disconnect();
 
-    const foreign = await fetch(`${node.url}/api/chat`, { method: 'PUT', headers: { origin: 'https://evil.example' } });
+    const foreign = await fetch(`${node().url}/api/chat`, { method: 'PUT', headers: { origin: 'https://evil.example' } });
     expect(foreign.status).toBe(403);
   });
 });

@@ -78,7 +78,6 @@ function explains(event: DomainEvent, row: TicketEventRow): boolean {
       return false;
     case 'note.created':
       return row.type === 'note.created' && byAgent(event.note.agentId) && data.noteId === event.note.id;
-    // i12 assignment:
     case 'ticket.assigned':
       return row.type === 'ticket.assigned' && byAgent(event.actorId) && data.assigneeId === event.assigneeId && data.previousAssigneeId === event.previousAssigneeId;
   }
@@ -125,7 +124,7 @@ describeOnEachDriver('ticket facts: audit rows and events agree', (db) => {
     await agent.tickets.update.mutate({ id: chat.ticketId, status: 'PENDING', priority: 'URGENT', category: 'Cobrança' });
     await agent.tickets.reply.mutate({ id: chat.ticketId, body: 'Olá, já vejo.', clientMsgId: newClientMsgId() });
     await agent.tickets.note.mutate({ id: chat.ticketId, body: 'Nota interna' });
-    // i12 assignment: by tickets.assign and by tickets.update's assigneeId, one fact each.
+    // By tickets.assign and by tickets.update's assigneeId, one fact each.
     await agent.tickets.assign.mutate({ id: chat.ticketId, assigneeId: agentId });
     await agent.tickets.update.mutate({ id: chat.ticketId, assigneeId: null });
     await closeChat(chat, { reason: 'agent', actorType: 'agent', actorId: agentId, note: 'resolvido' }, node.ctx);

@@ -28,7 +28,6 @@ const sessionWithCount = {
 /** What the end of a chat needs of its session. */
 export type EndedSession = Pick<ChatSessionRow, 'id' | 'ticketId' | 'clientId' | 'startedAt' | 'endedAt' | 'unanswered'>;
 
-// issue 12: "answered" is per session — an agent message in this chat, not the ticket's
 // first_response_at, which an earlier chat of the same ticket may have set. The statement that
 // closes the session decides it, so it sees every message committed before the close.
 // Spelled out: inside a one-table update Drizzle leaves column names unqualified.

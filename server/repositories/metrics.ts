@@ -31,7 +31,6 @@ export interface AssistantFigures {
   botResolvedChats: number;
 }
 
-// issue 12, §8 metrics (begin)
 export interface ResponseFigures {
   /** From a chat's first customer message to the first agent message after it, in ms. */
   firstResponseMs: { avg: number | null; p50: number | null; p90: number | null };
@@ -71,7 +70,6 @@ function sessionResponses(range: TimeRange): SQL {
       where s.ticket_id in (select id from chat)
     )`;
 }
-// issue 12, §8 metrics (end)
 
 /** Reporting reads over tickets (with their events, sessions and messages) for the metrics summary. */
 export const metricsRepository = {
@@ -134,7 +132,7 @@ export const metricsRepository = {
         (select count(*)::int from chat
           where not escalated and first_response_at is null
             and exists (
-              -- issue 12: a chat the bot answered and the visitor closed; walk-aways (timeout) are not resolutions.
+              -- A chat the bot answered and the visitor closed; walk-aways (timeout) are not resolutions.
               select 1 from chat_sessions s join chat_messages m on m.session_id = s.id
               where s.ticket_id = chat.id and s.close_reason = 'client' and m.sender_type = 'bot'
             )) as bot_resolved`);
@@ -146,7 +144,6 @@ export const metricsRepository = {
     };
   },
 
-  // issue 12, §8 metrics (begin)
   /**
    * Over the chat sessions of chat tickets created in the range: first-response time (mean and
    * percentiles, computed by percentile_cont), how many ended unanswered, and the mean wait from
@@ -214,5 +211,4 @@ export const metricsRepository = {
       resolved: Number(row.resolved),
     }));
   },
-  // issue 12, §8 metrics (end)
 };

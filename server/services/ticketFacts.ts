@@ -51,14 +51,12 @@ export const ticketFact = {
     };
   },
 
-  // i12 assignment (begin)
   /** The ticket's assignee changed: by the agent in `actorId`, else by the system (routing). */
   assigned(event: TicketAssignedEvent): TicketFact {
     const { assigneeId, previousAssigneeId } = event;
     const actor = event.actorId ? { actorType: 'agent' as const, actorId: event.actorId } : { actorType: 'system' as const };
     return { event, audit: [{ ticketId: event.ticketId, ...actor, type: 'ticket.assigned', data: { assigneeId, previousAssigneeId } }] };
   },
-  // i12 assignment (end)
 
   /** A chat ended; `note` is the free text its closer gave, kept in the trail only. */
   chatClosed(event: ChatClosedEvent, closer: { actorType: 'client' | 'agent' | 'system'; actorId?: string; note?: string }): TicketFact {
@@ -75,7 +73,6 @@ export const ticketFact = {
     };
   },
 
-  // issue 12, honest endings (begin)
   /** A chat the visitor left (or that timed out) with no agent reply; its closer is the actor. */
   chatAbandoned(event: ChatAbandonedEvent, closer: { actorType: 'client' | 'agent' | 'system'; actorId?: string }): TicketFact {
     const { sessionId, reason, escalated } = event;
@@ -90,7 +87,6 @@ export const ticketFact = {
       }],
     };
   },
-  // issue 12, honest endings (end)
 
   /** The assistant handed the chat to people; the trail also keeps the message that led to it. */
   chatEscalated(event: ChatEscalatedEvent, messageId: string): TicketFact {

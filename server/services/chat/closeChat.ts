@@ -53,7 +53,7 @@ export async function recordChatEnd(
   const at = (session.endedAt ?? new Date()).toISOString();
   const base = { ticketId: session.ticketId, ticketNumber: session.ticketNumber, at };
   const closed = ticketFact.chatClosed({ type: 'chat.closed', ...base, sessionId: session.id, reason: closer.reason }, closer);
-  // issue 12: an unanswered chat (only ever by the visitor or timeout: see chatSessionsRepository.close)
+  // An unanswered chat (only ever by the visitor or timeout: see chatSessionsRepository.close)
   // is not a resolution; the ticket stays as it is for agents to follow up.
   if (session.unanswered && closer.reason !== 'agent') {
     const ticket = await ticketsRepository.findById(tx, session.ticketId);

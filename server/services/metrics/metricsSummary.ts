@@ -13,7 +13,6 @@ export async function metricsSummary(range: TimeRange, ctx: ServiceContext): Pro
     metricsRepository.figuresBySource(ctx.db, range),
     metricsRepository.countReturningClients(ctx.db, range),
     metricsRepository.assistantFigures(ctx.db, range),
-    // issue 12, §8 metrics:
     metricsRepository.responseFigures(ctx.db, range),
     metricsRepository.agentFigures(ctx.db, range),
   ]);
@@ -32,7 +31,6 @@ export async function metricsSummary(range: TimeRange, ctx: ServiceContext): Pro
     escalationRate: chatTickets > 0 ? assistant.escalatedChats / chatTickets : null,
     avgEscalationConfidence: assistant.avgEscalationConfidence,
     botResolvedChats: assistant.botResolvedChats,
-    // issue 12, §8 metrics:
     ...responses,
     byAgent,
   };

@@ -10,6 +10,7 @@ import { getCannedResponse } from '../cannedResponses/manageCannedResponses.js';
 import type { ChatRef } from '../chat/chatRef.js';
 import { postMessage } from '../chat/postMessage.js';
 import type { ServiceContext } from '../context.js';
+import { announceTyping } from '../chat/relayTyping.js';
 import { findTicketChat } from './ticketChat.js';
 
 /**
@@ -74,15 +75,6 @@ export async function relayAgentTyping(
   const { session, chat } = await findTicketChat(input.id, ctx);
   if (session.status === 'closed') throw new AppError('CLOSED', 'This chat is closed');
   ctx.customers.typing(session.id, input.isTyping);
-  ctx.bus.publish({
-    type: 'chat.typing',
-    ticketId: chat.ticketId,
-    ticketNumber: chat.ticketNumber,
-    at: new Date().toISOString(),
-    sessionId: chat.sessionId,
-    from: 'agent',
-    agentId: agent.id,
-    isTyping: input.isTyping,
-  });
+  announceTyping(chat, { from: 'agent', agentId: agent.id }, input.isTyping, ctx);
   return { sessionId: session.id };
 }

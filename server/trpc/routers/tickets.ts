@@ -4,7 +4,6 @@ import {
   ticketListInput,
   ticketNoteInput,
   ticketRefInput,
-  // i12 assignment:
   ticketAssignInput,
   ticketMarkReadInput,
   ticketReplyInput,
@@ -17,7 +16,6 @@ import { getTicket } from '../../services/tickets/getTicket.js';
 import { listTickets } from '../../services/tickets/listTickets.js';
 import { relayAgentTyping, replyToTicket } from '../../services/tickets/replyToTicket.js';
 import { updateTicket } from '../../services/tickets/updateTicket.js';
-// i12 assignment:
 import { assignTicket } from '../../services/tickets/assignTicket.js';
 import { markTicketRead } from '../../services/tickets/markTicketRead.js';
 import { AppError } from '../../errors.js';
@@ -39,7 +37,6 @@ export const ticketsRouter = router({
     .input(ticketUpdateInput)
     .mutation(({ input, ctx }) => updateTicket(input, ctx.agent, ctx.services)),
 
-  // i12 assignment (begin)
   assign: agentProcedure
     .input(ticketAssignInput)
     .mutation(({ input, ctx }) => assignTicket(input, ctx.agent, ctx.services)),
@@ -47,7 +44,6 @@ export const ticketsRouter = router({
   markRead: agentProcedure
     .input(ticketMarkReadInput)
     .mutation(({ input, ctx }) => markTicketRead(input, ctx.agent, ctx.services)),
-  // i12 assignment (end)
 
   reply: agentProcedure
     .input(ticketReplyInput)
