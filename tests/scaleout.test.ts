@@ -8,6 +8,7 @@ import {
   connectCustomer,
   request,
   requestOk,
+  requestOkRetrying,
   startChatOn,
   uniqueContact,
   waitForEvent,
@@ -61,7 +62,7 @@ class BurstingChat {
   /** On another node: resume, check every acked message is there once, then retry the unacked. */
   async recoverOn(url: string) {
     const socket = await connectCustomer(url);
-    const resumed = await requestOk(socket, 'chat:resume', { resumeToken: this.started.resumeToken, lastSeq: 0 });
+    const resumed = await requestOkRetrying(socket, 'chat:resume', { resumeToken: this.started.resumeToken, lastSeq: 0 });
     for (const clientMsgId of this.unacked) {
       const retried = await requestOk<Message>(socket, 'message:send', {
         body: `msg ${clientMsgId.split('-')[1]}`,

@@ -34,6 +34,19 @@ export async function requestOk<T = any>(socket: CustomerSocket, event: string, 
   return result.data;
 }
 
+/**
+ * Like `requestOk`, but retries while the answer is UNAVAILABLE, as the contract asks clients to
+ * (the database is away or full for a moment: e.g. its connection limit reached on a busy machine).
+ */
+export async function requestOkRetrying<T = any>(socket: CustomerSocket, event: string, payload?: unknown): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    const result = await request<T>(socket, event, payload);
+    if (result.ok) return result.data;
+    if (result.error.code !== 'UNAVAILABLE' || attempt >= 20) throw new Error(`${event} failed: ${JSON.stringify(result.error)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100 * (attempt + 1)));
+  }
+}
+
 /** Resolves with the next `event` payload that satisfies `predicate`. */
 export function waitForEvent<T = any>(
   socket: CustomerSocket,
@@ -74,7 +87,7 @@ export function newClientMsgId(): string {
 export async function startChatOn(baseUrl: string): Promise<{ socket: CustomerSocket; started: ChatStarted }> {
   const socket = await connectCustomer(baseUrl);
   const contact = uniqueContact();
-  const started = await requestOk<ChatStarted>(socket, 'chat:start', {
+  const started = await requestOkRetrying<ChatStarted>(socket, 'chat:start', {
     name: contact.name,
     email: contact.email,
     phone: contact.phone,
