@@ -59,33 +59,15 @@ export const ticketFact = {
   },
 
   /** A chat ended; `note` is the free text its closer gave, kept in the trail only. */
-  chatClosed(event: ChatClosedEvent, closer: { actorType: 'client' | 'agent' | 'system'; actorId?: string; note?: string }): TicketFact {
+  chatClosed(event: ChatClosedEvent, closer: ChatCloser & { note?: string }): TicketFact {
     const { sessionId, reason } = event;
-    return {
-      event,
-      audit: [{
-        ticketId: event.ticketId,
-        actorType: closer.actorType,
-        actorId: closer.actorId ?? null,
-        type: 'chat.closed',
-        data: { sessionId, reason, ...(closer.note ? { note: closer.note } : {}) },
-      }],
-    };
+    return chatEndFact(event, closer, { sessionId, reason, ...(closer.note ? { note: closer.note } : {}) });
   },
 
   /** A chat the visitor left (or that timed out) with no agent reply; its closer is the actor. */
-  chatAbandoned(event: ChatAbandonedEvent, closer: { actorType: 'client' | 'agent' | 'system'; actorId?: string }): TicketFact {
+  chatAbandoned(event: ChatAbandonedEvent, closer: ChatCloser): TicketFact {
     const { sessionId, reason, escalated } = event;
-    return {
-      event,
-      audit: [{
-        ticketId: event.ticketId,
-        actorType: closer.actorType,
-        actorId: closer.actorId ?? null,
-        type: 'chat.abandoned',
-        data: { sessionId, reason, escalated },
-      }],
-    };
+    return chatEndFact(event, closer, { sessionId, reason, escalated });
   },
 
   /** The assistant handed the chat to people; the trail also keeps the message that led to it. */
@@ -199,4 +181,14 @@ export async function inTicketTransaction<T>(
   const result = options.timed ? await timeTransaction(ctx.metrics, options.timed, run) : await run();
   for (const event of events) ctx.bus.publish(event);
   return result;
+}
+
+type ChatCloser = { actorType: 'client' | 'agent' | 'system'; actorId?: string };
+
+/** The end of a chat as a fact: its event and one audit row of the same type, by whoever ended it. */
+function chatEndFact(event: ChatClosedEvent | ChatAbandonedEvent, closer: ChatCloser, data: Record<string, unknown>): TicketFact {
+  return {
+    event,
+    audit: [{ ticketId: event.ticketId, actorType: closer.actorType, actorId: closer.actorId ?? null, type: event.type, data }],
+  };
 }
