@@ -16,6 +16,8 @@ const environmentSchema = z.object({
       .optional(),
   ),
   DATA_DIR: z.string().min(1).default('./data'),
+  /** PostgreSQL connections this node may hold at once (the server's max_connections is shared by every node). */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(20),
   REDIS_URL: optionalString.pipe(
     z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
   ),

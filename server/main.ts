@@ -64,7 +64,11 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
   const idleTimeoutMs = automations.idleTimeoutMs ?? config.CHAT_IDLE_TIMEOUT_MS;
   const ownsDatabase = !overrides.database;
   const database =
-    overrides.database ?? (await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR }));
+    overrides.database ?? (await openDatabase({
+        databaseUrl: config.DATABASE_URL,
+        dataDir: config.DATA_DIR,
+        maxConnections: config.DATABASE_POOL_SIZE,
+      }));
   await database.migrate();
 
   const metrics: NodeMetrics = createNodeMetrics({ defaultMetrics: overrides.processMetrics });
