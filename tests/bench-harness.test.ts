@@ -22,7 +22,7 @@ function expectMeasured(report: ScenarioReport, errorFigures: string[] = ['error
 describe.skipIf(!inject('postgresAvailable'))('npm run bench, tiny', () => {
   const reports: ScenarioReport[] = [];
 
-  it('1. connections held, Atende and bare', { timeout: 90_000 }, async () => {
+  it('1. connections held, Atende and bare', { timeout: 240_000 }, async () => {
     const report = await runConnections({ sizes: [20], socketsPerGenerator: 10 });
     // RSS moves by whole pages: twenty sockets may not move it at all (a 0/0 ratio).
     expectMeasured(report, ['failed'], ['rssRatio']);
@@ -30,7 +30,7 @@ describe.skipIf(!inject('postgresAvailable'))('npm run bench, tiny', () => {
     reports.push(report);
   });
 
-  it('2. chat start against raw postgres.js', { timeout: 90_000 }, async () => {
+  it('2. chat start against raw postgres.js', { timeout: 240_000 }, async () => {
     const report = await runChatStart({ levels: [1, 2], durationMs: 300 });
     expectMeasured(report);
     expect(report.figures.atendePeak).toBeGreaterThan(0);
@@ -38,7 +38,7 @@ describe.skipIf(!inject('postgresAvailable'))('npm run bench, tiny', () => {
     reports.push(report);
   });
 
-  it('3. messages: group commit, one tx each, bare relay, raw inserts, end to end across nodes', { timeout: 90_000 }, async () => {
+  it('3. messages: group commit, one tx each, bare relay, raw inserts, end to end across nodes', { timeout: 240_000 }, async () => {
     const report = await runMessages({ levels: [2, 4], window: 2, durationMs: 300, endToEndCount: 5 });
     expectMeasured(report);
     for (const figure of ['groupPeak', 'naivePeak', 'barePeak', 'rawTxPeak', 'rawStatementPeak', 'e2eSameP50', 'e2eCrossP50']) {
@@ -47,7 +47,7 @@ describe.skipIf(!inject('postgresAvailable'))('npm run bench, tiny', () => {
     reports.push(report);
   });
 
-  it('4. agent queries with their plans', { timeout: 90_000 }, async () => {
+  it('4. agent queries with their plans', { timeout: 240_000 }, async () => {
     const report = await runAgentQueries({ tickets: 500, messages: 2000, runs: 3 });
     expectMeasured(report, []);
     expect(report.sections[0]).toContain('clients.history');
