@@ -38,7 +38,8 @@ export interface SessionInfo {
 /** A line the widget itself shows in the transcript (not a stored message). */
 export interface Notice {
   key: string;
-  kind: 'ticketStatus' | 'closed';
+  /** `agentJoined`: `value` is the agent's name as shown (may be empty: then "an agent"). */
+  kind: 'ticketStatus' | 'closed' | 'agentJoined';
   value: string;
   /** Shown after the message with this seq (0: before any). */
   afterSeq: number;
@@ -65,6 +66,8 @@ export interface WidgetState {
   messages: Message[];
   pending: PendingMessage[];
   agentTyping: boolean;
+  /** The chat's place in the queue (1: next), from `queue:position`, until an agent joins. */
+  queuePosition?: number;
   ticketStatus?: string;
   notices: Notice[];
   /** A failure to show above the composer (rate limited, unavailable…), cleared by the next success. */
@@ -91,6 +94,9 @@ export type Action =
   | { type: 'messageReceived'; message: Message }
   | { type: 'agentTyping'; isTyping: boolean }
   | { type: 'ticketUpdated'; ticketNumber: number; status: string }
+  // Raw from the server: the reducer checks them (queuePositionOf, agentNameOf).
+  | { type: 'queuePosition'; position: unknown }
+  | { type: 'agentJoined'; agentName: unknown }
   | { type: 'chatClosed'; reason: CloseReason }
   | { type: 'chatError'; error: string }
   | { type: 'newChat' };
@@ -121,6 +127,7 @@ export function initialState(init: {
 type FormAction = Extract<Action, { type: 'toggle' | 'fieldChanged' | 'identify' | 'forget' | 'fieldBlurred' | 'submitInvalid' | 'startRequested' | 'startFailed' }>;
 type MessageAction = Extract<Action, { type: 'messageQueued' | 'messageEmitted' | 'messageAcked' | 'messageReceived' | 'messageFailed' }>;
 type ChatAction = Extract<Action, { type: 'started' | 'resumed' | 'resumeRejected' | 'connection' | 'agentTyping' | 'ticketUpdated' | 'chatClosed' | 'chatError' | 'newChat' }>;
+type QueueAction = Extract<Action, { type: 'queuePosition' | 'agentJoined' }>;
 
 export function reducer(state: WidgetState, action: Action): WidgetState {
   switch (action.type) {
@@ -139,6 +146,9 @@ export function reducer(state: WidgetState, action: Action): WidgetState {
     case 'messageReceived':
     case 'messageFailed':
       return messagesReducer(state, action);
+    case 'queuePosition':
+    case 'agentJoined':
+      return queueReducer(state, action);
     default:
       return chatReducer(state, action);
   }
@@ -241,7 +251,8 @@ function chatReducer(state: WidgetState, action: ChatAction): WidgetState {
           status: 'active',
           closeReason: undefined,
           messages: [],
-          notices: [],
+          // Only what came while starting: the server may announce the queue or an agent before its ack.
+          notices: state.notices.filter((n) => n.kind === 'agentJoined'),
           chatError: undefined,
         },
         action.messages ?? [],
@@ -262,7 +273,7 @@ function chatReducer(state: WidgetState, action: ChatAction): WidgetState {
       );
       if (action.status !== 'closed' || state.status === 'closed') return next;
       // A closed chat resumes read-only: what was not sent can no longer be.
-      return { ...next, pending: [], agentTyping: false, notices: addNotice(next, 'closed', 'closed') };
+      return { ...next, pending: [], agentTyping: false, queuePosition: undefined, notices: addNotice(next, 'closed', 'closed') };
     }
 
     case 'resumeRejected':
@@ -272,11 +283,14 @@ function chatReducer(state: WidgetState, action: ChatAction): WidgetState {
     case 'connection':
       if (action.connection === 'online') return { ...state, connection: 'online' };
       // Whatever was in flight is sent again, with the same clientMsgId, after the next attach.
+      // The queue position is stale once away: the server tells it again after the resume
+      // (and an agent may have joined meanwhile, unseen).
       return {
         ...state,
         connection: action.connection,
         attached: false,
         agentTyping: false,
+        queuePosition: undefined,
         pending: state.pending.map((p) => (p.state === 'sending' ? { ...p, state: 'queued' } : p)),
       };
 
@@ -298,6 +312,7 @@ function chatReducer(state: WidgetState, action: ChatAction): WidgetState {
         status: 'closed',
         closeReason: action.reason,
         agentTyping: false,
+        queuePosition: undefined,
         pending: state.pending.map((p) => ({ ...p, state: 'failed' })),
         notices: addNotice(state, 'closed', action.reason),
       };
@@ -308,6 +323,43 @@ function chatReducer(state: WidgetState, action: ChatAction): WidgetState {
     case 'newChat':
       return freshForm(state);
   }
+}
+
+/**
+ * The wait for an agent (PROTOCOL §8): the queue position while queued, then a line in the
+ * transcript when an agent joins. Payloads come from the server as they are: a value that is
+ * not what the contract says changes nothing (a position) or shows no name (an agent).
+ */
+function queueReducer(state: WidgetState, action: QueueAction): WidgetState {
+  // Not for a chat this widget shows: none yet (the form) or ended.
+  if (state.phase === 'form' || state.status === 'closed') return state;
+  if (action.type === 'queuePosition') {
+    const position = queuePositionOf(action.position);
+    if (position === undefined || position === state.queuePosition) return state;
+    return { ...state, queuePosition: position };
+  }
+  return { ...state, queuePosition: undefined, notices: addNotice(state, 'agentJoined', agentNameOf(action.agentName)) };
+}
+
+/** Larger than any real queue; a bigger (or fractional, negative, non-numeric) position is ignored. */
+export const MAX_QUEUE_POSITION = 99_999;
+/** What the widget shows of an agent's name at most (the server allows 120 characters). */
+export const AGENT_NAME_SHOWN = 60;
+
+/** A queue position as the contract has it (an integer from 1), else undefined. */
+export function queuePositionOf(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_QUEUE_POSITION ? value : undefined;
+}
+
+/**
+ * An agent's name fit to show as one short line of text: without control or bidi-override
+ * characters (which could reorder the words around it), spaces collapsed, at most
+ * AGENT_NAME_SHOWN characters. Not a string, or nothing left: '' (shown as "an agent").
+ */
+export function agentNameOf(value: unknown): string {
+  if (typeof value !== 'string') return '';
+  const chars = [...value.replace(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '').replace(/[\p{Cc}\s]+/gu, ' ').trim()];
+  return chars.length > AGENT_NAME_SHOWN ? `${chars.slice(0, AGENT_NAME_SHOWN - 1).join('').trimEnd()}…` : chars.join('');
 }
 
 function freshForm(state: WidgetState): WidgetState {
