@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toE164 } from '../shared/phone.js';
 import { chatStartSchema } from '../shared/schemas.js';
 // @ts-expect-error -- plain ESM build script without type declarations
-import { leanWidgetDependencies } from '../scripts/build.mjs';
+import { buildWeb, leanWidgetDependencies } from '../scripts/build.mjs';
 import { z as zodSubset } from '../web/widget/zodSubset.js';
 
 /**
@@ -80,6 +80,30 @@ describe('widget bundle', () => {
       expect(source, file).not.toContain('in line');
     }
     expect(readFileSync(join(WEB, queueFile), 'utf8')).toContain('na fila');
+  });
+
+  it('a rebuild keeps the last day’s hashed widget files (pages opened before it still find theirs) and drops the rest', async () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'atende-web-build-'));
+    try {
+      const assets = join(outdir, 'widget/assets');
+      mkdirSync(assets, { recursive: true });
+      writeFileSync(join(assets, 'widget-RECENT00.js'), 'export {};');
+      writeFileSync(join(assets, 'widget-ANCIENT0.js'), 'export {};');
+      const twoDaysAgo = new Date(Date.now() - 2 * 24 * 60 * 60 * 1000);
+      utimesSync(join(assets, 'widget-ANCIENT0.js'), twoDaysAgo, twoDaysAgo);
+      writeFileSync(join(outdir, 'stale.html'), '');
+      await buildWeb({ outdir });
+      expect(existsSync(join(assets, 'widget-RECENT00.js'))).toBe(true);
+      expect(existsSync(join(assets, 'widget-ANCIENT0.js'))).toBe(false);
+      expect(existsSync(join(outdir, 'stale.html'))).toBe(false);
+      const built = (JSON.parse(readFileSync(join(outdir, 'build.json'), 'utf8')) as { widget: WidgetFiles }).widget;
+      for (const file of [...built.firstLoad, ...Object.values(built.lazy).flat()]) {
+        expect(existsSync(join(outdir, file)), file).toBe(true);
+        expect(existsSync(join(outdir, `${file}.gz`)), file).toBe(true);
+      }
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
   });
 
   it('never writes HTML from strings: no innerHTML, outerHTML, insertAdjacentHTML or document.write in web/', async () => {

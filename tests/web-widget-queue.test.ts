@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { lazyPart } from '../web/widget/lazy/lazyPart.js';
 import { englishOrdinal, portugueseOrdinal, queueText } from '../web/widget/lazy/queue.js';
 import {
   AGENT_NAME_SHOWN,
@@ -12,7 +13,10 @@ import {
   type WidgetState,
 } from '../web/widget/state.js';
 
-/** PROTOCOL §8 in the widget, without a DOM or a socket: the queue's words and its state rules. */
+/**
+ * PROTOCOL §8 in the widget, without a DOM or a socket: the queue's words, its state rules,
+ * and how a lazy part is fetched.
+ */
 
 const SESSION = { resumeToken: 'token', ticketNumber: 42, sessionId: 's1' };
 
@@ -137,5 +141,41 @@ describe('widget state: the queue', () => {
     const fresh = run(ended, { type: 'newChat' });
     expect(fresh.queuePosition).toBeUndefined();
     expect(fresh.notices).toEqual([]);
+  });
+});
+
+describe('lazy parts', () => {
+  it('are fetched once however often asked for while on their way, then handed over once', async () => {
+    let loads = 0;
+    const ready: unknown[] = [];
+    const part = { css: '.x{}' };
+    const lazy = lazyPart(async () => {
+      loads++;
+      return part;
+    }, (loaded) => ready.push(loaded));
+    expect(lazy.get()).toBeUndefined();
+    expect(lazy.get()).toBeUndefined();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(loads).toBe(1);
+    expect(ready).toEqual([part]);
+    expect(lazy.get()).toBe(part);
+    expect(loads).toBe(1);
+  });
+
+  it('a failed fetch (network down) is tried again the next time the part is needed', async () => {
+    let loads = 0;
+    const ready: unknown[] = [];
+    const lazy = lazyPart(async () => {
+      if (++loads === 1) throw new TypeError('Failed to fetch dynamically imported module');
+      return {};
+    }, (loaded) => ready.push(loaded));
+    expect(lazy.get()).toBeUndefined();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(ready).toEqual([]);
+    expect(lazy.get()).toBeUndefined();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(loads).toBe(2);
+    expect(ready).toHaveLength(1);
+    expect(lazy.get()).toEqual({});
   });
 });
