@@ -67,51 +67,50 @@ export function createView(host: HTMLElement, locale: Locale, t: UiText, on: Vie
     () => import('./lazy/queue.js').then((part) => ({ css: part.css, text: part.queueText(locale) })),
     (part) => {
       root.append(el('style', {}, part.css));
-      if (previous) render(previous);
+      if (previous) view.render(previous);
     },
   );
 
-  return {
-    render,
+  const view = {
+    render(state: WidgetState) {
+      const before = previous;
+      previous = state;
+      const inChat = state.phase === 'chat';
+      const closed = state.status === 'closed';
+
+      setAttr(launcher, 'aria-expanded', String(state.open));
+      panel.hidden = !state.open;
+      const others = state.messages.filter((m) => m.senderType !== 'client').length;
+      if (state.open) seenOthers = others;
+      dot.hidden = state.open || others <= seenOthers;
+
+      setText(ticket, state.session ? `${t.ticket}${state.session.ticketNumber}` : '');
+      ticket.hidden = !state.session || !inChat;
+
+      const connText = state.connection === 'offline' ? t.offline : state.connection === 'connecting' && inChat && !closed ? t.connecting : '';
+      setText(conn, connText);
+      conn.hidden = !connText;
+
+      prechat.element.hidden = inChat;
+      chat.element.hidden = !inChat;
+      prechat.render(state);
+      if (inChat) chat.render(state, waitsForAgent(state) ? queuePart.get()?.text : undefined);
+
+      // Focus follows what the visitor is doing, and only when something changed for it.
+      if (!before) return;
+      if (state.open && !before.open) focusFirst(state);
+      else if (!state.open && before.open) launcher.focus();
+      else if (state.open && inChat && before.phase !== 'chat') chat.focus(state);
+      else if (state.open && !inChat && before.phase === 'chat') focusFirst(state);
+      else if (state.open && closed && before.status !== 'closed') chat.followEnd(root.activeElement);
+    },
 
     /** Puts the focus on the first invalid field (after a refused submit). */
     focusInvalid(state: WidgetState) {
       prechat.focus(state, true);
     },
   };
-
-  function render(state: WidgetState) {
-    const before = previous;
-    previous = state;
-    const inChat = state.phase === 'chat';
-    const closed = state.status === 'closed';
-
-    setAttr(launcher, 'aria-expanded', String(state.open));
-    panel.hidden = !state.open;
-    const others = state.messages.filter((m) => m.senderType !== 'client').length;
-    if (state.open) seenOthers = others;
-    dot.hidden = state.open || others <= seenOthers;
-
-    setText(ticket, state.session ? `${t.ticket}${state.session.ticketNumber}` : '');
-    ticket.hidden = !state.session || !inChat;
-
-    const connText = state.connection === 'offline' ? t.offline : state.connection === 'connecting' && inChat && !closed ? t.connecting : '';
-    setText(conn, connText);
-    conn.hidden = !connText;
-
-    prechat.element.hidden = inChat;
-    chat.element.hidden = !inChat;
-    prechat.render(state);
-    if (inChat) chat.render(state, waitsForAgent(state) ? queuePart.get()?.text : undefined);
-
-    // Focus follows what the visitor is doing, and only when something changed for it.
-    if (!before) return;
-    if (state.open && !before.open) focusFirst(state);
-    else if (!state.open && before.open) launcher.focus();
-    else if (state.open && inChat && before.phase !== 'chat') chat.focus(state);
-    else if (state.open && !inChat && before.phase === 'chat') focusFirst(state);
-    else if (state.open && closed && before.status !== 'closed') chat.followEnd(root.activeElement);
-  }
+  return view;
 
   function focusFirst(state: WidgetState) {
     if (state.phase === 'chat') chat.focus(state);
