@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { lazyPart } from '../web/widget/lazy/lazyPart.js';
 import { englishOrdinal, portugueseOrdinal, queueText } from '../web/widget/lazy/queue.js';
-import {
-  AGENT_NAME_SHOWN,
-  MAX_QUEUE_POSITION,
-  agentNameOf,
-  initialState,
-  queuePositionOf,
-  reducer,
-  toStore,
-  type Action,
-  type WidgetState,
-} from '../web/widget/state.js';
+import { AGENT_NAME_SHOWN, MAX_QUEUE_POSITION, agentNameOf, queuePositionOf } from '../web/widget/serverPayloads.js';
+import { initialState, reducer, toStore, type Action, type WidgetState } from '../web/widget/state.js';
 
 /**
  * PROTOCOL §8 in the widget, without a DOM or a socket: the queue's words, its state rules,
