@@ -86,6 +86,7 @@ export interface ServerToClientEvents {
   'ticket:updated': (payload: { ticketNumber: number; status: string }) => void;
   /** An agent was assigned to this open chat (PROTOCOL §8). */
   'agent:joined': (payload: { agentName: string }) => void;
+  'queue:position': (payload: { position: number }) => void;
 }
 
 /** Room of every socket attached to one chat session, on every node. */
