@@ -7,6 +7,7 @@ export interface TeamAgent {
   id: string;
   name: string;
   api: AgentClient;
+  token: string;
   stream?: EventFollower;
 }
 
@@ -16,7 +17,7 @@ export async function createAgents(baseUrl: string, admin: AgentClient, names: s
   for (const name of names) {
     const created = await admin.agents.create.mutate({ name, email: uniqueContact().email, role: 'agent' });
     if (capacity !== undefined) await admin.agents.update.mutate({ id: created.agent.id, capacity });
-    team.push({ id: created.agent.id, name, api: agentClient(baseUrl, created.token) });
+    team.push({ id: created.agent.id, name, token: created.token, api: agentClient(baseUrl, created.token) });
   }
   return team;
 }
