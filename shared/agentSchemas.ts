@@ -198,7 +198,7 @@ export const agentIdInput = z.object({ id });
 export const agentSetStatusInput = z.object({ status: z.enum(AGENT_STATUSES) });
 export type AgentSetStatusInput = z.output<typeof agentSetStatusInput>;
 
-export const CAPACITY_MAX = 1000;
+export const CAPACITY_MAX = 10_000;
 
 /** `agents.update` (admin): `capacity` null goes back to the automations' default. */
 export const agentUpdateInput = z.object({

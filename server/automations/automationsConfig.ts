@@ -42,7 +42,7 @@ const automationsSchema = z
     routing: z
       .object({
         mode: z.enum(ROUTING_MODES).default('least_busy'),
-        defaultCapacity: z.number().int().min(0).max(1000).default(5),
+        defaultCapacity: z.number().int().min(0).max(10_000).default(5),
         reassignAfterOfflineMs: z.number().int().min(0).default(120_000),
       })
       .strict()
