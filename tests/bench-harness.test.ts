@@ -5,6 +5,7 @@ import { runChatStart } from '../scripts/bench/scenarios/chatStart.js';
 import { runConnections } from '../scripts/bench/scenarios/connections.js';
 import { growth } from '../scripts/bench/scenarios/growth.js';
 import { runMessages } from '../scripts/bench/scenarios/messages.js';
+import { runRouting } from '../scripts/bench/scenarios/routing.js';
 
 /** Every headline figure is a number (but `unsettled` ones) and no operation failed. */
 function expectMeasured(report: ScenarioReport, errorFigures: string[] = ['errors'], unsettled: string[] = []) {
@@ -54,11 +55,21 @@ describe.skipIf(!inject('postgresAvailable'))('npm run bench, tiny', () => {
     reports.push(report);
   });
 
+  it('6. routing: chat starts with least_busy against manual', { timeout: 90_000 }, async () => {
+    const report = await runRouting({ levels: [2], durationMs: 300, agents: 2 });
+    expectMeasured(report);
+    expect(report.figures.routedPeak).toBeGreaterThan(0);
+    expect(report.figures.manualPeak).toBeGreaterThan(0);
+    // The routed node's chats were really assigned.
+    expect(report.figures.assignedShare).toBe(1);
+    reports.push(report);
+  });
+
   it('5. growth, and the whole document', () => {
     const growthReport = growth(reports);
     expect(growthReport?.sections.join('\n')).toContain('Messages per second');
     const document = renderDocument({ reports: [...reports, growthReport!], machine: '- test', command: 'npm test', minutes: 0, analysis: '' });
-    for (const title of ['1. Connections held', '2. Chat start', '3. Messages', '4. Agent queries', '5. Growth']) {
+    for (const title of ['1. Connections held', '2. Chat start', '3. Messages', '4. Agent queries', '5. Growth', '6. Routing']) {
       expect(document).toContain(`## ${title}`);
     }
   });
