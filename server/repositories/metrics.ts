@@ -1,5 +1,5 @@
 import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
-import type { TicketSource } from '../../shared/tickets.js';
+import { TICKET_SOURCES, type TicketSource } from '../../shared/tickets.js';
 import type { Executor } from '../db/client.js';
 import { rowsOf } from '../db/rows.js';
 import { tickets } from '../db/schema.js';
@@ -69,6 +69,53 @@ function sessionResponses(range: TimeRange): SQL {
       ) first_agent
       where s.ticket_id in (select id from chat)
     )`;
+}
+
+export interface TimeseriesQuery {
+  /** Inclusive, ISO-8601. */
+  from: string;
+  /** Exclusive, ISO-8601. */
+  to: string;
+  bucket: 'hour' | 'day';
+  /** IANA name. */
+  timeZone: string;
+}
+
+export interface TimeseriesRow {
+  startMs: number;
+  bySource: Record<TicketSource, number>;
+  resolved: number;
+  unanswered: number;
+  firstResponseMsP50: number | null;
+  csatAvg: number | null;
+}
+
+/**
+ * The bucket an instant falls in, as the instant the bucket begins. Days are the zone's
+ * calendar days (23 or 25 hours across a DST change); hours are real hours counted from the
+ * zone's hour boundary at `from`, so the repeated hour of a fall-back day is two buckets.
+ */
+function bucketOf(query: TimeseriesQuery, at: SQL): SQL {
+  const zone = sql`${query.timeZone}::text`;
+  if (query.bucket === 'day') return sql`(date_trunc('day', (${at}) at time zone ${zone}) at time zone ${zone})`;
+  return sql`date_bin('1 hour', ${at}, ${hourOrigin(query)})`;
+}
+
+/** The start of the zone's hour holding `from` (zones may be offset by 30 or 45 minutes). */
+function hourOrigin(query: TimeseriesQuery): SQL {
+  const from = sql`${query.from}::timestamptz`;
+  return sql`(${from} - make_interval(secs => mod(extract(epoch from (${from} at time zone ${query.timeZone}::text)), 3600)::float8))`;
+}
+
+/** Every bucket start from the one holding `from` to the one holding the last instant before `to`. */
+function bucketStarts(query: TimeseriesQuery): SQL {
+  const zone = sql`${query.timeZone}::text`;
+  const last = sql`(${query.to}::timestamptz - interval '1 microsecond')`;
+  if (query.bucket === 'day') {
+    return sql`select (d at time zone ${zone}) as start
+      from generate_series(date_trunc('day', ${query.from}::timestamptz at time zone ${zone}), ${last} at time zone ${zone}, interval '1 day') d`;
+  }
+  return sql`select generate_series(${hourOrigin(query)}, ${last}, interval '1 hour') as start`;
 }
 
 /** Reporting reads over tickets (with their events, sessions and messages) for the metrics summary. */
@@ -209,6 +256,49 @@ export const metricsRepository = {
       chats: Number(row.chats),
       firstResponseMsP50: ms(row.p50),
       resolved: Number(row.resolved),
+    }));
+  },
+  /**
+   * `metrics.timeseries`: per bucket of the range, the tickets created in it (by source, and how
+   * many are resolved or closed now) and, over their chats, how many ended unanswered and the
+   * p50 first response — the same definitions as the summary, so the buckets add up to it.
+   * Every bucket is present. CSAT (§9) is null until ratings exist: it becomes one more join,
+   * `ratings` on the sessions of `session_responses`, averaged per bucket in `chats_by_bucket`.
+   */
+  async timeseries(ex: Executor, query: TimeseriesQuery): Promise<TimeseriesRow[]> {
+    const range = { from: query.from, to: query.to };
+    const perSource = TICKET_SOURCES.map((source) => sql`(count(*) filter (where t.source = ${source}))::int as ${sql.identifier(`n_${source}`)}`);
+    const result = await ex.execute(sql`
+      with ${sessionResponses(range)},
+      tickets_by_bucket as (
+        select ${bucketOf(query, sql`t.created_at`)} as start, ${sql.join(perSource, sql`, `)},
+          (count(*) filter (where t.status in ('RESOLVED', 'CLOSED')))::int as resolved
+        from ${tickets} t where ${createdIn(range, sql`t.created_at`)}
+        group by 1
+      ),
+      chats_by_bucket as (
+        select ${bucketOf(query, sql`chat.created_at`)} as start,
+          (count(*) filter (where r.unanswered))::int as unanswered,
+          percentile_cont(0.5) within group (order by r.response_ms) as first_response_p50,
+          null::float8 as csat_avg
+        from session_responses r join chat on chat.id = r.ticket_id
+        group by 1
+      ),
+      buckets as (${bucketStarts(query)})
+      select extract(epoch from b.start) * 1000 as start_ms,
+        ${sql.join(TICKET_SOURCES.map((source) => sql`coalesce(t.${sql.identifier(`n_${source}`)}, 0) as ${sql.identifier(`n_${source}`)}`), sql`, `)},
+        coalesce(t.resolved, 0) as resolved, coalesce(c.unanswered, 0) as unanswered, c.first_response_p50, c.csat_avg
+      from buckets b
+      left join tickets_by_bucket t on t.start = b.start
+      left join chats_by_bucket c on c.start = b.start
+      order by b.start`);
+    return rowsOf<Record<string, unknown>>(result).map((row) => ({
+      startMs: Math.round(Number(row.start_ms)),
+      bySource: Object.fromEntries(TICKET_SOURCES.map((source) => [source, Number(row[`n_${source}`])])) as Record<TicketSource, number>,
+      resolved: Number(row.resolved),
+      unanswered: Number(row.unanswered),
+      firstResponseMsP50: ms(row.first_response_p50),
+      csatAvg: row.csat_avg === null || row.csat_avg === undefined ? null : Number(row.csat_avg),
     }));
   },
 };
