@@ -4,8 +4,8 @@
  * postgres://postgres@127.0.0.1:5432) and redis-server on the PATH.
  *
  *   npm run bench                         default sizes (about 5 minutes)
- *   npm run bench -- --full               issue sizes: 1k/5k/18k sockets, 1M tickets / 5M messages
- *   npm run bench -- --only messages      one scenario (connections, chat-start, messages, agent-queries)
+ *   npm run bench -- --full               issue sizes: 1k/5k/18k sockets, 1M tickets / 5M messages, 1M tickets for reports
+ *   npm run bench -- --only messages      one scenario (connections, chat-start, messages, agent-queries, reports)
  *   npm run bench -- --sockets 1000,5000,18000 --tickets 1000000 --messages 5000000
  *   npm run bench -- --out /tmp/b.md      somewhere else (--out - prints only)
  */
@@ -20,6 +20,7 @@ import { runAgentQueries } from './scenarios/agentQueries.js';
 import { runChatStart } from './scenarios/chatStart.js';
 import { runConnections } from './scenarios/connections.js';
 import { runMessages } from './scenarios/messages.js';
+import { runReports } from './scenarios/reports.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const { values } = parseArgs({
@@ -35,6 +36,8 @@ const { values } = parseArgs({
     tickets: { type: 'string' },
     messages: { type: 'string' },
     runs: { type: 'string', default: '200' },
+    'report-tickets': { type: 'string' },
+    'report-runs': { type: 'string', default: '100' },
     out: { type: 'string', default: 'BENCHMARKS.md' },
   },
 });
@@ -77,6 +80,9 @@ await step('agent-queries', '4. Agent queries', () =>
 );
 const growthReport = growth(reports);
 if (growthReport) reports.push(growthReport);
+await step('reports', '6. Reports', () =>
+  runReports({ tickets: Number(values['report-tickets'] ?? (values.full ? 1_000_000 : 100_000)), runs: Number(values['report-runs']) }),
+);
 
 const document = renderDocument({
   reports,
