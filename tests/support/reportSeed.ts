@@ -16,6 +16,8 @@ export interface ReportSeed {
   answeredAfterS?: number;
   /** Chats: the customer wrote and nobody answered; the chat ended unanswered. */
   unanswered?: boolean;
+  /** The agent the ticket is assigned to. */
+  assigneeId?: string;
 }
 
 /**
@@ -45,7 +47,7 @@ export async function seedReportTickets(node: AtendeNode, db: TestDatabase, agen
     }
     await handle
       .update(tickets)
-      .set({ createdAt: created, status: seed.status ?? 'OPEN' })
+      .set({ createdAt: created, status: seed.status ?? 'OPEN', assigneeId: seed.assigneeId ?? null })
       .where(eq(tickets.id, ticketId));
   }
 }

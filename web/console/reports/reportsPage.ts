@@ -1,6 +1,7 @@
 import type { AgentMetrics, MetricsSummary, TimeseriesBucket } from '../../../shared/agentApi.js';
 import { TICKET_SOURCES, type TicketSource } from '../../../shared/tickets.js';
 import { el } from '../../common/dom.js';
+import './reports.css';
 import type { PageContext } from '../main.js';
 import { categoryBars, timeChart } from './charts.js';
 import { dataTable, type Cell, type TableData } from './dataTable.js';
