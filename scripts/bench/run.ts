@@ -9,13 +9,13 @@
  *   npm run bench -- --sockets 1000,5000,18000 --tickets 1000000 --messages 5000000
  *   npm run bench -- --out /tmp/b.md      somewhere else (--out - prints only)
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeMachine } from './lib/machine.js';
 import { renderDocument, skipped, type ScenarioReport } from './lib/report.js';
 import { postgresAvailable } from './lib/services.js';
-import { growth } from './scenarios/growth.js';
+import { growth, GROWTH_CHART_DIR, growthCharts } from './scenarios/growth.js';
 import { runAgentQueries } from './scenarios/agentQueries.js';
 import { runChatStart } from './scenarios/chatStart.js';
 import { runConnections } from './scenarios/connections.js';
@@ -96,6 +96,11 @@ console.log(`\n${document}`);
 if (values.out !== '-') {
   writeFileSync(resolve(ROOT, values.out), document);
   console.log(`written to ${values.out}`);
+  // The growth curves BENCHMARKS.md shows, drawn from this run's series.
+  const charts = growthCharts(reports);
+  if (charts.length) mkdirSync(resolve(ROOT, GROWTH_CHART_DIR), { recursive: true });
+  for (const chart of charts) writeFileSync(resolve(ROOT, GROWTH_CHART_DIR, chart.file), chart.svg);
+  if (charts.length) console.log(`curves drawn in ${GROWTH_CHART_DIR}/: ${charts.map((c) => c.file).join(', ')}`);
 }
 
 /** The hand-written reading of the figures (scripts/bench/analysis.md), kept across runs. */

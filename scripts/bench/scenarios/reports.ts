@@ -108,7 +108,8 @@ export async function runReports(options: ReportsOptions): Promise<ScenarioRepor
       const logged = drizzle(sql, { schema, logger: { logQuery: (query, params) => captured.push({ query, params }) } }) as unknown as Database;
       await direct(directCtx(logged));
       const scans: string[] = [];
-      for (const { query, params } of captured) {
+      // Settings (`set local jit = off`) have no plan.
+      for (const { query, params } of captured.filter((statement) => !/^\s*set\b/i.test(statement.query))) {
         const [row] = await sql.unsafe(`explain (analyze, format json) ${query}`, params as never[]);
         scans.push(...fullScans((row as unknown as { 'QUERY PLAN': Array<{ Plan: PlanNode }> })['QUERY PLAN'][0]!.Plan));
       }
