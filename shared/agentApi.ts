@@ -199,6 +199,27 @@ export interface MetricsSummary {
   byAgent: AgentMetrics[];
 }
 
+/** One bucket of `metrics.timeseries` (PROTOCOL §12): tickets created in it, and their chats. */
+export interface TimeseriesBucket {
+  /** ISO-8601 instant where the bucket begins: an hour, or a midnight in the chosen time zone. */
+  start: string;
+  /** Tickets of source `chat` created in the bucket; over a range they sum to `chatTickets`. */
+  chatsStarted: number;
+  ticketsBySource: BySource<number>;
+  /** Chats (sessions) of those chat tickets that ended unanswered. */
+  unanswered: number;
+  /** Tickets (any source) created in the bucket that are RESOLVED or CLOSED now. */
+  resolved: number;
+  /** p50 first response over the chats of the bucket's chat tickets; null when none was answered. */
+  firstResponseMsP50: number | null;
+  /** Mean satisfaction score (§9) of those chats; null until ratings exist. */
+  csatAvg: number | null;
+}
+
+export interface MetricsTimeseries {
+  buckets: TimeseriesBucket[];
+}
+
 export interface AgentMetrics {
   agentId: string;
   /** Chat tickets created in the range that are assigned to this agent. */

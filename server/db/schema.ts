@@ -117,6 +117,8 @@ export const tickets = pgTable(
     index('tickets_client_number_idx').on(t.clientId, t.number),
     index('tickets_assignee_number_idx').on(t.assigneeId, t.number),
     index('tickets_created_at_idx').on(t.createdAt),
+    // Reports: a channel's tickets created in a time range (metrics.timeseries, per bucket).
+    index('tickets_source_created_at_idx').on(t.source, t.createdAt),
     check('tickets_status_check', sql`${t.status} in ('OPEN', 'PENDING', 'RESOLVED', 'CLOSED')`),
     check('tickets_priority_check', sql`${t.priority} in ('LOW', 'NORMAL', 'HIGH', 'URGENT')`),
     check('tickets_source_check', sql`${t.source} in ('chat', 'email', 'phone', 'web', 'api')`),

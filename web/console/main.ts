@@ -3,12 +3,14 @@ import { el } from '../common/dom.js';
 import { createApi, errorMessage, isUnauthorized, type Api } from './api.js';
 import { renderClientPage } from './clientPage.js';
 import { renderListPage } from './listPage.js';
+import { REPORTS_NAV_LABEL } from './reports/nav.js';
 import { renderTicketPage } from './ticketPage.js';
 
 /**
  * The agent console at /console: sign in with an API token (kept in sessionStorage, so
  * only for this tab's session), then hash-routed pages — `#/` the ticket list,
- * `#/tickets/123` a ticket, `#/clients/<id>` a customer's history.
+ * `#/tickets/123` a ticket, `#/clients/<id>` a customer's history, `#/reports` the reports
+ * (a chunk of its own, with its charting library, loaded when first opened).
  */
 
 const TOKEN_KEY = 'atende.console.token';
@@ -86,7 +88,7 @@ function route() {
       'header',
       { class: 'topbar' },
       el('a', { href: '#/', class: 'brand' }, 'Atende'),
-      el('nav', { 'aria-label': 'Principal' }, el('a', { href: '#/' }, 'Tickets')),
+      el('nav', { 'aria-label': 'Principal' }, el('a', { href: '#/' }, 'Tickets'), ' ', el('a', { href: '#/reports' }, REPORTS_NAV_LABEL)),
       el('span', { class: 'who' }, session.agentName),
       signOutButton,
     ),
@@ -106,7 +108,12 @@ function route() {
   const [path, query = ''] = location.hash.replace(/^#/, '').split('?');
   const ticket = /^\/tickets\/(\d+)$/.exec(path ?? '');
   const client = /^\/clients\/([\w-]+)$/.exec(path ?? '');
-  if (ticket) renderTicketPage(main, ctx, Number(ticket[1]));
+  if (path === '/reports') {
+    const signal = ctx.signal;
+    import('./reports/reportsPage.js').then(({ renderReportsPage }) => {
+      if (!signal.aborted) renderReportsPage(main, ctx, new URLSearchParams(query));
+    }, ctx.fail);
+  } else if (ticket) renderTicketPage(main, ctx, Number(ticket[1]));
   else if (client) renderClientPage(main, ctx, client[1]!);
   else renderListPage(main, ctx, new URLSearchParams(query));
 }
