@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AtendeNode } from '../server/main.js';
 import { agentClient, newAdminToken, type AgentClient } from './support/agent.js';
 import { launchBrowser, newContext, screenshot } from './support/browser.js';
-import { uniqueContact } from './support/customer.js';
+import { newClientMsgId, requestOk, startChatOn, uniqueContact } from './support/customer.js';
 import { openTestPglite, type TestDatabase } from './support/databases.js';
 import { startTestNode } from './support/node.js';
 
@@ -415,4 +415,127 @@ describe('two agents and a visitor, at the same time', () => {
     expect(brunoCtx.errors).toEqual([]);
     expect(visitorCtx.errors).toEqual([]);
   });
+});
+
+/** PROTOCOL §8's presence procedures, by wire name: this file compiles whether or not the node has them. */
+type PresenceApi = { agents: { presence: { query(): Promise<{ id: string; name: string; status: string; openChats: number; capacity: number }[]> } } };
+const presenceOf = (api: AgentClient) => (api as unknown as PresenceApi).agents.presence.query();
+
+describe('presence, routing and the queue (PROTOCOL §8)', () => {
+  let presenceDb: TestDatabase;
+  let presenceNode: AtendeNode;
+  let hasPresence = false;
+  let admin: AgentClient;
+  const carla = { token: '', id: '', name: 'Carla Admin' };
+  const davi = { token: '', id: '', name: 'Davi Agent' };
+  let carlaCtx: { context: BrowserContext; page: Page; errors: string[] };
+  let daviCtx: { context: BrowserContext; page: Page; errors: string[] };
+
+  beforeAll(async () => {
+    presenceDb = await openTestPglite();
+    const adminToken = newAdminToken();
+    // A presence window shorter than the default minute keeps the wait for "offline" short.
+    presenceNode = await startTestNode(presenceDb.handle, { ADMIN_TOKEN: adminToken, PRESENCE_TIMEOUT_MS: '20000' });
+    admin = agentClient(presenceNode.url, adminToken);
+    hasPresence = await presenceOf(admin).then(
+      () => true,
+      () => false,
+    );
+    if (!hasPresence) return;
+    for (const [who, role] of [[carla, 'admin'], [davi, 'agent']] as const) {
+      const created = await admin.agents.create.mutate({ name: who.name, email: uniqueContact(who.name).email, role });
+      who.token = created.token;
+      who.id = created.agent.id;
+    }
+    [carlaCtx, daviCtx] = await Promise.all([newContext(browser), newContext(browser)]);
+  });
+  afterAll(async () => {
+    await carlaCtx?.context.close();
+    await daviCtx?.context.close().catch(() => {});
+    await presenceNode?.stop();
+    await presenceDb?.close();
+  });
+
+  const consoleAt = (page: Page, token: string) =>
+    page.goto(`${presenceNode.url}/console`).then(async () => {
+      await page.getByLabel('Token de API').fill(token);
+      await page.getByRole('button', { name: 'Entrar' }).click();
+      await page.locator('main[data-live][data-loaded]').waitFor();
+    });
+
+  it('Online / Ausente in the header is server state: it survives a reload, and the team sees it', async (test) => {
+    if (!hasPresence) test.skip();
+    await Promise.all([consoleAt(carlaCtx.page, carla.token), consoleAt(daviCtx.page, davi.token)]);
+    const { page } = daviCtx;
+    const status = page.getByLabel('Disponibilidade');
+    await status.selectOption('online');
+    await page.locator('.my-status[data-status="online"]').waitFor();
+    await page.reload();
+    await page.locator('main[data-live][data-loaded]').waitFor();
+    await page.locator('.my-status[data-status="online"]').waitFor();
+    expect(await status.inputValue()).toBe('online');
+
+    const daviInTeam = carlaCtx.page.locator(`.team li[data-agent="${davi.id}"]`);
+    await daviInTeam.and(carlaCtx.page.locator('[data-presence="online"]')).waitFor({ timeout: 30_000 });
+
+    await status.selectOption('away');
+    await page.locator('.my-status[data-status="away"]').waitFor();
+    await page.reload();
+    await page.locator('.my-status[data-status="away"]').waitFor();
+    await daviInTeam.and(carlaCtx.page.locator('[data-presence="away"]')).waitFor({ timeout: 30_000 });
+    await daviInTeam.getByText('Ausente').waitFor();
+  });
+
+  it('a chat waits in the queue while nobody is online, oldest first with how long; Carla takes it from there', async (test) => {
+    if (!hasPresence) test.skip();
+    const { socket, started } = await startChatOn(presenceNode.url);
+    try {
+      const queued = carlaCtx.page.locator(`.queue li[data-ticket="${started.ticketNumber}"]`);
+      await queued.getByText(/esperando há/).waitFor({ timeout: 30_000 });
+      await shot(carlaCtx.page, 'shift-05-queue-and-team');
+      await queued.getByRole('button', { name: `Assumir o ticket #${started.ticketNumber}` }).click();
+      await carlaCtx.page.locator(`.assign[data-assignee="${carla.id}"]`).waitFor();
+      expect((await admin.tickets.get.query({ number: started.ticketNumber })).assigneeId).toBe(carla.id);
+    } finally {
+      socket.disconnect();
+    }
+  });
+
+  it('online, Davi gets a new chat routed to him: in Minhas, live, with its unread badge', async (test) => {
+    if (!hasPresence) test.skip();
+    const { page } = daviCtx;
+    await page.getByLabel('Disponibilidade').selectOption('online');
+    await page.locator('.my-status[data-status="online"]').waitFor();
+    await page.getByRole('tab', { name: /^Minhas/ }).click();
+    const { socket, started } = await startChatOn(presenceNode.url);
+    try {
+      await requestOk(socket, 'message:send', { body: 'Oi, preciso de ajuda', clientMsgId: newClientMsgId() });
+      const row = page.locator(`tr[data-ticket="${started.ticketNumber}"]`);
+      await row.locator('.unread', { hasText: '1' }).waitFor({ timeout: 30_000 });
+      await page.waitForFunction(() => /^\(\d+\) Atende/.test(document.title));
+    } finally {
+      socket.disconnect();
+    }
+  });
+
+  it('Carla sets Davi’s capacity on the settings page; the team list shows it', async (test) => {
+    if (!hasPresence) test.skip();
+    const { page } = carlaCtx;
+    await page.getByRole('link', { name: 'Configurações' }).click();
+    const capacity = page.getByLabel(`Capacidade (`).and(page.locator(`#agent-${davi.id}-capacity`));
+    await capacity.fill('3');
+    await page.locator(`tr[data-agent="${davi.id}"]`).getByRole('button', { name: 'Salvar' }).click();
+    await expect.poll(async () => (await presenceOf(admin)).find((a) => a.id === davi.id)?.capacity).toBe(3);
+    await page.getByRole('link', { name: 'Tickets', exact: true }).click();
+    await page.locator(`.team li[data-agent="${davi.id}"]`, { hasText: '/3 chats' }).waitFor();
+  });
+
+  it('closing Davi’s browser makes him offline for Carla within a minute', async (test) => {
+    if (!hasPresence) test.skip();
+    await daviCtx.context.close();
+    const closedAt = Date.now();
+    await carlaCtx.page.locator(`.team li[data-agent="${davi.id}"][data-presence="offline"]`).waitFor({ timeout: 60_000 });
+    expect(Date.now() - closedAt).toBeLessThan(60_000);
+    expect(carlaCtx.errors).toEqual([]);
+  }, 90_000);
 });

@@ -37,10 +37,13 @@ export function agentsSettings(ctx: PageContext): HTMLElement {
     const id = `agent-${agent.id}`;
     const name = el('input', { id: `${id}-name`, 'aria-label': `${s.agentName} (${agent.email})`, maxlength: '120', required: true });
     const role = el('select', { id: `${id}-role`, 'aria-label': `${s.role} (${agent.email})` }, ...ROLES.map((r) => el('option', { value: r }, s.roles[r])));
-    const capacity = el('input', { id: `${id}-capacity`, type: 'number', min: '0', max: '100', 'aria-label': `${s.capacity} (${agent.email})` });
+    const capacity = el('input', { id: `${id}-capacity`, type: 'number', min: '0', max: '1000', 'aria-label': `${s.capacity} (${agent.email})` });
     name.value = agent.name;
     role.value = agent.role;
-    capacity.value = String(presence?.capacity ?? '');
+    // The agent's own capacity if it has one; else empty, showing the team default it gets.
+    const own = (agent as Agent & { capacity?: number | null }).capacity;
+    capacity.value = own === null || own === undefined ? '' : String(own);
+    capacity.placeholder = String(presence?.capacity ?? '');
     const save = el('button', { type: 'button', class: 'small' }, s.save);
     const revoke = el('button', { type: 'button', class: 'secondary small', 'aria-label': s.revokeOf(agent.name) }, s.revoke);
     const error = el('p', { class: 'error', role: 'alert' });
@@ -53,7 +56,7 @@ export function agentsSettings(ctx: PageContext): HTMLElement {
           id: agent.id,
           name: name.value.trim(),
           role: role.value as AgentRole,
-          ...(capacity.value !== '' ? { capacity: Number(capacity.value) } : {}),
+          capacity: capacity.value === '' ? null : Number(capacity.value),
         });
         await load();
       }),

@@ -19,7 +19,8 @@ export interface AgentChanges {
   id: string;
   name?: string;
   role?: 'admin' | 'agent';
-  capacity?: number;
+  /** null: back to the automations' `routing.defaultCapacity`. */
+  capacity?: number | null;
 }
 
 type Query<I, O> = { query(input?: I): Promise<O> };
