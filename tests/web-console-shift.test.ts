@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -21,6 +21,19 @@ import { startTestNode } from './support/node.js';
  */
 
 const DOCS_SCREENSHOTS = resolve(import.meta.dirname, '../docs/screenshots');
+/**
+ * Whether this build routes chats (PROTOCOL §8). With routing, an agent who never chose a
+ * status is offline and its chats go back to the queue, so the agents below go online first,
+ * and routing is `manual` so that the chats stay for Ana to assign.
+ */
+const ROUTING_BUILT = existsSync(resolve(import.meta.dirname, '../server/services/routing'));
+
+/** Chooses a status in the header, where the node has presence (the control is hidden otherwise). */
+async function chooseStatus(page: Page, label: string, status: 'online' | 'away') {
+  if (!ROUTING_BUILT) return;
+  await page.getByLabel(label).selectOption(status);
+  await page.locator(`.my-status[data-status="${status}"]`).waitFor();
+}
 
 async function shot(page: Page, name: string) {
   if (process.env.UPDATE_SCREENSHOTS !== '1') return screenshot(page, name);
@@ -88,6 +101,7 @@ beforeAll(async () => {
     automations,
     JSON.stringify({
       assistant: { faq: [{ question: 'Qual o prazo de entrega?', answer: 'Entregamos em até 5 dias úteis.' }], minConfidence: 0.5, handoffKeywords: ['atendente'] },
+      ...(ROUTING_BUILT ? { routing: { mode: 'manual' } } : {}),
     }),
   );
   database = await openTestPglite();
@@ -154,6 +168,12 @@ describe('two agents and a visitor, at the same time', () => {
 
   it('each agent signs in, in their own language: tabs Minhas / Não atribuídas / Todas, and Mine / Unassigned / All', async () => {
     await Promise.all([signIn(anaCtx.page, ana.token), signIn(brunoCtx.page, bruno.token, EN)]);
+    await Promise.all([chooseStatus(anaCtx.page, 'Disponibilidade', 'online'), chooseStatus(brunoCtx.page, 'Availability', 'online')]);
+    if (!ROUTING_BUILT) {
+      // A node without presence: no status control, no queue or team panel, and no error.
+      expect(await anaCtx.page.locator('.status-toggle').isHidden()).toBe(true);
+      expect(await anaCtx.page.locator('.shift-panel').isHidden()).toBe(true);
+    }
     for (const name of ['Minhas', 'Não atribuídas', 'Todas']) await anaCtx.page.getByRole('tab', { name: new RegExp(`^${name}`) }).waitFor();
     for (const name of ['Mine', 'Unassigned', 'All']) await brunoCtx.page.getByRole('tab', { name: new RegExp(`^${name}`) }).waitFor();
     expect(await anaCtx.page.evaluate(() => document.documentElement.lang)).toBe('pt-BR');
@@ -466,6 +486,8 @@ describe('presence, routing and the queue (PROTOCOL §8)', () => {
   it('Online / Ausente in the header is server state: it survives a reload, and the team sees it', async (test) => {
     if (!hasPresence) test.skip();
     await Promise.all([consoleAt(carlaCtx.page, carla.token), consoleAt(daviCtx.page, davi.token)]);
+    // Carla works away from the routing (live and away, she keeps what she takes).
+    await chooseStatus(carlaCtx.page, 'Disponibilidade', 'away');
     const { page } = daviCtx;
     const status = page.getByLabel('Disponibilidade');
     await status.selectOption('online');
@@ -484,22 +506,27 @@ describe('presence, routing and the queue (PROTOCOL §8)', () => {
     await page.locator('.my-status[data-status="away"]').waitFor();
     await daviInTeam.and(carlaCtx.page.locator('[data-presence="away"]')).waitFor({ timeout: 30_000 });
     await daviInTeam.getByText('Ausente').waitFor();
-  });
+  }, 120_000);
 
   it('a chat waits in the queue while nobody is online, oldest first with how long; Carla takes it from there', async (test) => {
     if (!hasPresence) test.skip();
     const { socket, started } = await startChatOn(presenceNode.url);
+    const later = await startChatOn(presenceNode.url);
     try {
       const queued = carlaCtx.page.locator(`.queue li[data-ticket="${started.ticketNumber}"]`);
       await queued.getByText(/esperando há/).waitFor({ timeout: 30_000 });
+      await carlaCtx.page.locator(`.queue li[data-ticket="${later.started.ticketNumber}"]`).waitFor({ timeout: 30_000 });
+      const order = await carlaCtx.page.locator('.queue li[data-ticket]').evaluateAll((items) => items.map((li) => Number((li as HTMLElement).dataset.ticket)));
+      expect(order).toEqual([started.ticketNumber, later.started.ticketNumber]);
       await shot(carlaCtx.page, 'shift-05-queue-and-team');
       await queued.getByRole('button', { name: `Assumir o ticket #${started.ticketNumber}` }).click();
       await carlaCtx.page.locator(`.assign[data-assignee="${carla.id}"]`).waitFor();
       expect((await admin.tickets.get.query({ number: started.ticketNumber })).assigneeId).toBe(carla.id);
     } finally {
       socket.disconnect();
+      later.socket.disconnect();
     }
-  });
+  }, 60_000);
 
   it('online, Davi gets a new chat routed to him: in Minhas, live, with its unread badge', async (test) => {
     if (!hasPresence) test.skip();
