@@ -381,14 +381,14 @@ describe('two agents and a visitor, at the same time', () => {
     await page.getByLabel('New internal note').waitFor();
   });
 
-  it('when the visitor ends the chat, the reply box and "Encerrar chat" go away and say why', async () => {
+  it('"Encerrar chat" ends the chat for the visitor; then the reply box and the button go away and say why', async () => {
     await anaCtx.page.locator(`tr[data-ticket="${ticketNumber}"]`).getByRole('link', { name: `#${ticketNumber}` }).click();
     await anaCtx.page.locator('main[data-live][data-status]').waitFor();
     await anaCtx.page.locator('.reply-area[data-state="open"]').waitFor();
     await anaCtx.page.getByRole('button', { name: 'Encerrar chat' }).waitFor();
 
-    await visitorCtx.page.getByRole('button', { name: 'Encerrar conversa' }).click();
-    await visitorCtx.page.getByText('Você encerrou a conversa.').waitFor();
+    await anaCtx.page.getByRole('button', { name: 'Encerrar chat' }).click();
+    await visitorCtx.page.getByText('O atendente encerrou a conversa.').waitFor();
 
     const { page } = anaCtx;
     await page.locator('.reply-area[data-state="ended"]').waitFor();
