@@ -16,6 +16,8 @@ const environmentSchema = z.object({
       .optional(),
   ),
   DATA_DIR: z.string().min(1).default('./data'),
+  /** PostgreSQL connections this node may hold at once (the server's max_connections is shared by every node). */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(20),
   REDIS_URL: optionalString.pipe(
     z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
   ),
@@ -76,6 +78,8 @@ const environmentSchema = z.object({
   MAX_CONNECTIONS: z.coerce.number().int().positive().optional(),
   MAX_CONNECTIONS_PER_IP: z.coerce.number().int().positive().default(500),
   IDENTITY_SECRET: optionalString.pipe(z.string().min(16, 'must have at least 16 characters').optional()),
+  /** An agent reads `online` only if seen (open event stream, API call) this recently (PROTOCOL §8). */
+  PRESENCE_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Where people reach this node (its own origin is always allowed); default http://localhost:PORT. */
   PUBLIC_URL: optionalString.pipe(

@@ -27,6 +27,8 @@ import type { ServiceContext } from './services/context.js';
 import { ensureBootstrapAdmin } from './services/agents/bootstrapAdmin.js';
 import { createAgentApi } from './trpc/handler.js';
 import { createAgentStreamWatch } from './services/agents/agentStreamWatch.js';
+import { createAgentLiveness } from './services/agents/agentLiveness.js';
+import { createRouting, type Routing } from './services/routing/routingScheduler.js';
 import { createPayloadSchemas } from './validation.js';
 
 export interface NodeOverrides {
@@ -51,6 +53,8 @@ export interface AtendeNode {
   webhooks: WebhookDispatcher;
   /** Categories and the FAQ assistant of this node (PROTOCOL §5); `idle()` waits for them. */
   automations: ChatAutomations;
+  /** This node's routing passes (PROTOCOL §8); `idle()` waits for the one running. */
+  routing: Routing;
   /** Stops accepting, lets in-flight writes finish, disconnects sockets and closes what it opened. */
   stop(): Promise<void>;
 }
@@ -64,7 +68,11 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
   const idleTimeoutMs = automations.idleTimeoutMs ?? config.CHAT_IDLE_TIMEOUT_MS;
   const ownsDatabase = !overrides.database;
   const database =
-    overrides.database ?? (await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR }));
+    overrides.database ?? (await openDatabase({
+        databaseUrl: config.DATABASE_URL,
+        dataDir: config.DATA_DIR,
+        maxConnections: config.DATABASE_POOL_SIZE,
+      }));
   await database.migrate();
 
   const metrics: NodeMetrics = createNodeMetrics({ defaultMetrics: overrides.processMetrics });
@@ -92,6 +100,11 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
     maxMessagesPerSession: config.MAX_MESSAGES_PER_SESSION,
   });
 
+  const routing = createRouting({
+    ...automations.routing,
+    presenceTimeoutMs: config.PRESENCE_TIMEOUT_MS,
+    assistantOn: Boolean(automations.assistant),
+  });
   const ctx: ServiceContext = {
     db: database.db,
     bus,
@@ -106,11 +119,17 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
     logger,
     messages,
     metrics,
+    routing,
   };
   const chatAutomations = startChatAutomations(automations, ctx);
   const schemas = createPayloadSchemas(config.DEFAULT_PHONE_REGION);
   await ensureBootstrapAdmin(config.ADMIN_TOKEN, ctx);
-  const agentApi = createAgentApi(ctx, { limits, clientIp, agentStreams: createAgentStreamWatch(ctx) });
+  const agentApi = createAgentApi(ctx, {
+    limits,
+    clientIp,
+    agentStreams: createAgentStreamWatch(ctx),
+    liveness: createAgentLiveness(ctx),
+  });
 
   registerChatNamespace(sockets.chat, { ctx, schemas, logger, inflight, limits, clientIp });
   const app = createHttpApp({
@@ -131,6 +150,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
   const { url, port } = await listen(httpServer, config.PORT, config.HOST);
   logger.info({ port, driver: database.driver, redis: Boolean(redis) }, 'Atende node listening');
   const stopSweeper = startIdleSweeper(idleTimeoutMs, ctx);
+  routing.start(ctx);
 
   let stopping: Promise<void> | undefined;
   return {
@@ -141,6 +161,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
     httpServer,
     webhooks,
     automations: chatAutomations,
+    routing,
     stop() {
       stopping ??= (async () => {
         // Refuse new connections, send sockets away (they resume on another node), then let
@@ -150,11 +171,13 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
         sockets.disconnectLocalSockets();
         agentApi.close();
         stopSweeper();
+        routing.stop();
         await inflight.drain(DRAIN_TIMEOUT_MS);
         await messages.idle();
         // Messages still committing were announced: their automations run, then no more start.
         await chatAutomations.idle();
         chatAutomations.stop();
+        await routing.idle();
         // After the last events of this node were published; before the log's database closes.
         await webhooks.stop();
         httpServer.closeAllConnections();

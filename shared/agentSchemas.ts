@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { bodySchema, BODY_MAX, emailSchema, messageSendSchema, NAME_MAX, plainText, SEQ_MAX } from './schemas.js';
 import { CANNED_VARIABLES, unknownVariables } from './cannedResponses.js';
-import { CONTACT_FIELDS } from './agentApi.js';
+import { AGENT_STATUSES, CONTACT_FIELDS } from './agentApi.js';
 import { TICKET_PRIORITIES, TICKET_SOURCES, TICKET_STATUSES } from './tickets.js';
 
 /**
@@ -193,3 +193,18 @@ export const agentCreateInput = z.object({
 export type AgentCreateInput = z.output<typeof agentCreateInput>;
 
 export const agentIdInput = z.object({ id });
+
+/** `agents.setStatus`: what the caller asks to be. */
+export const agentSetStatusInput = z.object({ status: z.enum(AGENT_STATUSES) });
+export type AgentSetStatusInput = z.output<typeof agentSetStatusInput>;
+
+export const CAPACITY_MAX = 10_000;
+
+/** `agents.update` (admin): `capacity` null goes back to the automations' default. */
+export const agentUpdateInput = z.object({
+  id,
+  capacity: z.number().int().min(0).max(CAPACITY_MAX).nullable().optional(),
+  role: z.enum(['admin', 'agent']).optional(),
+  name: z.string().trim().min(1).max(NAME_MAX).pipe(plainText()).optional(),
+});
+export type AgentUpdateInput = z.output<typeof agentUpdateInput>;

@@ -5,7 +5,7 @@
  *
  *   npm run bench                         default sizes (about 5 minutes)
  *   npm run bench -- --full               issue sizes: 1k/5k/18k sockets, 1M tickets / 5M messages
- *   npm run bench -- --only messages      one scenario (connections, chat-start, messages, agent-queries)
+ *   npm run bench -- --only messages      one scenario (connections, chat-start, messages, agent-queries, routing)
  *   npm run bench -- --sockets 1000,5000,18000 --tickets 1000000 --messages 5000000
  *   npm run bench -- --out /tmp/b.md      somewhere else (--out - prints only)
  */
@@ -20,6 +20,7 @@ import { runAgentQueries } from './scenarios/agentQueries.js';
 import { runChatStart } from './scenarios/chatStart.js';
 import { runConnections } from './scenarios/connections.js';
 import { runMessages } from './scenarios/messages.js';
+import { runRouting } from './scenarios/routing.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const { values } = parseArgs({
@@ -77,6 +78,7 @@ await step('agent-queries', '4. Agent queries', () =>
 );
 const growthReport = growth(reports);
 if (growthReport) reports.push(growthReport);
+await step('routing', '6. Routing', () => runRouting({ levels: numbers(values['start-levels']), durationMs }));
 
 const document = renderDocument({
   reports,

@@ -20,3 +20,10 @@ export function localNodeEnv(env: Record<string, string | undefined> = {}): Reco
   const merged: Record<string, string | undefined> = { PORT: '0', HOST: '127.0.0.1', ...LIFTED_LIMITS, ...env };
   return Object.fromEntries(Object.entries(merged).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
+
+/**
+ * PostgreSQL connections per test node (in-process or child): the suite's nodes, running files
+ * in parallel, share one server's `max_connections` (100 by default) with whatever else runs
+ * there, such as a benchmark; at the default pool of 20 a few multi-node tests exhausted it.
+ */
+export const TEST_POOL_SIZE = '8';

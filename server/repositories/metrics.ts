@@ -147,24 +147,27 @@ export const metricsRepository = {
   /**
    * Over the chat sessions of chat tickets created in the range: first-response time (mean and
    * percentiles, computed by percentile_cont), how many ended unanswered, and the mean wait from
-   * a chat ticket's creation to its first assignment (null while no chat ticket was assigned).
+   * the moment a chat ticket waits for a person (its creation; its escalation when the assistant
+   * handed it over) to its first assignment, 0 when assigned before that (null while no chat
+   * ticket was assigned).
    */
   async responseFigures(ex: Executor, range: TimeRange): Promise<ResponseFigures> {
     const result = await ex.execute(sql`
       with ${sessionResponses(range)},
       first_assignment as (
-        select chat.id, chat.created_at, min(e.created_at) as assigned_at
-        from chat join ticket_events e on e.ticket_id = chat.id
+        -- A chat waits for a person from its start, or with the assistant from its escalation.
+        select chat.id, coalesce(t.escalated_at, chat.created_at) as waiting_since, min(e.created_at) as assigned_at
+        from chat join ${tickets} t on t.id = chat.id join ticket_events e on e.ticket_id = chat.id
         where (e.type = 'ticket.assigned' and e.data->>'assigneeId' is not null)
            or (e.type = 'ticket.updated' and e.data->'changes'->'assigneeId'->>'to' is not null)
-        group by chat.id, chat.created_at
+        group by chat.id, t.escalated_at, chat.created_at
       )
       select
         (select avg(response_ms) from session_responses) as avg,
         (select percentile_cont(0.5) within group (order by response_ms) from session_responses) as p50,
         (select percentile_cont(0.9) within group (order by response_ms) from session_responses) as p90,
         (select count(*)::int from session_responses where unanswered) as unanswered,
-        (select avg(extract(epoch from (assigned_at - created_at)) * 1000) from first_assignment) as queue_wait`);
+        (select avg(greatest(0, extract(epoch from (assigned_at - waiting_since)) * 1000)) from first_assignment) as queue_wait`);
     const row = rowsOf<Record<string, unknown>>(result)[0] ?? {};
     return {
       firstResponseMs: { avg: ms(row.avg), p50: ms(row.p50), p90: ms(row.p90) },

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, inject } from 'vitest';
 import { openDatabase, wrapPglite, type DatabaseHandle, type DriverName } from '../../server/db/client.js';
+import { TEST_POOL_SIZE } from '../../scripts/dev/nodeEnv.js';
 import { createPostgresDatabase } from '../../scripts/dev/postgres.js';
 
 export interface TestDatabase {
@@ -24,7 +25,7 @@ export async function openTestPglite(): Promise<TestDatabase> {
 /** A migrated PostgreSQL database of its own, dropped on close. */
 export async function openTestPostgres(): Promise<TestDatabase> {
   const database = await createPostgresDatabase();
-  const handle = await openDatabase({ databaseUrl: database.url, dataDir: 'unused' });
+  const handle = await openDatabase({ databaseUrl: database.url, dataDir: 'unused', maxConnections: Number(TEST_POOL_SIZE) });
   await handle.migrate();
   return {
     driver: 'postgres',

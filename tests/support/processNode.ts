@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterEach } from 'vitest';
-import { localNodeEnv } from '../../scripts/dev/nodeEnv.js';
+import { localNodeEnv, TEST_POOL_SIZE } from '../../scripts/dev/nodeEnv.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -70,7 +70,7 @@ export function runNodeExpectingFailure(env: Record<string, string>): Promise<{ 
 function spawnCli(env: Record<string, string>) {
   return spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts'], {
     cwd: ROOT,
-    env: { ...process.env, DOTENV_CONFIG_QUIET: 'true', ...localNodeEnv({ LOG_LEVEL: 'warn', ...env }) },
+    env: { ...process.env, DOTENV_CONFIG_QUIET: 'true', ...localNodeEnv({ LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: TEST_POOL_SIZE, ...env }) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
