@@ -1,4 +1,5 @@
 import type { TicketSource } from '../../../shared/tickets.js';
+import { lang } from '../i18n/lang.js';
 
 /**
  * The Reports page's words, in Brazilian Portuguese (the console's language) and in English for
@@ -6,8 +7,9 @@ import type { TicketSource } from '../../../shared/tickets.js';
  */
 export type ReportLocale = 'pt-BR' | 'en';
 
+/** The console's language (`?lang=`, else the browser's; pt-BR unless English is asked). */
 export function reportLocale(): ReportLocale {
-  return /^pt\b/i.test(navigator.language ?? '') ? 'pt-BR' : 'en';
+  return lang;
 }
 
 const PT = {
