@@ -141,6 +141,13 @@ export const ticketsRepository = {
     return row;
   },
 
+  /** Locks those of these tickets no other transaction holds, in one statement; the busy ones are left out. */
+  async lockManyUnlessBusy(ex: Executor, ids: string[]): Promise<Map<string, TicketRow>> {
+    if (ids.length === 0) return new Map();
+    const rows = await ex.select().from(tickets).where(inArray(tickets.id, ids)).for('update', { skipLocked: true });
+    return new Map(rows.map((row) => [row.id, row]));
+  },
+
   async update(ex: Executor, id: string, values: Partial<NewTicket>): Promise<TicketRow | undefined> {
     const [row] = await ex.update(tickets).set(values).where(eq(tickets.id, id)).returning();
     return row;

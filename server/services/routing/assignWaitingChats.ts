@@ -25,6 +25,9 @@ export async function assignWaitingChats(tx: Transaction, facts: TicketFacts, se
   const queue = await routingRepository.list(tx);
   if (queue.length === 0) return { assignments: [], busy: false };
   const candidates = await agentsRepository.listRoutable(tx, settings.presenceTimeoutMs, settings.defaultCapacity);
+  const room = candidates.reduce((total, agent) => total + Math.max(0, agent.capacity - agent.openChats), 0);
+  // Only the tickets that can be given now are locked (one statement): the oldest `room` of them.
+  const tickets = await ticketsRepository.lockManyUnlessBusy(tx, [...new Set(queue.map((chat) => chat.ticketId))].slice(0, room));
   const assignments: Assignment[] = [];
   const turns: string[] = [];
   const done = new Set<string>();
@@ -33,7 +36,7 @@ export async function assignWaitingChats(tx: Transaction, facts: TicketFacts, se
     if (done.has(chat.ticketId)) continue; // another open chat of a ticket given this pass
     const agent = chooseAgent(settings.mode, candidates);
     if (!agent) break;
-    const ticket = await ticketsRepository.lockUnlessBusy(tx, chat.ticketId);
+    const ticket = tickets.get(chat.ticketId);
     if (!ticket) {
       busy = true;
       continue;
@@ -42,8 +45,9 @@ export async function assignWaitingChats(tx: Transaction, facts: TicketFacts, se
     if (ticket.assigneeId) continue; // assigned by hand since the queue was read; settled next pass
     const assignment = await assignInTransaction(tx, facts, ticket, agent.id);
     if (!assignment) continue;
-    assignments.push(assignment);
-    agent.openChats += queue.filter((queued) => queued.ticketId === ticket.id).length;
+    const sessionIds = queue.filter((queued) => queued.ticketId === ticket.id).map((queued) => queued.sessionId);
+    assignments.push({ ...assignment, sessionIds });
+    agent.openChats += sessionIds.length;
     agent.lastAssignedAt = AFTER_ANY_DATE + turns.length; // this turn: after every stored one and earlier ones of this pass
     turns.push(agent.id);
   }
