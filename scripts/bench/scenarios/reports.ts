@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createTRPCClient, httpLink } from '@trpc/client';
-import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
-import * as schema from '../../../server/db/schema.js';
 import type { Database } from '../../../server/db/client.js';
 import { migratePostgresDatabase } from '../../../server/db/migrate.js';
 import type { ServiceContext } from '../../../server/services/context.js';
@@ -10,10 +8,11 @@ import { metricsSummary } from '../../../server/services/metrics/metricsSummary.
 import { metricsTimeseries } from '../../../server/services/metrics/metricsTimeseries.js';
 import type { AppRouter } from '../../../server/trpc/appRouter.js';
 import type { MetricsTimeseriesInput } from '../../../shared/agentSchemas.js';
-import { fmt, markdownTable, summarize } from '../lib/stats.js';
+import { fmt, markdownTable } from '../lib/stats.js';
 import type { ScenarioReport } from '../lib/report.js';
 import { createPostgresDatabase, startAtende, stopAll, type ServerWorker } from '../lib/services.js';
-import { fullScans, type PlanNode } from './agentQueries.js';
+import { plansOf, timeCalls } from '../lib/queryPlans.js';
+import { seedAgentsAndCustomers } from '../lib/seed.js';
 
 export interface ReportsOptions {
   /** Tickets spread evenly over the year before now. */
@@ -31,11 +30,7 @@ const ZONE = 'America/Sao_Paulo';
  */
 export async function seedReports(sql: postgres.Sql, tickets: number) {
   const customers = Math.max(10, Math.floor(tickets / 5));
-  await sql`insert into agents (name, email, role, token_hash)
-    select 'Agent ' || i, 'agent' || i || '@bench.example', 'agent', md5('agent' || i) from generate_series(1, 20) i`;
-  await sql`insert into clients (email, name, phone, total_tickets)
-    select 'c' || i || '@bench.example', 'Customer ' || i, '+55119' || lpad(i::text, 8, '0'), 5
-    from generate_series(1, ${customers}::int) i`;
+  await seedAgentsAndCustomers(sql, customers);
   await sql`
     with c as (select id, row_number() over (order by id) as rn from clients),
          a as (select id, row_number() over (order by id) as rn from agents)
@@ -96,24 +91,9 @@ export async function runReports(options: ReportsOptions): Promise<ScenarioRepor
     const rows: Array<Array<string | number>> = [];
     const figures: Record<string, number> = {};
     for (const { name, call, direct } of cases) {
-      for (let i = 0; i < Math.min(5, options.runs); i++) await call();
-      const times: number[] = [];
-      for (let i = 0; i < options.runs; i++) {
-        const t = performance.now();
-        await call();
-        times.push(performance.now() - t);
-      }
-      const latency = summarize(times);
-      const captured: Array<{ query: string; params: unknown[] }> = [];
-      const logged = drizzle(sql, { schema, logger: { logQuery: (query, params) => captured.push({ query, params }) } }) as unknown as Database;
-      await direct(directCtx(logged));
-      const scans: string[] = [];
-      // Settings (`set local jit = off`) have no plan.
-      for (const { query, params } of captured.filter((statement) => !/^\s*set\b/i.test(statement.query))) {
-        const [row] = await sql.unsafe(`explain (analyze, format json) ${query}`, params as never[]);
-        scans.push(...fullScans((row as unknown as { 'QUERY PLAN': Array<{ Plan: PlanNode }> })['QUERY PLAN'][0]!.Plan));
-      }
-      rows.push([name, fmt(latency.p50, 1), fmt(latency.p99, 1), captured.length, scans.length === 0 ? 'none' : [...new Set(scans)].join('; ')]);
+      const latency = await timeCalls(call, options.runs, Math.min(5, options.runs));
+      const { statements, scans } = await plansOf(sql, (db) => direct(directCtx(db)));
+      rows.push([name, fmt(latency.p50, 1), fmt(latency.p99, 1), statements, scans.length === 0 ? 'none' : [...new Set(scans)].join('; ')]);
       figures[`${name} p50`] = latency.p50;
       figures[`${name} p99`] = latency.p99;
       console.log(`  ${name.padEnd(36)} p50 ${fmt(latency.p50, 1).padStart(7)} ms  p99 ${fmt(latency.p99, 1).padStart(7)} ms  full scans: ${scans.join('; ') || 'none'}`);

@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { createTRPCClient, httpBatchLink } from '@trpc/client';
 import postgres from 'postgres';
 import type { AppRouter } from '../../../server/trpc/appRouter.js';
-import { fmt, markdownTable, summarize, type LatencySummary } from '../lib/stats.js';
+import { fmt, markdownTable } from '../lib/stats.js';
 import type { ScenarioReport } from '../lib/report.js';
 import { createPostgresDatabase, startAtende, startSocketLoad, stopAll, type ServerWorker } from '../lib/services.js';
 import type { Worker } from '../lib/workers.js';
-import { split } from './chatStart.js';
+import { point, split, type Point, type Run } from './chatStart.js';
 
 export interface RoutingOptions {
   /** Chat starts in flight at once (closed loop), one run per level. */
@@ -18,23 +18,6 @@ export interface RoutingOptions {
   /** Online agents on the routed node, each with room for every chat of the run. */
   agents?: number;
 }
-
-interface Run {
-  latencies: number[];
-  errors: number;
-  elapsedMs: number;
-}
-
-interface Point extends LatencySummary {
-  perSecond: number;
-  errors: number;
-}
-
-const point = (runs: Run[]): Point => {
-  const latencies = runs.flatMap((run) => run.latencies);
-  const elapsed = Math.max(...runs.map((run) => run.elapsedMs));
-  return { ...summarize(latencies), perSecond: latencies.length / (elapsed / 1000), errors: runs.reduce((s, r) => s + r.errors, 0) };
-};
 
 /**
  * What routing costs the intake (PROTOCOL §8): `chat:start` throughput with routing
