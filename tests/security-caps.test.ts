@@ -199,7 +199,7 @@ describe('output cap, typing', () => {
     // The session itself is undisturbed.
     const again = await httpChat(node().url, 'GET', started.resumeToken, undefined, '?afterSeq=199');
     expect(again.body.messages).toHaveLength(1);
-  }, 20_000);
+  });
 
   it('20,000 typing events in a burst reach the bus as a handful, ending on the latest state', async () => {
     const socket = await customer();
