@@ -6,7 +6,9 @@ import { formatDuration } from '../labels.js';
 import { routingApi, unlessMissing, type AgentPresence } from './routingApi.js';
 import type { ShiftWatch } from './shiftWatch.js';
 
-const POLL_MS = 15_000;
+// Short: an agent whose browser closed reads offline within the presence window (60 s), and the
+// others should see it soon after. One small query per open console.
+const POLL_MS = 5_000;
 const QUEUE_LIMIT = 20;
 
 /**
