@@ -27,6 +27,9 @@ import type { ServiceContext } from './services/context.js';
 import { ensureBootstrapAdmin } from './services/agents/bootstrapAdmin.js';
 import { createAgentApi } from './trpc/handler.js';
 import { createAgentStreamWatch } from './services/agents/agentStreamWatch.js';
+import { loadChatLinks } from './services/chat/chatLinks.js';
+import { startMailSender, type MailSender } from './integrations/mail/mailSender.js';
+import { createSmtpTransport } from './integrations/mail/smtpTransport.js';
 import { createPayloadSchemas } from './validation.js';
 
 export interface NodeOverrides {
@@ -51,6 +54,8 @@ export interface AtendeNode {
   webhooks: WebhookDispatcher;
   /** Categories and the FAQ assistant of this node (PROTOCOL §5); `idle()` waits for them. */
   automations: ChatAutomations;
+  /** This node's mail outbox sender (PROTOCOL §9); undefined without SMTP_URL. */
+  mail: MailSender | undefined;
   /** Stops accepting, lets in-flight writes finish, disconnects sockets and closes what it opened. */
   stop(): Promise<void>;
 }
@@ -96,6 +101,19 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
     maxMessagesPerSession: config.MAX_MESSAGES_PER_SESSION,
   });
 
+  const mailSender = config.SMTP_URL
+    ? startMailSender({
+        db: database.db,
+        transport: createSmtpTransport(config.SMTP_URL),
+        from: config.MAIL_FROM!,
+        messageIdDomain: new URL(config.PUBLIC_URL).hostname,
+        retry: automations.mailRetry,
+        logger,
+        onAttempt: (outcome) => metrics.mailAttempts.inc({ outcome }),
+      })
+    : undefined;
+  const resumeTokenTtlMs = config.RESUME_TOKEN_TTL_HOURS * 3_600_000;
+
   const ctx: ServiceContext = {
     db: database.db,
     bus,
@@ -105,11 +123,16 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
       timeZone: config.TZ,
       closeTicketOnChatEnd: automations.closeTicketOnChatEnd,
       identitySecret: config.IDENTITY_SECRET,
-      resumeTokenTtlMs: config.RESUME_TOKEN_TTL_HOURS * 3_600_000,
+      resumeTokenTtlMs,
+      publicUrl: config.PUBLIC_URL,
+      transcriptOnClose: automations.transcriptOnClose,
+      businessHours: automations.businessHours,
     },
     logger,
     messages,
     metrics,
+    mail: { enabled: Boolean(mailSender), wake: () => mailSender?.wake() },
+    links: await loadChatLinks(database.db, { ttlMs: resumeTokenTtlMs }),
   };
   const chatAutomations = startChatAutomations(automations, ctx);
   const schemas = createPayloadSchemas(config.DEFAULT_PHONE_REGION);
@@ -134,6 +157,8 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
   serveHttp(httpServer, app);
   const { url, port } = await listen(httpServer, config.PORT, config.HOST);
   logger.info({ port, driver: database.driver, redis: Boolean(redis) }, 'Atende node listening');
+  // PORT=0 (tests, scripts): the default PUBLIC_URL names the port actually taken.
+  if (config.PORT === 0 && config.PUBLIC_URL === 'http://localhost:0') ctx.policy.publicUrl = url;
   const stopSweeper = startIdleSweeper(idleTimeoutMs, ctx);
 
   let stopping: Promise<void> | undefined;
@@ -145,6 +170,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
     httpServer,
     webhooks,
     automations: chatAutomations,
+    mail: mailSender,
     stop() {
       stopping ??= (async () => {
         // Refuse new connections, send sockets away (they resume on another node), then let
@@ -161,6 +187,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
         chatAutomations.stop();
         // After the last events of this node were published; before the log's database closes.
         await webhooks.stop();
+        await mailSender?.stop();
         httpServer.closeAllConnections();
         await closed;
         await bus.close();
