@@ -1,5 +1,5 @@
 import type { Ack } from './errors.js';
-import type { ChatCloseInput, ChatResumeInput } from './schemas.js';
+import type { ChatCloseInput, ChatRateInput, ChatResumeInput } from './schemas.js';
 
 /**
  * The Socket.IO contract of the `/chat` namespace (PROTOCOL §2). Payload types are what
@@ -77,6 +77,10 @@ export interface ClientToServerEvents {
   'message:send': (payload: MessageSendPayload, ack: AckFn<Message>) => void;
   typing: (payload: { isTyping: boolean }) => void;
   'chat:close': (payload: ChatCloseInput, ack: AckFn<{ status: 'closed' }>) => void;
+  /** PROTOCOL §9: once per session; again → CONFLICT. */
+  'chat:rate': (payload: ChatRateInput, ack: AckFn<{ rated: true }>) => void;
+  /** PROTOCOL §9: e-mails the whole conversation to the session's e-mail. */
+  'chat:transcript': (payload: Record<string, never>, ack: AckFn<{ queued: true }>) => void;
 }
 
 export interface ServerToClientEvents {

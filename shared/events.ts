@@ -16,6 +16,7 @@ export const DOMAIN_EVENT_TYPES = [
   'note.created', // notes (PROTOCOL §8)
   'ticket.assigned',
   'chat.abandoned',
+  'ticket.rated', // after the chat (PROTOCOL §9)
 ] as const;
 export type DomainEventType = (typeof DOMAIN_EVENT_TYPES)[number];
 
@@ -127,6 +128,15 @@ export interface TicketAssignedEvent extends EventBase {
   actorId?: string;
 }
 
+/** The visitor rated a chat session (`chat:rate`, once per session). */
+export interface TicketRatedEvent extends EventBase {
+  type: 'ticket.rated';
+  sessionId: string;
+  /** 1–5 stars. */
+  score: number;
+  comment?: string;
+}
+
 export type DomainEvent =
   | TicketCreatedEvent
   | TicketUpdatedEvent
@@ -136,7 +146,8 @@ export type DomainEvent =
   | ChatTypingEvent
   | NoteCreatedEvent
   | TicketAssignedEvent
-  | ChatAbandonedEvent;
+  | ChatAbandonedEvent
+  | TicketRatedEvent;
 
 /** The event of one type: `EventOf<'chat.closed'>`. */
 export type EventOf<T extends DomainEventType> = Extract<DomainEvent, { type: T }>;

@@ -8,6 +8,8 @@ import { closeChat } from '../services/chat/closeChat.js';
 import { postMessage } from '../services/chat/postMessage.js';
 import { readTranscript } from '../services/chat/resumeChat.js';
 import { startChat } from '../services/chat/startChat.js';
+import { rateChat } from '../services/chat/rateChat.js';
+import { requestTranscript } from '../services/mail/transcripts.js';
 import { parsePayload, type PayloadSchemas } from '../validation.js';
 import type { EdgeGuards } from '../security/edgeGuards.js';
 import { checkTokenAtCost } from '../security/failedAuth.js';
@@ -42,8 +44,19 @@ export function createChatRoutes(ctx: ServiceContext, schemas: PayloadSchemas, g
   router.patch('/', async (req, res) => {
     const { chat } = await authenticate(req);
     const input = parsePayload(chatPatchSchema, req.body);
-    await closeChat(chat, { reason: 'client', actorType: 'client', actorId: chat.clientId, note: input.reason }, ctx);
-    res.status(200).json({ status: 'closed' });
+    switch (input.action) {
+      case 'close':
+        await closeChat(chat, { reason: 'client', actorType: 'client', actorId: chat.clientId, note: input.reason }, ctx);
+        res.status(200).json({ status: 'closed' });
+        return;
+      case 'rate':
+        res.status(200).json(await rateChat(chat, input, ctx));
+        return;
+      case 'transcript':
+        await limits.sessionMessages.consume(chat.sessionId);
+        res.status(202).json(await requestTranscript(chat, ctx));
+        return;
+    }
   });
 
   router.get('/', async (req, res) => {

@@ -9,7 +9,7 @@ import {
 } from '../../shared/chat.js';
 import type { Ack } from '../../shared/errors.js';
 import { resolveLocale } from '../../shared/messages.js';
-import { chatCloseSchema, chatResumeSchema, typingSchema } from '../../shared/schemas.js';
+import { chatCloseSchema, chatRateSchema, chatResumeSchema, chatTranscriptSchema, typingSchema } from '../../shared/schemas.js';
 import { AppError, toAppError, toErrorBody } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { NodeMetrics } from '../metrics.js';
@@ -21,6 +21,8 @@ import { authenticateChat } from '../services/chat/authenticateChat.js';
 import { postMessage } from '../services/chat/postMessage.js';
 import { closeChat } from '../services/chat/closeChat.js';
 import { relayCustomerTyping } from '../services/chat/relayTyping.js';
+import { rateChat } from '../services/chat/rateChat.js';
+import { requestTranscript } from '../services/mail/transcripts.js';
 import { parsePayload, type PayloadSchemas } from '../validation.js';
 import type { ChatNamespace, SocketData } from './socketServer.js';
 import { createTypingRelay } from './typingRelay.js';
@@ -88,6 +90,18 @@ export function registerChatNamespace(nsp: ChatNamespace, deps: ChatNamespaceDep
       const chat = requireChat(socket);
       await closeChat(chat, { reason: 'client', actorType: 'client', actorId: chat.clientId, note: input.reason }, ctx);
       return { status: 'closed' as const };
+    });
+
+    handle('chat:rate', async (payload) => {
+      const input = parsePayload(chatRateSchema, payload);
+      return rateChat(requireChat(socket), input, ctx);
+    });
+
+    handle('chat:transcript', async (payload) => {
+      parsePayload(chatTranscriptSchema, payload ?? {});
+      const chat = requireChat(socket);
+      await limits.sessionMessages.consume(chat.sessionId);
+      return requestTranscript(chat, ctx);
     });
 
     const typing = createTypingRelay((isTyping) => {

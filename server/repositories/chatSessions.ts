@@ -160,6 +160,16 @@ export const chatSessionsRepository = {
     return rows.length;
   },
 
+  /** Stores the session's rating unless it has one; undefined when it was already rated (or does not exist). */
+  async rate(ex: Executor, id: string, score: number, comment: string | null): Promise<{ ratedAt: Date } | undefined> {
+    const [row] = await ex
+      .update(chatSessions)
+      .set({ ratingScore: score, ratingComment: comment, ratedAt: sql`now()` })
+      .where(and(eq(chatSessions.id, id), sql`${chatSessions.ratedAt} is null`))
+      .returning({ ratedAt: chatSessions.ratedAt });
+    return row?.ratedAt ? { ratedAt: row.ratedAt } : undefined;
+  },
+
   /** What the assistant needs of a chat: whether people are on it, and who and where it is. */
   async findTriage(ex: Executor, sessionId: string) {
     const [row] = await ex

@@ -38,6 +38,14 @@ export interface ResponseFigures {
   avgQueueWaitMs: number | null;
 }
 
+export interface CsatFigures {
+  /** Mean of the 1–5 scores; null without ratings. */
+  avg: number | null;
+  responses: number;
+  /** Rated sessions / sessions that ended (or were rated); null without either. */
+  responseRate: number | null;
+}
+
 export interface AgentFigures {
   agentId: string;
   chats: number;
@@ -170,6 +178,31 @@ export const metricsRepository = {
       firstResponseMs: { avg: ms(row.avg), p50: ms(row.p50), p90: ms(row.p90) },
       unansweredChats: Number(row.unanswered ?? 0),
       avgQueueWaitMs: ms(row.queue_wait),
+    };
+  },
+
+  /**
+   * Satisfaction over the chat sessions of chat tickets created in the range (offline-form
+   * sessions, never live chats, are not counted): the mean score, how many were rated, and
+   * how many of the chats that ended (or were rated) were.
+   */
+  async csatFigures(ex: Executor, range: TimeRange): Promise<CsatFigures> {
+    const result = await ex.execute(sql`
+      with chat as (
+        select id from ${tickets} where ${tickets.source} = 'chat' and ${createdIn(range)}
+      ),
+      sessions as (
+        select s.rating_score from chat_sessions s
+        where s.ticket_id in (select id from chat) and not s.offline and (s.status = 'closed' or s.rated_at is not null)
+      )
+      select avg(rating_score) as avg, count(rating_score)::int as responses, count(*)::int as ended from sessions`);
+    const row = rowsOf<Record<string, unknown>>(result)[0] ?? {};
+    const responses = Number(row.responses ?? 0);
+    const ended = Number(row.ended ?? 0);
+    return {
+      avg: row.avg === null || row.avg === undefined ? null : Math.round(Number(row.avg) * 100) / 100,
+      responses,
+      responseRate: ended > 0 ? responses / ended : null,
     };
   },
 

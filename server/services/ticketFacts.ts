@@ -7,6 +7,7 @@ import type {
   NoteCreatedEvent,
   TicketAssignedEvent,
   TicketCreatedEvent,
+  TicketRatedEvent,
   TicketUpdatedEvent,
 } from '../../shared/events.js';
 import type { Transaction } from '../db/client.js';
@@ -94,6 +95,15 @@ export const ticketFact = {
         type: 'client.suggestion_accepted',
         data: { sessionId, clientId, field, value },
       }],
+    };
+  },
+
+  /** The customer rated a chat session; the customer is the actor. */
+  rated(event: TicketRatedEvent, clientId: string): TicketFact {
+    const { sessionId, score, comment } = event;
+    return {
+      event,
+      audit: [{ ticketId: event.ticketId, actorType: 'client', actorId: clientId, type: 'ticket.rated', data: { sessionId, score, ...(comment ? { comment } : {}) } }],
     };
   },
 
