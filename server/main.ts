@@ -124,6 +124,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
       closeTicketOnChatEnd: automations.closeTicketOnChatEnd,
       identitySecret: config.IDENTITY_SECRET,
       resumeTokenTtlMs,
+      maxMessagesPerSession: config.MAX_MESSAGES_PER_SESSION,
       publicUrl: config.PUBLIC_URL,
       transcriptOnClose: automations.transcriptOnClose,
       businessHours: automations.businessHours,

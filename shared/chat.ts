@@ -46,6 +46,11 @@ export interface ChatResumed {
   messages: Message[];
   /** true: more messages follow; resume again with `lastSeq` = the last seq of `messages`. */
   hasMore: boolean;
+  /**
+   * Present (true) when the chat has ended but was opened by a `/c/` link: a message sent now
+   * opens a new session of the same ticket (PROTOCOL §9), answered with its own sessionId.
+   */
+  continuable?: true;
 }
 
 export interface ChatTranscript {
@@ -54,6 +59,8 @@ export interface ChatTranscript {
   status: ChatStatus;
   messages: Message[];
   hasMore: boolean;
+  /** As in ChatResumed. */
+  continuable?: true;
 }
 
 export interface ChatStartPayload {

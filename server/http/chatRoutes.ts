@@ -5,8 +5,8 @@ import { AppError } from '../errors.js';
 import type { ServiceContext } from '../services/context.js';
 import { authenticateChat } from '../services/chat/authenticateChat.js';
 import { closeChat } from '../services/chat/closeChat.js';
-import { postMessage } from '../services/chat/postMessage.js';
-import { readTranscript } from '../services/chat/resumeChat.js';
+import { sendCustomerMessage } from '../services/chat/continueChat.js';
+import { continuableFlag, readTranscript } from '../services/chat/resumeChat.js';
 import { startChat } from '../services/chat/startChat.js';
 import { rateChat } from '../services/chat/rateChat.js';
 import { requestTranscript } from '../services/mail/transcripts.js';
@@ -34,10 +34,10 @@ export function createChatRoutes(ctx: ServiceContext, schemas: PayloadSchemas, g
   });
 
   router.post('/', async (req, res) => {
-    const { chat } = await authenticate(req);
-    await limits.sessionMessages.consume(chat.sessionId);
+    const authenticated = await authenticate(req);
+    await limits.sessionMessages.consume(authenticated.chat.sessionId);
     const input = parsePayload(schemas[resolveLocale(req.headers['accept-language'])].messageSend, req.body);
-    const { message } = await postMessage(chat, { type: 'client', name: chat.customerName }, input, ctx);
+    const { message } = await sendCustomerMessage(authenticated, input, ctx);
     res.status(201).json(message);
   });
 
@@ -60,10 +60,10 @@ export function createChatRoutes(ctx: ServiceContext, schemas: PayloadSchemas, g
   });
 
   router.get('/', async (req, res) => {
-    const { chat, status } = await authenticate(req);
+    const { chat, status, continuable } = await authenticate(req);
     const { afterSeq } = parsePayload(afterSeqSchema, req.query);
     await limits.sessionResumes.consume(chat.sessionId);
-    res.status(200).json(await readTranscript(chat, status, afterSeq ?? 0, ctx));
+    res.status(200).json({ ...(await readTranscript(chat, status, afterSeq ?? 0, ctx)), ...continuableFlag(status, continuable) });
   });
 
   return router;

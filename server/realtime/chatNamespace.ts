@@ -18,7 +18,7 @@ import type { ChatRef } from '../services/chat/chatRef.js';
 import { startChat } from '../services/chat/startChat.js';
 import { resumeChat } from '../services/chat/resumeChat.js';
 import { authenticateChat } from '../services/chat/authenticateChat.js';
-import { postMessage } from '../services/chat/postMessage.js';
+import { sendCustomerMessage } from '../services/chat/continueChat.js';
 import { closeChat } from '../services/chat/closeChat.js';
 import { relayCustomerTyping } from '../services/chat/relayTyping.js';
 import { rateChat } from '../services/chat/rateChat.js';
@@ -60,7 +60,7 @@ export function registerChatNamespace(nsp: ChatNamespace, deps: ChatNamespaceDep
       const locale = resolveLocale(readLocale(payload) ?? socket.data.locale);
       const input = parsePayload(schemas[locale].chatStart, payload);
       const { started, chat } = await startChat(input, ctx);
-      attach(socket, chat);
+      attach(socket, chat, false);
       socket.data.locale = locale;
       return started;
     });
@@ -72,7 +72,7 @@ export function registerChatNamespace(nsp: ChatNamespace, deps: ChatNamespaceDep
       // Per session, not per IP: a node drained sends many visitors of one address back at once.
       await limits.sessionResumes.consume(authenticated.chat.sessionId);
       const resumed = await resumeChat(authenticated, input.lastSeq, ctx);
-      attach(socket, authenticated.chat);
+      attach(socket, authenticated.chat, authenticated.continuable);
       return resumed;
     });
 
@@ -81,8 +81,9 @@ export function registerChatNamespace(nsp: ChatNamespace, deps: ChatNamespaceDep
       const chat = requireChat(socket);
       await limits.socketMessages.consume(socket.id);
       await limits.sessionMessages.consume(chat.sessionId);
-      const { message } = await postMessage(chat, { type: 'client', name: chat.customerName }, input, ctx);
-      return message;
+      const sent = await sendCustomerMessage({ chat, continuable: socket.data.continuable ?? false }, input, ctx);
+      if (sent.chat.sessionId !== chat.sessionId) attach(socket, sent.chat, true);
+      return sent.message;
     });
 
     handle('chat:close', async (payload) => {
@@ -122,10 +123,11 @@ function readLocale(payload: unknown): unknown {
   return payload && typeof payload === 'object' ? (payload as { locale?: unknown }).locale : undefined;
 }
 
-function attach(socket: ChatSocket, chat: ChatRef): void {
+function attach(socket: ChatSocket, chat: ChatRef, continuable: boolean): void {
   const previous = socket.data.chat;
   if (previous && previous.sessionId !== chat.sessionId) socket.leave(sessionRoom(previous.sessionId));
   socket.data.chat = chat;
+  socket.data.continuable = continuable;
   socket.join(sessionRoom(chat.sessionId));
 }
 

@@ -160,6 +160,35 @@ export const chatSessionsRepository = {
     return rows.length;
   },
 
+  /**
+   * A new session of an existing ticket, copying who the customer is from an earlier one: the
+   * customer writing again through a `/c/` link after the chat ended (PROTOCOL §9).
+   */
+  async insertContinuation(
+    ex: Executor,
+    from: ChatSessionRow,
+    values: { id: string; resumeTokenHash: string; lastSeq: number },
+  ): Promise<ChatSessionRow> {
+    const [row] = await ex
+      .insert(chatSessions)
+      .values({
+        id: values.id,
+        clientId: from.clientId,
+        ticketId: from.ticketId,
+        userName: from.userName,
+        userEmail: from.userEmail,
+        userPhone: from.userPhone,
+        locale: from.locale,
+        verified: from.verified,
+        matchedBy: from.matchedBy,
+        resumeTokenHash: values.resumeTokenHash,
+        lastSeq: values.lastSeq,
+      })
+      .returning();
+    if (!row) throw new Error('continuation session insert returned nothing');
+    return row;
+  },
+
   /** Stores the session's rating unless it has one; undefined when it was already rated (or does not exist). */
   async rate(ex: Executor, id: string, score: number, comment: string | null): Promise<{ ratedAt: Date } | undefined> {
     const [row] = await ex

@@ -28,6 +28,8 @@ export interface ServicePolicy {
   identitySecret?: string;
   /** RESUME_TOKEN_TTL_HOURS: how long after its chat ended a resume token still opens it. */
   resumeTokenTtlMs: number;
+  /** MAX_MESSAGES_PER_SESSION (the late-reply path checks it like the message writer does). */
+  maxMessagesPerSession: number;
   /** PUBLIC_URL: where links in e-mails point. */
   publicUrl: string;
   /** E-mail the conversation whenever a chat ends (automations `transcriptOnClose`). */

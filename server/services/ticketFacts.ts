@@ -27,7 +27,7 @@ export interface TicketFact {
 }
 
 /** Why the system (not an agent) changed a ticket; kept in the audit row as `cause`. */
-export type UpdateCause = 'chat.closed' | 'chat.escalated' | 'categories';
+export type UpdateCause = 'chat.closed' | 'chat.escalated' | 'categories' | 'chat.continued';
 
 type Ticket = { ticketId: string; ticketNumber: number; at: string };
 
