@@ -61,6 +61,8 @@ export interface TicketCreatedEvent extends EventBase {
   verified?: boolean;
   /** Tickets an agent opened (`tickets.create`). */
   actorId?: string;
+  /** Opened by the offline form (PROTOCOL §9): no live chat; answer it with a (late, e-mailed) reply. */
+  offline?: true;
 }
 
 export interface TicketUpdatedEvent extends EventBase {

@@ -102,6 +102,8 @@ export function chatStartSchema(options: SchemaOptions) {
       .string()
       .regex(/^[0-9a-fA-F]{64}$/, text(options.locale, 'invalid'))
       .optional(),
+    /** The offline form (PROTOCOL §9): opens the ticket without a live chat; `message` is then required. */
+    offline: z.boolean().optional(),
   });
 }
 export type ChatStartInput = z.output<ReturnType<typeof chatStartSchema>>;

@@ -8,6 +8,7 @@ import { closeChat } from '../services/chat/closeChat.js';
 import { sendCustomerMessage } from '../services/chat/continueChat.js';
 import { continuableFlag, readTranscript } from '../services/chat/resumeChat.js';
 import { startChat } from '../services/chat/startChat.js';
+import { chatAvailability } from '../services/chat/availability.js';
 import { rateChat } from '../services/chat/rateChat.js';
 import { requestTranscript } from '../services/mail/transcripts.js';
 import { parsePayload, type PayloadSchemas } from '../validation.js';
@@ -24,6 +25,11 @@ export function createChatRoutes(ctx: ServiceContext, schemas: PayloadSchemas, g
     const token = bearerToken(req);
     return checkTokenAtCost(limits.failedResumeAuth, clientIp(req), () => authenticateChat(token, ctx));
   }
+
+  router.get('/availability', async (_req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(200).json(await chatAvailability(ctx));
+  });
 
   router.put('/', async (req, res) => {
     await limits.chatStart.consume(clientIp(req));

@@ -146,12 +146,19 @@ export const ticketFact = {
  * intake can write it in the statement that opens the ticket, before either is known.
  */
 export function ticketCreatedAudit(event: Omit<TicketCreatedEvent, 'ticketNumber' | 'at'>): NewTicketEvent {
-  const { source, returningClient, matchedBy, sessionId, verified } = event;
+  const { source, returningClient, matchedBy, sessionId, verified, offline } = event;
   return {
     ticketId: event.ticketId,
     ...(event.actorId ? { actorType: 'agent', actorId: event.actorId } : { actorType: 'client', actorId: event.clientId }),
     type: 'ticket.created',
-    data: { source, ...(sessionId ? { sessionId } : {}), returningClient, matchedBy, ...(verified !== undefined ? { verified } : {}) },
+    data: {
+      source,
+      ...(sessionId ? { sessionId } : {}),
+      returningClient,
+      matchedBy,
+      ...(verified !== undefined ? { verified } : {}),
+      ...(offline ? { offline } : {}),
+    },
   };
 }
 
