@@ -17,6 +17,7 @@ export const DOMAIN_EVENT_TYPES = [
   'ticket.assigned',
   'chat.abandoned',
   'ticket.rated', // after the chat (PROTOCOL §9)
+  'client.erased', // LGPD (PROTOCOL §9)
 ] as const;
 export type DomainEventType = (typeof DOMAIN_EVENT_TYPES)[number];
 
@@ -139,6 +140,17 @@ export interface TicketRatedEvent extends EventBase {
   comment?: string;
 }
 
+/**
+ * `clients.erase` (LGPD): the ticket's customer had its personal data replaced by a tombstone.
+ * One per ticket of that customer; the ticket and its number stay.
+ */
+export interface ClientErasedEvent extends EventBase {
+  type: 'client.erased';
+  clientId: string;
+  /** The admin who erased it. */
+  actorId: string;
+}
+
 export type DomainEvent =
   | TicketCreatedEvent
   | TicketUpdatedEvent
@@ -149,7 +161,8 @@ export type DomainEvent =
   | NoteCreatedEvent
   | TicketAssignedEvent
   | ChatAbandonedEvent
-  | TicketRatedEvent;
+  | TicketRatedEvent
+  | ClientErasedEvent;
 
 /** The event of one type: `EventOf<'chat.closed'>`. */
 export type EventOf<T extends DomainEventType> = Extract<DomainEvent, { type: T }>;

@@ -81,6 +81,8 @@ function explains(event: DomainEvent, row: TicketEventRow): boolean {
       return row.type === 'note.created' && byAgent(event.note.agentId) && data.noteId === event.note.id;
     case 'ticket.assigned':
       return row.type === 'ticket.assigned' && byAgent(event.actorId) && data.assigneeId === event.assigneeId && data.previousAssigneeId === event.previousAssigneeId;
+    case 'client.erased':
+      return row.type === 'client.erased' && byAgent(event.actorId) && data.clientId === event.clientId;
     case 'ticket.rated':
       return row.type === 'ticket.rated' && row.actorType === 'client' && data.sessionId === event.sessionId && data.score === event.score && data.comment === event.comment;
   }
@@ -146,20 +148,24 @@ describeOnEachDriver('ticket facts: audit rows and events agree', (db) => {
     await agent.clients.acceptSuggestion.mutate({ sessionId: suggesting.chat.sessionId, field: 'email' });
     const duplicate = await agent.tickets.create.mutate({ subject: 'E-mail', source: 'email', client: { email: uniqueContact().email } });
     await agent.clients.merge.mutate({ sourceId: duplicate.client.id, targetId: byPhone.client.id });
+    // A customer erased (LGPD); its trail is rewritten, so it is one whose rows hold no personal data.
+    const erasedContact = uniqueContact('Fato Apagado');
+    const erased = await startChat({ name: erasedContact.name, email: erasedContact.email, phone: erasedContact.e164 }, node.ctx);
+    await agentClient(node.url, adminToken).clients.erase.mutate({ id: erased.chat.clientId });
     await new Promise((resolve) => setImmediate(resolve)); // the bus delivers on a later tick
 
-    const ticketIds = [chat.ticketId, left.chat.ticketId, byPhone.id, suggesting.chat.ticketId, duplicate.id];
+    const ticketIds = [chat.ticketId, left.chat.ticketId, byPhone.id, suggesting.chat.ticketId, duplicate.id, erased.chat.ticketId];
     const ours = events.filter((event) => ticketIds.includes(event.ticketId));
     const rows = await db().handle.db.select().from(ticketEvents).where(inArray(ticketEvents.ticketId, ticketIds));
 
     // Every kind of fact took part.
     expect(new Set(ours.map((event) => event.type))).toEqual(
-      new Set(['ticket.created', 'ticket.updated', 'message.created', 'chat.closed', 'chat.escalated', 'note.created', 'ticket.assigned', 'chat.abandoned', 'ticket.rated']),
+      new Set(['ticket.created', 'ticket.updated', 'message.created', 'chat.closed', 'chat.escalated', 'note.created', 'ticket.assigned', 'chat.abandoned', 'ticket.rated', 'client.erased']),
     );
     expect(new Set(rows.map((row) => row.type))).toEqual(
       new Set([
         'ticket.created', 'ticket.updated', 'message.created', 'chat.closed', 'chat.escalated', 'client.suggestion_accepted', 'clients.merged',
-        'note.created', 'ticket.assigned', 'chat.abandoned', 'ticket.rated',
+        'note.created', 'ticket.assigned', 'chat.abandoned', 'ticket.rated', 'client.erased',
       ]),
     );
     const unexplainedRows = rows.filter((row) => !ours.some((event) => explains(event, row)));

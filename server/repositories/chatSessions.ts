@@ -70,6 +70,11 @@ export const chatSessionsRepository = {
       .orderBy(desc(chatSessions.startedAt), desc(chatSessions.id));
   },
 
+  /** Every chat session row of a customer, oldest first (chat_sessions_client_idx). */
+  async listRowsOfClient(ex: Executor, clientId: string): Promise<ChatSessionRow[]> {
+    return ex.select().from(chatSessions).where(eq(chatSessions.clientId, clientId)).orderBy(asc(chatSessions.startedAt), asc(chatSessions.id));
+  },
+
   /** The most recent chat session of a ticket: the one agents reply into. */
   async findLatestOfTicket(ex: Executor, ticketId: string): Promise<ChatSessionRow | undefined> {
     const [row] = await ex

@@ -1,6 +1,7 @@
 import type { ContactField } from '../../shared/agentApi.js';
 import type {
   ChatAbandonedEvent,
+  ClientErasedEvent,
   ChatClosedEvent,
   ChatEscalatedEvent,
   DomainEvent,
@@ -104,6 +105,14 @@ export const ticketFact = {
     return {
       event,
       audit: [{ ticketId: event.ticketId, actorType: 'client', actorId: clientId, type: 'ticket.rated', data: { sessionId, score, ...(comment ? { comment } : {}) } }],
+    };
+  },
+
+  /** An admin erased the ticket's customer (LGPD); the trail keeps who and when, nothing erased. */
+  clientErased(event: ClientErasedEvent): TicketFact {
+    return {
+      event,
+      audit: [{ ticketId: event.ticketId, actorType: 'agent', actorId: event.actorId, type: 'client.erased', data: { clientId: event.clientId } }],
     };
   },
 
