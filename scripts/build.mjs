@@ -1,8 +1,8 @@
 // `npm run build`: bundles the server with esbuild into dist/ (dependencies stay in node_modules)
 // and the browser code of web/ into dist/web/ (the widget, the console and the demo page).
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, gzipSync, constants as zlibConstants } from 'node:zlib';
 import { build } from 'esbuild';
@@ -31,36 +31,32 @@ export async function buildServer() {
 
 const BROWSER_TARGET = ['chrome100', 'firefox100', 'safari15', 'edge100'];
 
+/** Where the widget's content-hashed ES modules go, under the web bundle (and the URL path they are served at). */
+export const WIDGET_ASSETS = 'widget/assets';
+
 /**
  * Bundles web/ into `outdir` (dist/web by default):
- * - `widget.js`: one IIFE file at a stable URL (site owners paste it), cached briefly + ETag;
+ * - `widget.js`: the small loader at a stable URL (site owners paste it), cached briefly + ETag,
+ *   which imports `widget/assets/widget-<hash>.js`; the widget's ES modules are split by esbuild
+ *   at each dynamic import() (web/widget/lazy/), content-hashed and cached for good;
  * - `console/index.html` naming content-hashed `console/assets/*` (cached for good);
- * - `index.html`: the demo store page.
+ * - `index.html`: the demo store page;
+ * - `build.json`: when, from which sources, and the widget's files (`widget`: see widgetFiles()).
  */
 export async function buildWeb({ outdir = at('dist/web') } = {}) {
-  rmSync(outdir, { recursive: true, force: true });
+  clearOutdir(outdir);
   mkdirSync(join(outdir, 'console'), { recursive: true });
 
-  const widget = build({
-    absWorkingDir: ROOT,
-    entryPoints: ['web/widget/main.ts'],
-    outfile: join(outdir, 'widget.js'),
-    bundle: true,
-    minify: true,
-    format: 'iife',
-    platform: 'browser',
-    target: BROWSER_TARGET,
-    charset: 'utf8',
-    legalComments: 'none',
-    logLevel: 'warning',
-    plugins: [leanWidgetDependencies()],
-  });
+  const widget = buildWidget(outdir);
 
   const console = build({
     absWorkingDir: ROOT,
     entryPoints: { console: 'web/console/main.ts' },
     outdir: join(outdir, 'console/assets'),
     entryNames: '[name]-[hash]',
+    // Pages loaded with import() (the reports, with uPlot) become chunks of their own.
+    splitting: true,
+    chunkNames: '[name]-[hash]',
     bundle: true,
     minify: true,
     format: 'esm',
@@ -85,10 +81,118 @@ export async function buildWeb({ outdir = at('dist/web') } = {}) {
     writeFileSync(join(outdir, 'index.html'), readFileSync(at('web/demo/index.html')));
   });
 
-  await Promise.all([widget, console, demo]);
-  precompress([join(outdir, 'widget.js'), ...listAssets(join(outdir, 'console/assets'))]);
+  const [widgetFiles] = await Promise.all([widget, console, demo]);
+  const widgetOutputs = [widgetFiles.loader, ...widgetFiles.firstLoad, ...Object.values(widgetFiles.lazy).flat()];
+  precompress([...new Set(widgetOutputs)].map((file) => join(outdir, file)).concat(listAssets(join(outdir, 'console/assets'))));
   // Lets the node and the tests tell which sources a bundle was made from.
-  writeFileSync(join(outdir, 'build.json'), JSON.stringify({ builtAt: new Date().toISOString(), fingerprint: webFingerprint() }));
+  writeFileSync(
+    join(outdir, 'build.json'),
+    JSON.stringify({ builtAt: new Date().toISOString(), fingerprint: webFingerprint(), widget: widgetFiles }),
+  );
+}
+
+/** How long the widget's hashed files of an earlier build stay (see clearOutdir). */
+const KEEP_OLD_WIDGET_ASSETS_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Empties `outdir` but for the widget's hashed files of the last day's builds: a page opened
+ * before a rebuild, or a widget.js cached before it, still finds the modules it names.
+ */
+function clearOutdir(outdir) {
+  const assets = join(outdir, WIDGET_ASSETS);
+  for (const entry of existsSync(outdir) ? readdirSync(outdir) : []) {
+    if (entry !== 'widget') rmSync(join(outdir, entry), { recursive: true, force: true });
+  }
+  for (const entry of existsSync(join(outdir, 'widget')) ? readdirSync(join(outdir, 'widget')) : []) {
+    if (entry !== 'assets') rmSync(join(outdir, 'widget', entry), { recursive: true, force: true });
+  }
+  for (const name of existsSync(assets) ? readdirSync(assets) : []) {
+    const file = join(assets, name);
+    if (statSync(file).mtimeMs < Date.now() - KEEP_OLD_WIDGET_ASSETS_MS) rmSync(file, { force: true });
+  }
+  mkdirSync(assets, { recursive: true });
+}
+
+/** The widget: its ES modules (entry and chunks), then the loader that names the entry. */
+async function buildWidget(outdir) {
+  const result = await build({
+    absWorkingDir: ROOT,
+    // The lazy parts are entries too only to be named after their files (queue-<hash>.js).
+    entryPoints: { widget: 'web/widget/main.ts', ...lazyWidgetParts() },
+    outdir: join(outdir, WIDGET_ASSETS),
+    entryNames: '[name]-[hash]',
+    chunkNames: 'chunk-[hash]',
+    bundle: true,
+    splitting: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: BROWSER_TARGET,
+    charset: 'utf8',
+    legalComments: 'none',
+    metafile: true,
+    logLevel: 'warning',
+    plugins: [leanWidgetDependencies()],
+  });
+  const files = widgetFiles(result.metafile, outdir, 'web/widget/main.ts');
+  await build({
+    absWorkingDir: ROOT,
+    entryPoints: ['web/widget/loader.ts'],
+    outfile: join(outdir, files.loader),
+    bundle: true,
+    minify: true,
+    format: 'iife',
+    platform: 'browser',
+    target: BROWSER_TARGET,
+    charset: 'utf8',
+    legalComments: 'none',
+    logLevel: 'warning',
+    // The entry first; all of them imported at once, so the chunks the entry imports are
+    // fetched alongside it rather than after it.
+    define: { WIDGET_MODULES: JSON.stringify(files.firstLoad.filter((file) => file !== files.loader)) },
+  });
+  return files;
+}
+
+/** web/widget/lazy/*.ts but its mechanism (lazyPart.ts): each a part loaded on first use. */
+function lazyWidgetParts() {
+  const parts = {};
+  for (const file of readdirSync(at('web/widget/lazy'))) {
+    if (file.endsWith('.ts') && file !== 'lazyPart.ts') parts[file.replace(/\.ts$/, '')] = `web/widget/lazy/${file}`;
+  }
+  return parts;
+}
+
+/**
+ * The widget's files, relative to `outdir`, from esbuild's metafile:
+ * - `firstLoad`: what every page with the widget downloads — the loader, the entry and the
+ *   chunks it imports statically (transitively);
+ * - `lazy`: per part of web/widget/lazy/ (by file name), what its first use downloads besides.
+ */
+export function widgetFiles(metafile, outdir, entryPoint) {
+  const name = (output) => relative(outdir, resolve(ROOT, output)).split('\\').join('/');
+  const outputs = Object.entries(metafile.outputs).filter(([output]) => output.endsWith('.js'));
+  const staticClosure = (start) => {
+    const seen = new Set();
+    const visit = (output) => {
+      if (seen.has(output)) return;
+      seen.add(output);
+      for (const imported of metafile.outputs[output]?.imports ?? []) {
+        if (imported.kind === 'import-statement' && !imported.external) visit(imported.path);
+      }
+    };
+    visit(start);
+    return [...seen];
+  };
+  const entry = outputs.find(([, output]) => output.entryPoint === entryPoint)?.[0];
+  if (!entry) throw new Error(`no output for ${entryPoint}`);
+  const firstLoad = staticClosure(entry); // the entry first
+  const lazy = {};
+  for (const [output, { entryPoint: source }] of outputs) {
+    if (!source || output === entry) continue;
+    lazy[basename(source).replace(/\.[jt]s$/, '')] = staticClosure(output).filter((file) => !firstLoad.includes(file)).map(name);
+  }
+  return { loader: 'widget.js', entry: name(entry), firstLoad: ['widget.js', ...firstLoad.map(name)], lazy };
 }
 
 /** Writes `.gz` and `.br` beside each file, served to browsers that accept them. */

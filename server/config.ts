@@ -78,6 +78,8 @@ const environmentSchema = z.object({
   MAX_CONNECTIONS: z.coerce.number().int().positive().optional(),
   MAX_CONNECTIONS_PER_IP: z.coerce.number().int().positive().default(500),
   IDENTITY_SECRET: optionalString.pipe(z.string().min(16, 'must have at least 16 characters').optional()),
+  /** An agent reads `online` only if seen (open event stream, API call) this recently (PROTOCOL §8). */
+  PRESENCE_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Where people reach this node (its own origin is always allowed); default http://localhost:PORT. */
   PUBLIC_URL: optionalString.pipe(

@@ -30,6 +30,8 @@ import { createAgentStreamWatch } from './services/agents/agentStreamWatch.js';
 import { loadChatLinks } from './services/chat/chatLinks.js';
 import { startMailSender, type MailSender } from './integrations/mail/mailSender.js';
 import { createSmtpTransport } from './integrations/mail/smtpTransport.js';
+import { createAgentLiveness } from './services/agents/agentLiveness.js';
+import { createRouting, type Routing } from './services/routing/routingScheduler.js';
 import { createPayloadSchemas } from './validation.js';
 
 export interface NodeOverrides {
@@ -56,6 +58,8 @@ export interface AtendeNode {
   automations: ChatAutomations;
   /** This node's mail outbox sender (PROTOCOL §9); undefined without SMTP_URL. */
   mail: MailSender | undefined;
+  /** This node's routing passes (PROTOCOL §8); `idle()` waits for the one running. */
+  routing: Routing;
   /** Stops accepting, lets in-flight writes finish, disconnects sockets and closes what it opened. */
   stop(): Promise<void>;
 }
@@ -114,6 +118,11 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
     : undefined;
   const resumeTokenTtlMs = config.RESUME_TOKEN_TTL_HOURS * 3_600_000;
 
+  const routing = createRouting({
+    ...automations.routing,
+    presenceTimeoutMs: config.PRESENCE_TIMEOUT_MS,
+    assistantOn: Boolean(automations.assistant),
+  });
   const ctx: ServiceContext = {
     db: database.db,
     bus,
@@ -134,11 +143,17 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
     metrics,
     mail: { enabled: Boolean(mailSender), wake: () => mailSender?.wake() },
     links: await loadChatLinks(database.db, { ttlMs: resumeTokenTtlMs }),
+    routing,
   };
   const chatAutomations = startChatAutomations(automations, ctx);
   const schemas = createPayloadSchemas(config.DEFAULT_PHONE_REGION);
   await ensureBootstrapAdmin(config.ADMIN_TOKEN, ctx);
-  const agentApi = createAgentApi(ctx, { limits, clientIp, agentStreams: createAgentStreamWatch(ctx) });
+  const agentApi = createAgentApi(ctx, {
+    limits,
+    clientIp,
+    agentStreams: createAgentStreamWatch(ctx),
+    liveness: createAgentLiveness(ctx),
+  });
 
   registerChatNamespace(sockets.chat, { ctx, schemas, logger, inflight, limits, clientIp });
   const app = createHttpApp({
@@ -161,6 +176,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
   // PORT=0 (tests, scripts): the default PUBLIC_URL names the port actually taken.
   if (config.PORT === 0 && config.PUBLIC_URL === 'http://localhost:0') ctx.policy.publicUrl = url;
   const stopSweeper = startIdleSweeper(idleTimeoutMs, ctx);
+  routing.start(ctx);
 
   let stopping: Promise<void> | undefined;
   return {
@@ -172,6 +188,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
     webhooks,
     automations: chatAutomations,
     mail: mailSender,
+    routing,
     stop() {
       stopping ??= (async () => {
         // Refuse new connections, send sockets away (they resume on another node), then let
@@ -181,11 +198,13 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
         sockets.disconnectLocalSockets();
         agentApi.close();
         stopSweeper();
+        routing.stop();
         await inflight.drain(DRAIN_TIMEOUT_MS);
         await messages.idle();
         // Messages still committing were announced: their automations run, then no more start.
         await chatAutomations.idle();
         chatAutomations.stop();
+        await routing.idle();
         // After the last events of this node were published; before the log's database closes.
         await webhooks.stop();
         await mailSender?.stop();

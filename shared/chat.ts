@@ -63,6 +63,11 @@ export interface ChatTranscript {
   continuable?: true;
 }
 
+export interface QueuePosition {
+  /** 1 = the next chat an agent gets. */
+  position: number;
+}
+
 export interface ChatStartPayload {
   name: string;
   email: string;
@@ -97,6 +102,8 @@ export interface ServerToClientEvents {
   'ticket:updated': (payload: { ticketNumber: number; status: string }) => void;
   /** An agent was assigned to this open chat (PROTOCOL §8). */
   'agent:joined': (payload: { agentName: string }) => void;
+  /** The chat waits for an agent: its 1-based place in the queue, sent on every change (PROTOCOL §8). */
+  'queue:position': (payload: QueuePosition) => void;
 }
 
 /** Room of every socket attached to one chat session, on every node. */

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AutomationsError, parseAutomations } from '../server/automations/automationsConfig.js';
 import { isOpen, type BusinessHours } from '../server/automations/businessHours.js';
-import { chatSessions, tickets } from '../server/db/schema.js';
+import { agents, chatSessions, tickets } from '../server/db/schema.js';
 import type { AtendeNode } from '../server/main.js';
 import type { ChatStarted } from '../shared/chat.js';
 import { agentClient, followEvents, newAdminToken, type AgentClient } from './support/agent.js';
@@ -56,9 +56,17 @@ describe('GET /api/chat/availability', () => {
   });
   afterAll(() => database?.close());
 
-  async function availability(automations: Record<string, unknown>) {
-    const node = await startTestNode(database.handle, {}, { automations: parseAutomations(automations) });
+  const ALWAYS = Object.fromEntries(['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'].map((day) => [day, [['00:00', '24:00']]]));
+
+  /** What a node with these automations answers, with an agent online or not. */
+  async function availability(automations: Record<string, unknown>, agentOnline: boolean) {
+    const adminToken = newAdminToken();
+    const node = await startTestNode(database.handle, { ADMIN_TOKEN: adminToken }, { automations: parseAutomations(automations) });
     try {
+      const admin = agentClient(node.url, adminToken);
+      // Every agent of this shared database offline first; then, maybe, this one online.
+      await database.handle.db.update(agents).set({ status: 'offline' });
+      if (agentOnline) await admin.agents.setStatus.mutate({ status: 'online' });
       const res = await fetch(`${node.url}/api/chat/availability`);
       expect(res.status).toBe(200);
       expect(res.headers.get('cache-control')).toBe('no-store');
@@ -68,17 +76,21 @@ describe('GET /api/chat/availability', () => {
     }
   }
 
-  it('is online without business hours, and within them', async () => {
-    expect(await availability({})).toEqual({ online: true });
-    const always = Object.fromEntries(['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'].map((day) => [day, [['00:00', '24:00']]]));
-    expect(await availability({ businessHours: { timezone: 'America/Sao_Paulo', weekly: always } })).toEqual({ online: true });
+  it('is online with an agent online, without business hours or within them', async () => {
+    expect(await availability({}, true)).toEqual({ online: true });
+    expect(await availability({ businessHours: { timezone: 'America/Sao_Paulo', weekly: ALWAYS } }, true)).toEqual({ online: true });
   });
 
-  it('is offline, reason closed, outside them (every day left out) and on a holiday', async () => {
-    expect(await availability({ businessHours: { timezone: 'America/Sao_Paulo', weekly: {} } })).toEqual({ online: false, reason: 'closed' });
-    const always = Object.fromEntries(['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'].map((day) => [day, [['00:00', '24:00']]]));
+  it('is offline, reason no_agents, with nobody online — unless routing is manual', async () => {
+    expect(await availability({}, false)).toEqual({ online: false, reason: 'no_agents' });
+    expect(await availability({ routing: { mode: 'manual' } }, false)).toEqual({ online: true });
+  });
+
+  it('is offline, reason closed, outside the hours (every day left out) and on a holiday — closed also when nobody is online', async () => {
+    expect(await availability({ businessHours: { timezone: 'America/Sao_Paulo', weekly: {} } }, true)).toEqual({ online: false, reason: 'closed' });
+    expect(await availability({ businessHours: { timezone: 'America/Sao_Paulo', weekly: {} } }, false)).toEqual({ online: false, reason: 'closed' });
     const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Sao_Paulo' }).format(new Date());
-    expect(await availability({ businessHours: { timezone: 'America/Sao_Paulo', weekly: always, holidays: [today] } })).toEqual({ online: false, reason: 'closed' });
+    expect(await availability({ businessHours: { timezone: 'America/Sao_Paulo', weekly: ALWAYS, holidays: [today] } }, true)).toEqual({ online: false, reason: 'closed' });
   });
 });
 

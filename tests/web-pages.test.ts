@@ -44,6 +44,7 @@ describe('browser pages', () => {
     expect(plain.status).toBe(200);
     expect(plain.headers['content-type']).toMatch(/javascript/);
     expect(plain.headers['cache-control']).toMatch(/^public, max-age=300\b/);
+    expect(plain.headers['access-control-allow-origin']).toBe('*');
     expect(plain.headers.vary).toBe('Accept-Encoding');
     expect(plain.headers['content-encoding']).toBeUndefined();
     expect(plain.headers.etag).toBeTruthy();
@@ -51,10 +52,31 @@ describe('browser pages', () => {
     const gzipped = await get(node().url, '/widget.js', { 'Accept-Encoding': 'gzip' });
     expect(gzipped.headers['content-encoding']).toBe('gzip');
     expect(gunzipSync(gzipped.body).equals(plain.body)).toBe(true);
-    expect(gzipped.body.length).toBeLessThan(plain.body.length / 2);
 
     const revalidated = await get(node().url, '/widget.js', { 'If-None-Match': String(plain.headers.etag) });
     expect(revalidated.status).toBe(304);
+  });
+
+  it('the widget’s modules that widget.js names are content-hashed, cached for good, readable cross-origin and precompressed', async () => {
+    const loader = (await get(node().url, '/widget.js')).body.toString();
+    const modules = [...loader.matchAll(/"(widget\/assets\/[\w-]+\.js)"/g)].map((m) => `/${m[1]!}`);
+    expect(modules[0]).toMatch(/^\/widget\/assets\/widget-[A-Z0-9]{8}\.js$/);
+    for (const path of modules) {
+      const plain = await get(node().url, path);
+      expect(plain.status, path).toBe(200);
+      expect(plain.headers['content-type']).toMatch(/javascript/);
+      expect(plain.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+      // Module scripts are fetched with CORS: other sites' pages load them.
+      expect(plain.headers['access-control-allow-origin']).toBe('*');
+      const gzipped = await get(node().url, path, { 'Accept-Encoding': 'gzip' });
+      expect(gzipped.headers['content-encoding']).toBe('gzip');
+      expect(gunzipSync(gzipped.body).equals(plain.body)).toBe(true);
+    }
+    const entry = await get(node().url, modules[0]!, { 'Accept-Encoding': 'gzip' });
+    expect(entry.body.length).toBeLessThan(gunzipSync(entry.body).length / 2);
+    expect((await get(node().url, '/widget/assets/widget-NOPE.js')).status).toBe(404);
+    expect((await get(node().url, '/widget/assets/..%2f..%2fbuild.json')).status).toBe(404);
+    expect((await get(node().url, '/widget/assets/build.json')).status).toBe(404);
   });
 
   it('GET /console names content-hashed assets that are cached for good', async () => {

@@ -3,6 +3,10 @@ import { z } from 'zod';
 import { DOMAIN_EVENT_TYPES, TICKET_STATUSES } from '../../shared/tickets.js';
 import { businessHoursSchema } from './businessHours.js';
 
+/** `least_busy`: fewest open chats first; `round_robin`: in turn; `manual`: agents pick chats themselves. */
+export const ROUTING_MODES = ['least_busy', 'round_robin', 'manual'] as const;
+export type RoutingMode = (typeof ROUTING_MODES)[number];
+
 const faqEntry = z.object({
   question: z.string().trim().min(1).max(500),
   answer: z.string().trim().min(1).max(4000),
@@ -35,6 +39,15 @@ const automationsSchema = z
           .strict(),
       )
       .default([]),
+    /** PROTOCOL §8: who gets a new chat. */
+    routing: z
+      .object({
+        mode: z.enum(ROUTING_MODES).default('least_busy'),
+        defaultCapacity: z.number().int().min(0).max(10_000).default(5),
+        reassignAfterOfflineMs: z.number().int().min(0).default(120_000),
+      })
+      .strict()
+      .default({ mode: 'least_busy', defaultCapacity: 5, reassignAfterOfflineMs: 120_000 }),
     webhookRetry: z
       .object({
         attempts: z.number().int().min(1).max(20).default(6),
@@ -66,6 +79,7 @@ export type Automations = z.output<typeof automationsSchema>;
 export type AssistantConfig = NonNullable<Automations['assistant']>;
 export type WebhookConfig = Automations['webhooks'][number];
 export type MailRetryConfig = Automations['mailRetry'];
+export type RoutingConfig = Automations['routing'];
 
 export class AutomationsError extends Error {
   constructor(file: string, problems: string[]) {

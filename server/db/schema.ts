@@ -32,11 +32,26 @@ export const agents = pgTable(
     tokenHash: text('token_hash').notNull(),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
     createdAt: createdAt(),
+    /**
+     * The status the agent asked for (`agents.setStatus`); it reads as such only while the agent
+     * is live (`last_seen_at` within the presence window), else `offline` (PROTOCOL §8).
+     */
+    status: text('status', { enum: ['online', 'away', 'offline'] }).notNull().default('offline'),
+    /** When `status` last changed; null: never asked (offline since always). */
+    statusChangedAt: timestamp('status_changed_at', { withTimezone: true }),
+    /** Last sign of life: an open event stream (refreshed by its node) or an API call. */
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }),
+    /** Open chats routing may give this agent; null = the automations' `routing.defaultCapacity`. */
+    capacity: integer('capacity'),
+    /** When routing last gave this agent a chat: round robin's turn and least busy's tie break. */
+    lastAssignedAt: timestamp('last_assigned_at', { withTimezone: true }),
   },
   (t) => [
     uniqueIndex('agents_email_key').on(t.email),
     uniqueIndex('agents_token_hash_key').on(t.tokenHash),
     check('agents_role_check', sql`${t.role} in ('admin', 'agent')`),
+    check('agents_status_check', sql`${t.status} in ('online', 'away', 'offline')`),
+    check('agents_capacity_check', sql`${t.capacity} >= 0`),
   ],
 );
 
@@ -104,6 +119,8 @@ export const tickets = pgTable(
     index('tickets_client_number_idx').on(t.clientId, t.number),
     index('tickets_assignee_number_idx').on(t.assigneeId, t.number),
     index('tickets_created_at_idx').on(t.createdAt),
+    // Reports: a channel's tickets created in a time range (metrics.timeseries, per bucket).
+    index('tickets_source_created_at_idx').on(t.source, t.createdAt),
     check('tickets_status_check', sql`${t.status} in ('OPEN', 'PENDING', 'RESOLVED', 'CLOSED')`),
     check('tickets_priority_check', sql`${t.priority} in ('LOW', 'NORMAL', 'HIGH', 'URGENT')`),
     check('tickets_source_check', sql`${t.source} in ('chat', 'email', 'phone', 'web', 'api')`),
@@ -203,6 +220,26 @@ export const ticketEvents = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index('ticket_events_ticket_idx').on(t.ticketId, t.id)],
+);
+
+/**
+ * The chats waiting for an agent (PROTOCOL §8), oldest first by `queued_at`. Kept by routing
+ * passes only (under their advisory lock): a row goes in when a chat needs a person and nobody
+ * has it, and out when it is assigned or ends. Its own table, so no chat's own rows (which
+ * message writes lock) are touched to queue it.
+ */
+export const chatQueue = pgTable(
+  'chat_queue',
+  {
+    // No foreign keys: checking one would lock the session's row, which message writes hold.
+    sessionId: uuid('session_id').primaryKey(),
+    ticketId: uuid('ticket_id').notNull(),
+    /** Since when the chat waits for a person: its start, or its escalation with the assistant on. */
+    queuedAt: timestamp('queued_at', { withTimezone: true }).notNull(),
+    /** The 1-based position last told to the customer (`queue:position`); null: not told yet. */
+    position: integer('position'),
+  },
+  (t) => [index('chat_queue_order_idx').on(t.queuedAt, t.sessionId)],
 );
 
 /** Agents' private notes on a ticket: append-only, never shown to the customer (PROTOCOL §8). */
@@ -347,3 +384,4 @@ export type CannedResponseRow = typeof cannedResponses.$inferSelect;
 export type TicketReadRow = typeof ticketReads.$inferSelect;
 export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
 export type MailOutboxRow = typeof mailOutbox.$inferSelect;
+export type ChatQueueRow = typeof chatQueue.$inferSelect;

@@ -6,7 +6,8 @@ import type { Logger } from '../logger.js';
 
 /**
  * The browser pages (PROTOCOL §6), from the web bundle that `npm run build` writes to
- * dist/web: `GET /` (demo store), `GET /widget.js`, `GET /console` and its hashed assets.
+ * dist/web: `GET /` (demo store), `GET /widget.js` and the widget's hashed modules, `GET /console`
+ * and its hashed assets.
  */
 
 /** The bundle beside the running code: dist/web from dist/server.js, or from server/http/ in sources. */
@@ -40,6 +41,15 @@ export function createPages({ webDir = findWebDir(), logger }: { webDir?: string
   pages.get('/widget.js', (req, res) => {
     res.setHeader('Access-Control-Allow-Origin', '*');
     sendAsset(req, res, join(webDir, 'widget.js'), 'public, max-age=300, stale-while-revalidate=86400');
+  });
+
+  // The widget's ES modules (entry and lazy chunks) that widget.js imports: content-hashed, so
+  // cached for good; fetched by other sites' pages, and module scripts are fetched with CORS.
+  pages.get('/widget/assets/:name', (req, res, next) => {
+    const name = String(req.params.name);
+    if (!/^[\w-]+\.js$/.test(name) || !existsSync(join(webDir, 'widget/assets', name))) return next();
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    sendAsset(req, res, join(webDir, 'widget/assets', name), 'public, max-age=31536000, immutable');
   });
 
   // Content-hashed names: cached for good.

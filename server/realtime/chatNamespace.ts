@@ -17,6 +17,7 @@ import type { ServiceContext } from '../services/context.js';
 import type { ChatRef } from '../services/chat/chatRef.js';
 import { startChat } from '../services/chat/startChat.js';
 import { resumeChat } from '../services/chat/resumeChat.js';
+import { queuePositionOf } from '../services/routing/queuePosition.js';
 import { authenticateChat } from '../services/chat/authenticateChat.js';
 import { sendCustomerMessage } from '../services/chat/continueChat.js';
 import { closeChat } from '../services/chat/closeChat.js';
@@ -73,6 +74,9 @@ export function registerChatNamespace(nsp: ChatNamespace, deps: ChatNamespaceDep
       await limits.sessionResumes.consume(authenticated.chat.sessionId);
       const resumed = await resumeChat(authenticated, input.lastSeq, ctx);
       attach(socket, authenticated.chat, authenticated.continuable);
+      const position = resumed.status === 'active' ? await queuePositionOf(resumed.sessionId, ctx) : undefined;
+      // After the ack (sent once this handler's answer settles): a waiting visitor who comes back learns its place.
+      if (position !== undefined) setImmediate(() => socket.emit('queue:position', { position }));
       return resumed;
     });
 

@@ -142,6 +142,15 @@ export const ticketsRepository = {
     return row;
   },
 
+  /**
+   * Locks the ticket row unless another transaction holds it (then undefined: try later).
+   * Routing takes tickets this way, so it never waits on a message write holding one.
+   */
+  async lockUnlessBusy(ex: Executor, id: string): Promise<TicketRow | undefined> {
+    const [row] = await ex.select().from(tickets).where(eq(tickets.id, id)).for('update', { skipLocked: true });
+    return row;
+  },
+
   async update(ex: Executor, id: string, values: Partial<NewTicket>): Promise<TicketRow | undefined> {
     const [row] = await ex.update(tickets).set(values).where(eq(tickets.id, id)).returning();
     return row;

@@ -1,4 +1,5 @@
-import type { Message, CloseReason } from '../../shared/chat.js';
+import type { Message, CloseReason, QueuePosition } from '../../shared/chat.js';
+import type { RoutingMode } from '../automations/automationsConfig.js';
 import type { TicketStatus } from '../../shared/tickets.js';
 import type { BusinessHours } from '../automations/businessHours.js';
 import type { Database } from '../db/client.js';
@@ -16,6 +17,29 @@ export interface CustomerChannel {
   typing(sessionId: string, isTyping: boolean): void;
   /** An agent was assigned to the session's open chat. */
   agentJoined(sessionId: string, payload: { agentName: string }): void;
+  /** The session's chat waits for an agent, at this 1-based place in the queue. */
+  queuePosition(sessionId: string, payload: QueuePosition): void;
+}
+
+/** How chats find agents (PROTOCOL §8): the automations' `routing` and PRESENCE_TIMEOUT_MS. */
+export interface RoutingSettings {
+  mode: RoutingMode;
+  defaultCapacity: number;
+  reassignAfterOfflineMs: number;
+  /** An agent is live while seen (event stream, API call) within this many ms. */
+  presenceTimeoutMs: number;
+  /** With the assistant on, a chat waits for a person only once escalated (or answered by one). */
+  assistantOn: boolean;
+}
+
+/** What services need of routing: its settings, and a way to ask this node for a pass. */
+export interface RoutingControl {
+  settings: RoutingSettings;
+  /**
+   * Asks for a routing pass soon, after the caller's commit (passes are coalesced, one at a
+   * time per node); `ticketIds`: chats that may now wait for a person.
+   */
+  request(ticketIds?: string[]): void;
 }
 
 export interface ServicePolicy {
@@ -58,4 +82,5 @@ export interface ServiceContext {
   mail: MailOutboxHandle;
   /** Signs and checks the `/c/<token>` links of e-mails. */
   links: ChatLinks;
+  routing: RoutingControl;
 }

@@ -1,12 +1,15 @@
 import { el, setText } from '../common/dom.js';
 import type { UiText } from './i18n.js';
+import type { QueueText } from './lazy/queue.js';
 import { createLogView } from './logView.js';
 import type { WidgetState } from './state.js';
 import type { ViewHandlers } from './view.js';
 
-/** The chat: transcript, the agent's typing, errors, the composer, and end / new chat. */
+/** The chat: queue status, transcript, the agent's typing, errors, the composer, and end / new chat. */
 export function createChatView(t: UiText, on: ViewHandlers) {
   const log = createLogView(t);
+  // Present (empty) from the start, so screen readers announce what is later written in it.
+  const queue = el('p', { class: 'queue', role: 'status', 'aria-live': 'polite' });
   const typing = el('p', { class: 'typing', 'aria-live': 'polite' });
   const chatError = el('p', { class: 'error', role: 'alert' });
   const textarea = el('textarea', { id: 'atende-message', rows: '2', maxlength: '4000' });
@@ -19,7 +22,7 @@ export function createChatView(t: UiText, on: ViewHandlers) {
   );
   const endButton = el('button', { type: 'button', class: 'secondary end' }, t.endChat);
   const newChatButton = el('button', { type: 'button', class: 'secondary', hidden: true }, t.newChat);
-  const element = el('div', { class: 'chat' }, log.element, typing, chatError, composer, el('div', { class: 'footer' }, endButton, newChatButton));
+  const element = el('div', { class: 'chat' }, queue, log.element, typing, chatError, composer, el('div', { class: 'footer' }, endButton, newChatButton));
 
   function sendFromComposer() {
     const body = textarea.value;
@@ -44,9 +47,11 @@ export function createChatView(t: UiText, on: ViewHandlers) {
 
   return {
     element,
-    render(state: WidgetState) {
+    /** `queueText`: the queue's words once its lazy part has arrived. */
+    render(state: WidgetState, queueText?: QueueText) {
       const closed = state.status === 'closed';
-      log.render(state);
+      setText(queue, queueText && state.queuePosition ? queueText.position(state.queuePosition) : '');
+      log.render(state, queueText);
       setText(typing, state.agentTyping ? t.typing : '');
       setText(chatError, state.chatError ?? '');
       composer.hidden = closed;

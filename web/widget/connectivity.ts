@@ -79,6 +79,9 @@ export function forwardServerEvents(socket: Socket, dispatch: (action: Action) =
   socket.on('chat:closed', (payload: { reason?: 'client' | 'agent' | 'timeout' }) =>
     dispatch({ type: 'chatClosed', reason: payload?.reason ?? 'agent' }),
   );
+  // Checked by the reducer: whatever the server sends, the widget goes on.
+  socket.on('queue:position', (payload?: { position?: unknown }) => dispatch({ type: 'queuePosition', position: payload?.position }));
+  socket.on('agent:joined', (payload?: { agentName?: unknown }) => dispatch({ type: 'agentJoined', agentName: payload?.agentName }));
   socket.on('ticket:updated', (payload: { ticketNumber: number; status: string }) =>
     dispatch({ type: 'ticketUpdated', ticketNumber: payload.ticketNumber, status: payload.status }),
   );

@@ -1,6 +1,7 @@
 import type { Message } from '../../shared/chat.js';
 import { el, setText } from '../common/dom.js';
 import { closedLabel, statusLabel, type UiText } from './i18n.js';
+import type { QueueText } from './lazy/queue.js';
 import type { Notice, PendingMessage, WidgetState } from './state.js';
 
 interface Row {
@@ -18,13 +19,15 @@ export function createLogView(t: UiText) {
   const element = el('ol', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': t.messages, tabindex: '0' });
   const items = new Map<string, HTMLLIElement>();
 
-  function rows(state: WidgetState): Row[] {
+  function rows(state: WidgetState, queueText?: QueueText): Row[] {
     const wanted: Row[] = [];
     const notices = [...state.notices];
     const pushNotices = (upTo: number) => {
       while (notices.length && notices[0]!.afterSeq <= upTo) {
         const notice = notices.shift()!;
-        wanted.push({ key: notice.key, make: () => noticeItem(notice) });
+        // An agent's arrival is worded by the queue's lazy part: shown once it has arrived.
+        if (notice.kind !== 'agentJoined') wanted.push({ key: notice.key, make: () => noticeItem(notice) });
+        else if (queueText) wanted.push({ key: notice.key, make: () => noticeItem(notice, queueText.agentJoined(notice.value)) });
       }
     };
     pushNotices(0);
@@ -63,15 +66,15 @@ export function createLogView(t: UiText) {
     );
   }
 
-  function noticeItem(notice: Notice): HTMLLIElement {
-    const text = notice.kind === 'ticketStatus' ? `${t.ticketStatus}${statusLabel(t, notice.value)}` : closedLabel(t, notice.value);
+  function noticeItem(notice: Notice, worded?: string): HTMLLIElement {
+    const text = worded ?? (notice.kind === 'ticketStatus' ? `${t.ticketStatus}${statusLabel(t, notice.value)}` : closedLabel(t, notice.value));
     return el('li', { class: 'notice', 'data-notice': notice.kind }, text);
   }
 
   return {
     element,
-    render(state: WidgetState) {
-      const wanted = rows(state);
+    render(state: WidgetState, queueText?: QueueText) {
+      const wanted = rows(state, queueText);
       const keep = new Set(wanted.map((w) => w.key));
       for (const [key, li] of items) {
         if (!keep.has(key)) {

@@ -4,41 +4,21 @@ import { uiText } from './i18n.js';
 import { EMPTY_CONTACT, initialState, reducer, sameEmail, toStore, type Action, type WidgetState } from './state.js';
 import { createStore } from './storage.js';
 import { createFormValidator } from './validation.js';
+import type { AtendeIdentity } from './loader.js';
 import { createView } from './view.js';
 
 /**
- * The embeddable widget: `<script src="https://HOST/widget.js" data-atende-url="https://HOST"
- * data-locale="pt-BR" data-phone-region="BR" async></script>` adds a launcher button.
- *
- * A host page may vouch for a signed-in shopper (PROTOCOL §7) with `data-identity-email`,
- * `data-identity-name`, `data-identity-phone`, `data-identity-hash` on that tag, or with
- * `window.Atende.identify({ email, name?, phone?, identityHash })` before the chat starts.
- * A page that may call it before this script has run defines the queue this script drains:
- * `window.Atende = window.Atende || { q: [], identify: function (i) { this.q.push(i) } };`
+ * The widget itself, an ES module (with its chunks) that widget.js, the loader site owners
+ * paste, imports: see loader.ts for the tag and `window.Atende.identify`.
  */
 
 const TYPING_IDLE_MS = 3000;
 
-// Read while this script runs: afterwards `currentScript` is null.
-const script = (document.currentScript ??
-  document.querySelector('script[data-atende-url], script[src*="widget.js"]')) as HTMLScriptElement | null;
-
-export interface AtendeIdentity {
-  email: string;
-  name?: string;
-  phone?: string;
-  /** Hex HMAC-SHA256 of the e-mail with the Atende node's IDENTITY_SECRET, computed by the host's server. */
-  identityHash: string;
-}
-
-declare global {
-  interface Window {
-    __atendeWidget?: boolean;
-    Atende?: { q?: unknown[]; identify(identity: AtendeIdentity): void };
-  }
-}
-
-function boot(q: unknown[]): (identity: unknown) => void {
+/**
+ * Starts the widget on this page: `script` is the tag that loaded widget.js (its data-*
+ * attributes), `q` the identities given before now. Returns what `Atende.identify` calls from now on.
+ */
+export function boot(script: HTMLScriptElement | null, q: unknown[]): (identity: unknown) => void {
   const url = (script?.dataset.atendeUrl || (script?.src ? new URL(script.src).origin : location.origin)).replace(/\/+$/, '');
   const locale = resolveLocale(script?.dataset.locale ?? document.documentElement.lang);
   const region = (script?.dataset.phoneRegion || 'BR').toUpperCase();
@@ -70,7 +50,7 @@ function boot(q: unknown[]): (identity: unknown) => void {
     typingSent = false;
   };
 
-  const view = createView(host, t, {
+  const view = createView(host, locale, t, {
     toggle(open) {
       if (open) connection.connect();
       dispatch({ type: 'toggle', open });
@@ -141,21 +121,4 @@ function boot(q: unknown[]): (identity: unknown) => void {
   // connect only when they open the widget.
   if (state.session) connection.connect();
   return identify;
-}
-
-if (!window.__atendeWidget) {
-  // Pasted twice: one widget. `window.Atende` exists as soon as this script ran; what was
-  // identified before the widget booted waits in `q`.
-  window.__atendeWidget = true;
-  const data = script?.dataset;
-  const q: unknown[] = data?.identityEmail
-    ? [{ email: data.identityEmail, name: data.identityName, phone: data.identityPhone, identityHash: data.identityHash }]
-    : [];
-  const queued = window.Atende?.q;
-  if (Array.isArray(queued)) q.push(...queued);
-  let apply: ((identity: unknown) => void) | undefined;
-  window.Atende = { q, identify: (identity) => (apply ? apply(identity) : q.push(identity)) };
-  const start = () => (apply = boot(q));
-  if (document.body) start();
-  else document.addEventListener('DOMContentLoaded', start, { once: true });
 }

@@ -1,4 +1,5 @@
 import type { ChatStatus, CloseReason, Message } from '../../shared/chat.js';
+import { agentNameOf, queuePositionOf } from './serverPayloads.js';
 
 /**
  * The widget's whole state and every way it changes, with no DOM and no socket: the view
@@ -38,7 +39,8 @@ export interface SessionInfo {
 /** A line the widget itself shows in the transcript (not a stored message). */
 export interface Notice {
   key: string;
-  kind: 'ticketStatus' | 'closed';
+  /** `agentJoined`: `value` is the agent's name as shown (may be empty: then "an agent"). */
+  kind: 'ticketStatus' | 'closed' | 'agentJoined';
   value: string;
   /** Shown after the message with this seq (0: before any). */
   afterSeq: number;
@@ -65,6 +67,8 @@ export interface WidgetState {
   messages: Message[];
   pending: PendingMessage[];
   agentTyping: boolean;
+  /** The chat's place in the queue (1: next), from `queue:position`, until an agent joins. */
+  queuePosition?: number;
   ticketStatus?: string;
   notices: Notice[];
   /** A failure to show above the composer (rate limited, unavailable…), cleared by the next success. */
@@ -91,6 +95,9 @@ export type Action =
   | { type: 'messageReceived'; message: Message }
   | { type: 'agentTyping'; isTyping: boolean }
   | { type: 'ticketUpdated'; ticketNumber: number; status: string }
+  // Raw from the server: the reducer checks them (queuePositionOf, agentNameOf).
+  | { type: 'queuePosition'; position: unknown }
+  | { type: 'agentJoined'; agentName: unknown }
   | { type: 'chatClosed'; reason: CloseReason }
   | { type: 'chatError'; error: string }
   | { type: 'newChat' };
@@ -121,6 +128,7 @@ export function initialState(init: {
 type FormAction = Extract<Action, { type: 'toggle' | 'fieldChanged' | 'identify' | 'forget' | 'fieldBlurred' | 'submitInvalid' | 'startRequested' | 'startFailed' }>;
 type MessageAction = Extract<Action, { type: 'messageQueued' | 'messageEmitted' | 'messageAcked' | 'messageReceived' | 'messageFailed' }>;
 type ChatAction = Extract<Action, { type: 'started' | 'resumed' | 'resumeRejected' | 'connection' | 'agentTyping' | 'ticketUpdated' | 'chatClosed' | 'chatError' | 'newChat' }>;
+type QueueAction = Extract<Action, { type: 'queuePosition' | 'agentJoined' }>;
 
 export function reducer(state: WidgetState, action: Action): WidgetState {
   switch (action.type) {
@@ -139,6 +147,9 @@ export function reducer(state: WidgetState, action: Action): WidgetState {
     case 'messageReceived':
     case 'messageFailed':
       return messagesReducer(state, action);
+    case 'queuePosition':
+    case 'agentJoined':
+      return queueReducer(state, action);
     default:
       return chatReducer(state, action);
   }
@@ -241,7 +252,8 @@ function chatReducer(state: WidgetState, action: ChatAction): WidgetState {
           status: 'active',
           closeReason: undefined,
           messages: [],
-          notices: [],
+          // Only what came while starting: the server may announce the queue or an agent before its ack.
+          notices: state.notices.filter((n) => n.kind === 'agentJoined'),
           chatError: undefined,
         },
         action.messages ?? [],
@@ -262,7 +274,7 @@ function chatReducer(state: WidgetState, action: ChatAction): WidgetState {
       );
       if (action.status !== 'closed' || state.status === 'closed') return next;
       // A closed chat resumes read-only: what was not sent can no longer be.
-      return { ...next, pending: [], agentTyping: false, notices: addNotice(next, 'closed', 'closed') };
+      return { ...next, pending: [], agentTyping: false, queuePosition: undefined, notices: addNotice(next, 'closed', 'closed') };
     }
 
     case 'resumeRejected':
@@ -272,11 +284,14 @@ function chatReducer(state: WidgetState, action: ChatAction): WidgetState {
     case 'connection':
       if (action.connection === 'online') return { ...state, connection: 'online' };
       // Whatever was in flight is sent again, with the same clientMsgId, after the next attach.
+      // The queue position is stale once away: the server tells it again after the resume
+      // (and an agent may have joined meanwhile, unseen).
       return {
         ...state,
         connection: action.connection,
         attached: false,
         agentTyping: false,
+        queuePosition: undefined,
         pending: state.pending.map((p) => (p.state === 'sending' ? { ...p, state: 'queued' } : p)),
       };
 
@@ -298,6 +313,7 @@ function chatReducer(state: WidgetState, action: ChatAction): WidgetState {
         status: 'closed',
         closeReason: action.reason,
         agentTyping: false,
+        queuePosition: undefined,
         pending: state.pending.map((p) => ({ ...p, state: 'failed' })),
         notices: addNotice(state, 'closed', action.reason),
       };
@@ -308,6 +324,22 @@ function chatReducer(state: WidgetState, action: ChatAction): WidgetState {
     case 'newChat':
       return freshForm(state);
   }
+}
+
+/**
+ * The wait for an agent (PROTOCOL §8): the queue position while queued, then a line in the
+ * transcript when an agent joins. Payloads come from the server as they are: a value that is
+ * not what the contract says changes nothing (a position) or shows no name (an agent).
+ */
+function queueReducer(state: WidgetState, action: QueueAction): WidgetState {
+  // Not for a chat this widget shows: none yet (the form) or ended.
+  if (state.phase === 'form' || state.status === 'closed') return state;
+  if (action.type === 'queuePosition') {
+    const position = queuePositionOf(action.position);
+    if (position === undefined || position === state.queuePosition) return state;
+    return { ...state, queuePosition: position };
+  }
+  return { ...state, queuePosition: undefined, notices: addNotice(state, 'agentJoined', agentNameOf(action.agentName)) };
 }
 
 function freshForm(state: WidgetState): WidgetState {

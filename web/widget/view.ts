@@ -1,6 +1,8 @@
+import type { Locale } from '../../shared/messages.js';
 import { el, setAttr, setText } from '../common/dom.js';
 import type { UiText } from './i18n.js';
 import { createChatView } from './chatView.js';
+import { lazyPart } from './lazy/lazyPart.js';
 import { createPrechatView } from './prechatView.js';
 import type { Field, WidgetState } from './state.js';
 import { WIDGET_CSS } from './styles.js';
@@ -22,7 +24,7 @@ export interface ViewHandlers {
  * The widget's DOM in a shadow root, built once and brought up to date by `render(state)`.
  * Every visitor- or agent-written string reaches the page through textContent only.
  */
-export function createView(host: HTMLElement, t: UiText, on: ViewHandlers) {
+export function createView(host: HTMLElement, locale: Locale, t: UiText, on: ViewHandlers) {
   const root = host.attachShadow({ mode: 'open' });
   const style = el('style');
   style.textContent = WIDGET_CSS;
@@ -61,7 +63,15 @@ export function createView(host: HTMLElement, t: UiText, on: ViewHandlers) {
   let previous: WidgetState | undefined;
   let seenOthers = 0;
 
-  return {
+  const queuePart = lazyPart(
+    () => import('./lazy/queue.js').then((part) => ({ css: part.css, text: part.queueText(locale) })),
+    (part) => {
+      root.append(el('style', {}, part.css));
+      if (previous) view.render(previous);
+    },
+  );
+
+  const view = {
     render(state: WidgetState) {
       const before = previous;
       previous = state;
@@ -84,7 +94,7 @@ export function createView(host: HTMLElement, t: UiText, on: ViewHandlers) {
       prechat.element.hidden = inChat;
       chat.element.hidden = !inChat;
       prechat.render(state);
-      if (inChat) chat.render(state);
+      if (inChat) chat.render(state, waitsForAgent(state) ? queuePart.get()?.text : undefined);
 
       // Focus follows what the visitor is doing, and only when something changed for it.
       if (!before) return;
@@ -100,9 +110,15 @@ export function createView(host: HTMLElement, t: UiText, on: ViewHandlers) {
       prechat.focus(state, true);
     },
   };
+  return view;
 
   function focusFirst(state: WidgetState) {
     if (state.phase === 'chat') chat.focus(state);
     else prechat.focus(state);
   }
+}
+
+/** Whether the chat shows the queue or an agent's arrival: what needs the queue's lazy part. */
+function waitsForAgent(state: WidgetState): boolean {
+  return state.queuePosition !== undefined || state.notices.some((notice) => notice.kind === 'agentJoined');
 }

@@ -59,7 +59,7 @@ async function seed(sql: postgres.Sql, options: AgentQueriesOptions) {
   return { customers, sessions };
 }
 
-interface PlanNode {
+export interface PlanNode {
   'Node Type': string;
   'Relation Name'?: string;
   'Actual Loops'?: number;
@@ -73,7 +73,7 @@ interface PlanNode {
 const WASTED_ROWS = 10_000;
 
 /** What in an EXPLAIN ANALYZE plan grows with the tables: sequential scans of big tables, and big discards. */
-function fullScans(node: PlanNode, found: string[] = []): string[] {
+export function fullScans(node: PlanNode, found: string[] = []): string[] {
   const relation = node['Relation Name'];
   if (node['Node Type'] === 'Seq Scan' && relation && BIG_TABLES.has(relation)) found.push(`Seq Scan on ${relation}`);
   const removed = ((node['Rows Removed by Filter'] ?? 0) + (node['Rows Removed by Join Filter'] ?? 0)) * (node['Actual Loops'] ?? 1);

@@ -1,5 +1,6 @@
 import { isOpen } from '../../automations/businessHours.js';
 import type { ServiceContext } from '../context.js';
+import { listPresence } from '../agents/agentPresence.js';
 
 /** `GET /api/chat/availability` (PROTOCOL §9). */
 export interface ChatAvailability {
@@ -17,9 +18,10 @@ export async function chatAvailability(ctx: ServiceContext, now = new Date()): P
 }
 
 /**
- * Whether some agent is online to take a chat (PROTOCOL §8 presence) when routing is not
- * `manual`. Presence is not on this branch yet: until it is wired here, always true.
+ * Whether some agent reads `online` (PROTOCOL §8 presence: asked to be, and live). With
+ * `routing.mode` `manual` nobody is waited for, so the chat counts as staffed.
  */
-export async function anyAgentOnline(_ctx: ServiceContext): Promise<boolean> {
-  return true;
+export async function anyAgentOnline(ctx: ServiceContext): Promise<boolean> {
+  if (ctx.routing.settings.mode === 'manual') return true;
+  return (await listPresence(ctx)).some((agent) => agent.status === 'online');
 }

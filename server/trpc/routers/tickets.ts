@@ -58,6 +58,9 @@ export const ticketsRouter = router({
   onEvent: agentProcedure.input(ticketEventsInput).subscription(({ input, ctx, signal }) => {
     // tRPC always passes one for subscriptions; a never-aborted one keeps the types honest.
     const watched = ctx.agentStreams.watch(ctx.agent, signal ?? new AbortController().signal);
+    // The agent is live while this stream is open (presence, PROTOCOL §8).
+    const released = ctx.liveness.streamOpened(ctx.agent.id);
+    watched.signal.addEventListener('abort', released, { once: true });
     const events = streamDomainEvents(ctx.services.bus, {
       ticketId: input?.ticketId,
       signal: watched.signal,

@@ -1,0 +1,40 @@
+/**
+ * A part of the widget that most visitors never need (the queue, later the offline form, the
+ * rating…), in a chunk of its own: the build splits the bundle at each dynamic `import()`, so
+ * the part's code, words and CSS are downloaded only the first time it is asked for.
+ */
+export interface LazyModule {
+  /** CSS the part adds to the widget's shadow root once loaded. */
+  css?: string;
+}
+
+export interface LazyPart<T extends LazyModule> {
+  /** The part when it has arrived; otherwise starts fetching it (once at a time) and says undefined. */
+  get(): T | undefined;
+}
+
+/**
+ * `load` is `() => import('./lazy/<part>.js')`; `ready` runs once the part arrived (to add its
+ * CSS and render again). A failed fetch (network down) is tried again at the next `get()`.
+ */
+export function lazyPart<T extends LazyModule>(load: () => Promise<T>, ready: (part: T) => void): LazyPart<T> {
+  let part: T | undefined;
+  let loading = false;
+  return {
+    get() {
+      if (!part && !loading) {
+        loading = true;
+        load().then(
+          (loaded) => {
+            part = loaded;
+            ready(loaded);
+          },
+          () => {
+            loading = false;
+          },
+        );
+      }
+      return part;
+    },
+  };
+}
