@@ -95,6 +95,11 @@ describeOnEachDriver('satisfaction rating (chat:rate)', (db) => {
     expect(await second.json()).toMatchObject({ error: { code: 'CONFLICT' } });
   });
 
+});
+
+describeOnEachDriver('CSAT in the metrics', (db) => {
+  const { state, startChat } = useMailNode(db);
+
   it('metrics.summary counts CSAT: mean score, responses and response rate', async () => {
     const from = new Date().toISOString();
     const ratings = [5, 3];
@@ -107,6 +112,11 @@ describeOnEachDriver('satisfaction rating (chat:rate)', (db) => {
     await requestOk(unrated, 'chat:close', {});
     const summary = await state.agent.metrics.summary.query({ from, to: new Date(Date.now() + 60_000).toISOString() });
     expect(summary.csat).toEqual({ avg: 4, responses: 2, responseRate: 2 / 3 });
+    // The reports' buckets (PROTOCOL §12) say the same: this database holds only these chats.
+    const day = new Date().toISOString().slice(0, 10);
+    const next = new Date(Date.parse(day) + 86_400_000).toISOString().slice(0, 10);
+    const { buckets } = await state.agent.metrics.timeseries.query({ from: `${day}T00:00:00Z`, to: `${next}T00:00:00Z`, bucket: 'day', timeZone: 'UTC' });
+    expect(buckets.map((b) => b.csatAvg)).toEqual([4]);
   });
 });
 

@@ -304,8 +304,7 @@ export const metricsRepository = {
    * p50 first response — the summary's definitions, so the buckets add up to it. Every bucket
    * is present. Each bucket is an index range of tickets_created_at_idx (chats:
    * tickets_source_created_at_idx), so nothing is computed per ticket but its counts.
-   * CSAT (§9) is null until ratings exist; then it is one more join in the `chats` lateral —
-   * `left join <ratings> r on r.session_id = s.id` — and `avg(r.score)` in place of the null.
+   * CSAT (§9) is the mean rating of those chats' sessions, rounded like the summary's.
    */
   async timeseries(ex: Executor, query: TimeseriesQuery): Promise<TimeseriesRow[]> {
     const perSource = TICKET_SOURCES.map((source) => sql`(count(*) filter (where t.source = ${source}))::int as ${sql.identifier(`n_${source}`)}`);
@@ -325,7 +324,7 @@ export const metricsRepository = {
       cross join lateral (
         select (count(*) filter (where s.unanswered))::int as unanswered,
           percentile_cont(0.5) within group (order by ${responseMs}) as first_response_p50,
-          null::float8 as csat_avg
+          round(avg(s.rating_score) filter (where not s.offline)::numeric, 2)::float8 as csat_avg
         from ${tickets} t
         join chat_sessions s on s.ticket_id = t.id
         ${firstResponseJoins}
