@@ -1,5 +1,6 @@
 import type { Ack } from './errors.js';
-import type { ChatCloseInput, ChatRateInput, ChatResumeInput } from './schemas.js';
+import type { ChatCloseInput, ChatResumeInput } from './schemas.js';
+import type { ChatRateInput } from './chatActions.js';
 
 /**
  * The Socket.IO contract of the `/chat` namespace (PROTOCOL §2). Payload types are what

@@ -1,6 +1,7 @@
 import { Router, type Request } from 'express';
 import { resolveLocale } from '../../shared/messages.js';
-import { afterSeqSchema, chatPatchSchema } from '../../shared/schemas.js';
+import { afterSeqSchema } from '../../shared/schemas.js';
+import { chatPatchSchema } from '../../shared/chatActions.js';
 import { AppError } from '../errors.js';
 import type { ServiceContext } from '../services/context.js';
 import { authenticateChat } from '../services/chat/authenticateChat.js';

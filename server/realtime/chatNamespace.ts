@@ -9,7 +9,8 @@ import {
 } from '../../shared/chat.js';
 import type { Ack } from '../../shared/errors.js';
 import { resolveLocale } from '../../shared/messages.js';
-import { chatCloseSchema, chatRateSchema, chatResumeSchema, chatTranscriptSchema, typingSchema } from '../../shared/schemas.js';
+import { chatCloseSchema, chatResumeSchema, typingSchema } from '../../shared/schemas.js';
+import { chatRateSchema, chatTranscriptSchema } from '../../shared/chatActions.js';
 import { AppError, toAppError, toErrorBody } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { NodeMetrics } from '../metrics.js';

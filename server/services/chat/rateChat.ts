@@ -1,4 +1,4 @@
-import type { ChatRateInput } from '../../../shared/schemas.js';
+import type { ChatRateInput } from '../../../shared/chatActions.js';
 import { AppError } from '../../errors.js';
 import { chatSessionsRepository } from '../../repositories/chatSessions.js';
 import type { ServiceContext } from '../context.js';
