@@ -75,8 +75,11 @@ describeOnEachDriver('late replies by e-mail with a /c/<token> link', (db) => {
     expect(page.status).toBe(200);
     expect(page.headers.get('cache-control')).toBe('no-store');
     const html = await page.text();
-    expect(html).toContain(`data-conversation="${token}"`);
-    expect(html).toContain(`#${started.ticketNumber}`);
+    expect(html).toContain(`Atendimento #${started.ticketNumber}`);
+    // The conversation, escaped, and a form to answer.
+    expect(html).toContain('Seu pedido saiu para entrega &#60;hoje&#62; &#38; amanhã');
+    expect(html).not.toContain('<hoje>');
+    expect(html).toContain('<form method="post">');
   });
 
   it('the same reply retried (same clientMsgId) stores one message and sends one e-mail', async () => {

@@ -40,7 +40,7 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
   app.use(createMetricsRoute(deps.ctx.metrics));
   app.use(createPages({ logger: deps.logger }));
   const perIp = limitPerIp(deps.limits, deps.clientIp);
-  app.use('/c', perIp, createConversationPage(deps.ctx, { limits: deps.limits, clientIp: deps.clientIp }));
+  app.use('/c', perIp, createConversationPage(deps.ctx, deps.schemas, { limits: deps.limits, clientIp: deps.clientIp }));
   app.use(
     '/api/chat',
     perIp,
