@@ -88,12 +88,18 @@ const environmentSchema = z.object({
       .transform((url) => url.replace(/\/+$/, ''))
       .optional(),
   ),
+  /** `smtp://user:pass@host:port` or `smtps://…`; unset = this node sends no e-mail (PROTOCOL §9). */
+  SMTP_URL: optionalString.pipe(z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').optional()),
+  /** The From of every e-mail, e.g. `Loja <atendimento@loja.com.br>`; needed with SMTP_URL. */
+  MAIL_FROM: optionalString.pipe(z.string().max(320).refine((value) => !/[\r\n]/.test(value), 'must be one line').optional()),
 });
 
-const configSchema = environmentSchema.transform(({ PUBLIC_URL, ...config }) => ({
-  ...config,
-  PUBLIC_URL: PUBLIC_URL ?? `http://localhost:${config.PORT}`,
-}));
+const configSchema = environmentSchema
+  .refine((config) => !config.SMTP_URL || config.MAIL_FROM, { path: ['MAIL_FROM'], message: 'is required when SMTP_URL is set' })
+  .transform(({ PUBLIC_URL, ...config }) => ({
+    ...config,
+    PUBLIC_URL: PUBLIC_URL ?? `http://localhost:${config.PORT}`,
+  }));
 
 export type Config = z.output<typeof configSchema>;
 

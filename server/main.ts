@@ -27,6 +27,9 @@ import type { ServiceContext } from './services/context.js';
 import { ensureBootstrapAdmin } from './services/agents/bootstrapAdmin.js';
 import { createAgentApi } from './trpc/handler.js';
 import { createAgentStreamWatch } from './services/agents/agentStreamWatch.js';
+import { loadChatLinks } from './services/chat/chatLinks.js';
+import { startMailSender, type MailSender } from './integrations/mail/mailSender.js';
+import { createSmtpTransport } from './integrations/mail/smtpTransport.js';
 import { createAgentLiveness } from './services/agents/agentLiveness.js';
 import { createRouting, type Routing } from './services/routing/routingScheduler.js';
 import { createPayloadSchemas } from './validation.js';
@@ -53,6 +56,8 @@ export interface AtendeNode {
   webhooks: WebhookDispatcher;
   /** Categories and the FAQ assistant of this node (PROTOCOL §5); `idle()` waits for them. */
   automations: ChatAutomations;
+  /** This node's mail outbox sender (PROTOCOL §9); undefined without SMTP_URL. */
+  mail: MailSender | undefined;
   /** This node's routing passes (PROTOCOL §8); `idle()` waits for the one running. */
   routing: Routing;
   /** Stops accepting, lets in-flight writes finish, disconnects sockets and closes what it opened. */
@@ -100,6 +105,19 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
     maxMessagesPerSession: config.MAX_MESSAGES_PER_SESSION,
   });
 
+  const mailSender = config.SMTP_URL
+    ? startMailSender({
+        db: database.db,
+        transport: createSmtpTransport(config.SMTP_URL),
+        from: config.MAIL_FROM!,
+        messageIdDomain: new URL(config.PUBLIC_URL).hostname,
+        retry: automations.mailRetry,
+        logger,
+        onAttempt: (outcome) => metrics.mailAttempts.inc({ outcome }),
+      })
+    : undefined;
+  const resumeTokenTtlMs = config.RESUME_TOKEN_TTL_HOURS * 3_600_000;
+
   const routing = createRouting({
     ...automations.routing,
     presenceTimeoutMs: config.PRESENCE_TIMEOUT_MS,
@@ -114,11 +132,17 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
       timeZone: config.TZ,
       closeTicketOnChatEnd: automations.closeTicketOnChatEnd,
       identitySecret: config.IDENTITY_SECRET,
-      resumeTokenTtlMs: config.RESUME_TOKEN_TTL_HOURS * 3_600_000,
+      resumeTokenTtlMs,
+      maxMessagesPerSession: config.MAX_MESSAGES_PER_SESSION,
+      publicUrl: config.PUBLIC_URL,
+      transcriptOnClose: automations.transcriptOnClose,
+      businessHours: automations.businessHours,
     },
     logger,
     messages,
     metrics,
+    mail: { enabled: Boolean(mailSender), wake: () => mailSender?.wake() },
+    links: await loadChatLinks(database.db, { ttlMs: resumeTokenTtlMs }),
     routing,
   };
   const chatAutomations = startChatAutomations(automations, ctx);
@@ -149,6 +173,8 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
   serveHttp(httpServer, app);
   const { url, port } = await listen(httpServer, config.PORT, config.HOST);
   logger.info({ port, driver: database.driver, redis: Boolean(redis) }, 'Atende node listening');
+  // PORT=0 (tests, scripts): the default PUBLIC_URL names the port actually taken.
+  if (config.PORT === 0 && config.PUBLIC_URL === 'http://localhost:0') ctx.policy.publicUrl = url;
   const stopSweeper = startIdleSweeper(idleTimeoutMs, ctx);
   routing.start(ctx);
 
@@ -161,6 +187,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
     httpServer,
     webhooks,
     automations: chatAutomations,
+    mail: mailSender,
     routing,
     stop() {
       stopping ??= (async () => {
@@ -180,6 +207,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
         await routing.idle();
         // After the last events of this node were published; before the log's database closes.
         await webhooks.stop();
+        await mailSender?.stop();
         httpServer.closeAllConnections();
         await closed;
         await bus.close();

@@ -197,6 +197,11 @@ export interface MetricsSummary {
   avgQueueWaitMs: number | null;
   /** Per agent with a chat assigned or a ticket resolved in the range; most chats first. */
   byAgent: AgentMetrics[];
+  /**
+   * Satisfaction (PROTOCOL §9), over the chat sessions of chat tickets created in the range:
+   * mean score 1–5 (null without ratings), ratings given, and ratings / chats ended.
+   */
+  csat: { avg: number | null; responses: number; responseRate: number | null };
 }
 
 /** One bucket of `metrics.timeseries` (PROTOCOL §12): tickets created in it, and their chats. */

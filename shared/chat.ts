@@ -1,5 +1,6 @@
 import type { Ack } from './errors.js';
 import type { ChatCloseInput, ChatResumeInput } from './schemas.js';
+import type { ChatRateInput } from './chatActions.js';
 
 /**
  * The Socket.IO contract of the `/chat` namespace (PROTOCOL §2). Payload types are what
@@ -46,6 +47,11 @@ export interface ChatResumed {
   messages: Message[];
   /** true: more messages follow; resume again with `lastSeq` = the last seq of `messages`. */
   hasMore: boolean;
+  /**
+   * Present (true) when the chat has ended but was opened by a `/c/` link: a message sent now
+   * opens a new session of the same ticket (PROTOCOL §9), answered with its own sessionId.
+   */
+  continuable?: true;
 }
 
 export interface ChatTranscript {
@@ -54,6 +60,8 @@ export interface ChatTranscript {
   status: ChatStatus;
   messages: Message[];
   hasMore: boolean;
+  /** As in ChatResumed. */
+  continuable?: true;
 }
 
 export interface QueuePosition {
@@ -82,6 +90,10 @@ export interface ClientToServerEvents {
   'message:send': (payload: MessageSendPayload, ack: AckFn<Message>) => void;
   typing: (payload: { isTyping: boolean }) => void;
   'chat:close': (payload: ChatCloseInput, ack: AckFn<{ status: 'closed' }>) => void;
+  /** PROTOCOL §9: once per session; again → CONFLICT. */
+  'chat:rate': (payload: ChatRateInput, ack: AckFn<{ rated: true }>) => void;
+  /** PROTOCOL §9: e-mails the whole conversation to the session's e-mail. */
+  'chat:transcript': (payload: Record<string, never>, ack: AckFn<{ queued: true }>) => void;
 }
 
 export interface ServerToClientEvents {

@@ -65,6 +65,8 @@ export const clients = pgTable(
     /** E.164. */
     phone: text('phone'),
     totalTickets: integer('total_tickets').notNull().default(0),
+    /** Set by `clients.erase` (LGPD): name, e-mail and phone are gone; counts and tickets stay. */
+    erasedAt: timestamp('erased_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -72,7 +74,7 @@ export const clients = pgTable(
     uniqueIndex('clients_email_key').on(t.email),
     uniqueIndex('clients_phone_key').on(t.phone),
     index('clients_name_idx').on(sql`lower(${t.name})`),
-    check('clients_contact_check', sql`${t.email} is not null or ${t.phone} is not null`),
+    check('clients_contact_check', sql`${t.email} is not null or ${t.phone} is not null or ${t.erasedAt} is not null`),
   ],
 );
 
@@ -157,6 +159,12 @@ export const chatSessions = pgTable(
     /** SHA-256 of the resume token's secret part; the token itself is never stored. */
     resumeTokenHash: text('resume_token_hash').notNull(),
     lastSeq: integer('last_seq').notNull().default(0),
+    /** Opened by the offline form (PROTOCOL §9): closed from the start, no live chat behind it. */
+    offline: boolean('offline').notNull().default(false),
+    /** The visitor's satisfaction rating (`chat:rate`), at most once per session. */
+    ratingScore: integer('rating_score'),
+    ratingComment: text('rating_comment'),
+    ratedAt: timestamp('rated_at', { withTimezone: true }),
     startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
     lastActivityAt: timestamp('last_activity_at', { withTimezone: true }).notNull().defaultNow(),
     endedAt: timestamp('ended_at', { withTimezone: true }),
@@ -170,6 +178,9 @@ export const chatSessions = pgTable(
       .where(sql`${t.status} = 'active'`),
     check('chat_sessions_status_check', sql`${t.status} in ('active', 'closed')`),
     check('chat_sessions_matched_by_check', sql`${t.matchedBy} in ('email', 'phone', 'new')`),
+    check('chat_sessions_rating_score_check', sql`${t.ratingScore} between 1 and 5`),
+    // CSAT reads ratings by when they were given.
+    index('chat_sessions_rated_at_idx').on(t.ratedAt).where(sql`${t.ratedAt} is not null`),
   ],
 );
 
@@ -318,6 +329,50 @@ export const webhookDeliveries = pgTable(
   ],
 );
 
+/**
+ * The durable mail outbox (PROTOCOL §9): an e-mail is committed here, in the transaction of the
+ * fact it tells about, and any node sends it (claimed with a lease under `for update skip locked`).
+ */
+export const mailOutbox = pgTable(
+  'mail_outbox',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** What the e-mail is: `late_reply`, `offline_received`, `transcript`. */
+    kind: text('kind').notNull(),
+    /** One e-mail per fact: a second enqueue under the same key stores nothing. */
+    dedupeKey: text('dedupe_key').notNull(),
+    toAddress: text('to_address').notNull(),
+    subject: text('subject').notNull(),
+    textBody: text('text_body').notNull(),
+    htmlBody: text('html_body').notNull(),
+    // No foreign keys: like the webhook log, the outbox keeps accepting rows whatever happens elsewhere.
+    clientId: uuid('client_id'),
+    ticketId: uuid('ticket_id'),
+    status: text('status', { enum: ['pending', 'sent', 'failed'] }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+    /** While set and in the future, a node is sending it; past it, the send is taken as lost. */
+    leaseUntil: timestamp('lease_until', { withTimezone: true }),
+    lastError: text('last_error'),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('mail_outbox_dedupe_key').on(t.dedupeKey),
+    // The senders' claim: pending rows due first.
+    index('mail_outbox_due_idx').on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
+    index('mail_outbox_client_idx').on(t.clientId),
+    check('mail_outbox_status_check', sql`${t.status} in ('pending', 'sent', 'failed')`),
+  ],
+);
+
+/** Secrets the nodes of a cluster share, made once by whichever node starts first (e.g. the `/c/` link key). */
+export const serverSecrets = pgTable('server_secrets', {
+  name: text('name').primaryKey(),
+  value: text('value').notNull(),
+  createdAt: createdAt(),
+});
+
 export type CustomerRow = typeof clients.$inferSelect;
 export type TicketRow = typeof tickets.$inferSelect;
 export type ChatSessionRow = typeof chatSessions.$inferSelect;
@@ -328,4 +383,5 @@ export type TicketNoteRow = typeof ticketNotes.$inferSelect;
 export type CannedResponseRow = typeof cannedResponses.$inferSelect;
 export type TicketReadRow = typeof ticketReads.$inferSelect;
 export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
+export type MailOutboxRow = typeof mailOutbox.$inferSelect;
 export type ChatQueueRow = typeof chatQueue.$inferSelect;

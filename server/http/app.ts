@@ -7,6 +7,7 @@ import { createChatRoutes } from './chatRoutes.js';
 import type { OriginPolicy } from './origins.js';
 import { createHealthRoutes, type ReadinessCheck } from './healthRoutes.js';
 import { createPages } from './pages.js';
+import { createConversationPage } from './conversationPage.js';
 import { securityHeaders } from './securityHeaders.js';
 import { createMetricsRoute, requestIds, requestLogger } from './observability.js';
 import type { InflightTracker } from '../inflight.js';
@@ -39,6 +40,7 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
   app.use(createMetricsRoute(deps.ctx.metrics));
   app.use(createPages({ logger: deps.logger }));
   const perIp = limitPerIp(deps.limits, deps.clientIp);
+  app.use('/c', perIp, createConversationPage(deps.ctx, deps.schemas, { limits: deps.limits, clientIp: deps.clientIp }));
   app.use(
     '/api/chat',
     perIp,

@@ -21,6 +21,8 @@ import { capUnsentOutput } from '../security/outputCap.js';
 export interface SocketData {
   /** The chat this socket is attached to, after `chat:start` or `chat:resume`. */
   chat?: ChatRef;
+  /** Attached through a `/c/` link: writing into the ended chat opens a new session of its ticket. */
+  continuable?: boolean;
   locale: Locale;
 }
 

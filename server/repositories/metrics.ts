@@ -38,6 +38,14 @@ export interface ResponseFigures {
   avgQueueWaitMs: number | null;
 }
 
+export interface CsatFigures {
+  /** Mean of the 1–5 scores; null without ratings. */
+  avg: number | null;
+  responses: number;
+  /** Rated sessions / sessions that ended (or were rated); null without either. */
+  responseRate: number | null;
+}
+
 export interface AgentFigures {
   agentId: string;
   chats: number;
@@ -228,6 +236,31 @@ export const metricsRepository = {
   },
 
   /**
+   * Satisfaction over the chat sessions of chat tickets created in the range (offline-form
+   * sessions, never live chats, are not counted): the mean score, how many were rated, and
+   * how many of the chats that ended (or were rated) were.
+   */
+  async csatFigures(ex: Executor, range: TimeRange): Promise<CsatFigures> {
+    const result = await ex.execute(sql`
+      with chat as (
+        select id from ${tickets} where ${tickets.source} = 'chat' and ${createdIn(range)}
+      ),
+      sessions as (
+        select s.rating_score from chat_sessions s
+        where s.ticket_id in (select id from chat) and not s.offline and (s.status = 'closed' or s.rated_at is not null)
+      )
+      select avg(rating_score) as avg, count(rating_score)::int as responses, count(*)::int as ended from sessions`);
+    const row = rowsOf<Record<string, unknown>>(result)[0] ?? {};
+    const responses = Number(row.responses ?? 0);
+    const ended = Number(row.ended ?? 0);
+    return {
+      avg: row.avg === null || row.avg === undefined ? null : Math.round(Number(row.avg) * 100) / 100,
+      responses,
+      responseRate: ended > 0 ? responses / ended : null,
+    };
+  },
+
+  /**
    * Per agent: chat tickets created in the range assigned to it now, the p50 first response of
    * their chats, and tickets (any source) created in the range that it resolved — a status
    * change to RESOLVED by it in the audit trail, or the close policy resolving a chat it ended
@@ -271,8 +304,7 @@ export const metricsRepository = {
    * p50 first response — the summary's definitions, so the buckets add up to it. Every bucket
    * is present. Each bucket is an index range of tickets_created_at_idx (chats:
    * tickets_source_created_at_idx), so nothing is computed per ticket but its counts.
-   * CSAT (§9) is null until ratings exist; then it is one more join in the `chats` lateral —
-   * `left join <ratings> r on r.session_id = s.id` — and `avg(r.score)` in place of the null.
+   * CSAT (§9) is the mean rating of those chats' sessions, rounded like the summary's.
    */
   async timeseries(ex: Executor, query: TimeseriesQuery): Promise<TimeseriesRow[]> {
     const perSource = TICKET_SOURCES.map((source) => sql`(count(*) filter (where t.source = ${source}))::int as ${sql.identifier(`n_${source}`)}`);
@@ -292,7 +324,7 @@ export const metricsRepository = {
       cross join lateral (
         select (count(*) filter (where s.unanswered))::int as unanswered,
           percentile_cont(0.5) within group (order by ${responseMs}) as first_response_p50,
-          null::float8 as csat_avg
+          round(avg(s.rating_score) filter (where not s.offline)::numeric, 2)::float8 as csat_avg
         from ${tickets} t
         join chat_sessions s on s.ticket_id = t.id
         ${firstResponseJoins}

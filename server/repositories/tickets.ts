@@ -126,6 +126,16 @@ export const ticketsRepository = {
     return new Map(rows.map((row) => [row.id, row.number]));
   },
 
+  /** Id and number of every ticket of a customer, oldest first (tickets_client_number_idx). */
+  async listRefsOfClient(ex: Executor, clientId: string): Promise<{ id: string; number: number }[]> {
+    return ex.select({ id: tickets.id, number: tickets.number }).from(tickets).where(eq(tickets.clientId, clientId)).orderBy(tickets.number);
+  },
+
+  /** Every ticket of a customer, oldest first (tickets_client_number_idx). */
+  async listOfClient(ex: Executor, clientId: string): Promise<TicketRow[]> {
+    return ex.select().from(tickets).where(eq(tickets.clientId, clientId)).orderBy(tickets.number);
+  },
+
   /** Locks the ticket row until the transaction ends, so concurrent changes diff against the truth. */
   async lock(ex: Executor, id: string): Promise<TicketRow | undefined> {
     const [row] = await ex.select().from(tickets).where(eq(tickets.id, id)).for('update');

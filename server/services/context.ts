@@ -1,11 +1,13 @@
 import type { Message, CloseReason, QueuePosition } from '../../shared/chat.js';
 import type { RoutingMode } from '../automations/automationsConfig.js';
 import type { TicketStatus } from '../../shared/tickets.js';
+import type { BusinessHours } from '../automations/businessHours.js';
 import type { Database } from '../db/client.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
 import type { NodeMetrics } from '../metrics.js';
 import type { MessageWriter } from './messages/messageWriter.js';
+import type { ChatLinks } from './chat/chatLinks.js';
 
 /** How services reach the customers' sockets, on every node (implemented by the realtime layer). */
 export interface CustomerChannel {
@@ -50,6 +52,22 @@ export interface ServicePolicy {
   identitySecret?: string;
   /** RESUME_TOKEN_TTL_HOURS: how long after its chat ended a resume token still opens it. */
   resumeTokenTtlMs: number;
+  /** MAX_MESSAGES_PER_SESSION (the late-reply path checks it like the message writer does). */
+  maxMessagesPerSession: number;
+  /** PUBLIC_URL: where links in e-mails point. */
+  publicUrl: string;
+  /** E-mail the conversation whenever a chat ends (automations `transcriptOnClose`). */
+  transcriptOnClose: boolean;
+  /** Automations `businessHours`; undefined = always open. */
+  businessHours?: BusinessHours;
+}
+
+/** The node's side of the mail outbox (PROTOCOL §9). */
+export interface MailOutboxHandle {
+  /** False without SMTP_URL: nothing is enqueued and what needs e-mail says so. */
+  enabled: boolean;
+  /** Tells this node's sender that an e-mail was committed (other nodes find it at their next poll). */
+  wake(): void;
 }
 
 export interface ServiceContext {
@@ -61,5 +79,8 @@ export interface ServiceContext {
   /** Commits chat messages (group commit). */
   messages: MessageWriter;
   metrics: NodeMetrics;
+  mail: MailOutboxHandle;
+  /** Signs and checks the `/c/<token>` links of e-mails. */
+  links: ChatLinks;
   routing: RoutingControl;
 }

@@ -1,12 +1,14 @@
 import type { ContactField } from '../../shared/agentApi.js';
 import type {
   ChatAbandonedEvent,
+  ClientErasedEvent,
   ChatClosedEvent,
   ChatEscalatedEvent,
   DomainEvent,
   NoteCreatedEvent,
   TicketAssignedEvent,
   TicketCreatedEvent,
+  TicketRatedEvent,
   TicketUpdatedEvent,
 } from '../../shared/events.js';
 import type { Transaction } from '../db/client.js';
@@ -26,7 +28,7 @@ export interface TicketFact {
 }
 
 /** Why the system (not an agent) changed a ticket; kept in the audit row as `cause`. */
-export type UpdateCause = 'chat.closed' | 'chat.escalated' | 'categories';
+export type UpdateCause = 'chat.closed' | 'chat.escalated' | 'categories' | 'chat.continued';
 
 type Ticket = { ticketId: string; ticketNumber: number; at: string };
 
@@ -97,6 +99,23 @@ export const ticketFact = {
     };
   },
 
+  /** The customer rated a chat session; the customer is the actor. */
+  rated(event: TicketRatedEvent, clientId: string): TicketFact {
+    const { sessionId, score, comment } = event;
+    return {
+      event,
+      audit: [{ ticketId: event.ticketId, actorType: 'client', actorId: clientId, type: 'ticket.rated', data: { sessionId, score, ...(comment ? { comment } : {}) } }],
+    };
+  },
+
+  /** An admin erased the ticket's customer (LGPD); the trail keeps who and when, nothing erased. */
+  clientErased(event: ClientErasedEvent): TicketFact {
+    return {
+      event,
+      audit: [{ ticketId: event.ticketId, actorType: 'agent', actorId: event.actorId, type: 'client.erased', data: { clientId: event.clientId } }],
+    };
+  },
+
   /** An agent wrote a private note; the trail names the note (its body stays in ticket_notes). */
   noteCreated(event: NoteCreatedEvent): TicketFact {
     const { note } = event;
@@ -136,12 +155,19 @@ export const ticketFact = {
  * intake can write it in the statement that opens the ticket, before either is known.
  */
 export function ticketCreatedAudit(event: Omit<TicketCreatedEvent, 'ticketNumber' | 'at'>): NewTicketEvent {
-  const { source, returningClient, matchedBy, sessionId, verified } = event;
+  const { source, returningClient, matchedBy, sessionId, verified, offline } = event;
   return {
     ticketId: event.ticketId,
     ...(event.actorId ? { actorType: 'agent', actorId: event.actorId } : { actorType: 'client', actorId: event.clientId }),
     type: 'ticket.created',
-    data: { source, ...(sessionId ? { sessionId } : {}), returningClient, matchedBy, ...(verified !== undefined ? { verified } : {}) },
+    data: {
+      source,
+      ...(sessionId ? { sessionId } : {}),
+      returningClient,
+      matchedBy,
+      ...(verified !== undefined ? { verified } : {}),
+      ...(offline ? { offline } : {}),
+    },
   };
 }
 

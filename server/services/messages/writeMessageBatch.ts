@@ -38,7 +38,7 @@ export async function writeMessageBatch(db: Database, entries: MessageEntry[], m
 }
 
 /** The batch's writes, sent together (one round trip); answers the inserted rows by id. */
-async function writePlannedRows(tx: Transaction, plan: BatchPlan): Promise<Map<string, ChatMessageRow>> {
+export async function writePlannedRows(tx: Transaction, plan: BatchPlan): Promise<Map<string, ChatMessageRow>> {
   const inserted = new Map<string, ChatMessageRow>();
   if (plan.rows.length === 0) return inserted;
   const [insertedRows] = await Promise.all([
@@ -52,7 +52,7 @@ async function writePlannedRows(tx: Transaction, plan: BatchPlan): Promise<Map<s
   return inserted;
 }
 
-function outcomeOf(plan: EntryPlan, inserted: Map<string, ChatMessageRow>, maxMessages: number): BatchOutcome {
+export function outcomeOf(plan: EntryPlan, inserted: Map<string, ChatMessageRow>, maxMessages: number): BatchOutcome {
   switch (plan.kind) {
     case 'existing':
       return { ok: true, stored: { row: plan.row, created: false } };
