@@ -4,6 +4,8 @@ import type { Logger } from '../logger.js';
 import type { ServiceContext } from '../services/context.js';
 import type { PayloadSchemas } from '../validation.js';
 import { createChatRoutes } from './chatRoutes.js';
+import { AGENT_REST_BASE } from './agentRestOperations.js';
+import { createAgentRestRoutes } from './agentRestRoutes.js';
 import type { OriginPolicy } from './origins.js';
 import { createHealthRoutes, type ReadinessCheck } from './healthRoutes.js';
 import { createPages } from './pages.js';
@@ -47,6 +49,7 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
     createChatRoutes(deps.ctx, deps.schemas, { limits: deps.limits, clientIp: deps.clientIp }),
   );
   if (deps.agentApi) app.use('/trpc', perIp, deps.agentApi);
+  app.use(AGENT_REST_BASE, perIp, createAgentRestRoutes(deps.ctx, { limits: deps.limits, clientIp: deps.clientIp }));
   app.use('/api', (_req, _res, next) => next(new AppError('NOT_FOUND', 'No such endpoint')));
   app.use(errorHandler(deps.logger));
   return app;
