@@ -3,6 +3,7 @@ import { AppError, HTTP_STATUS, toAppError, toErrorBody } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ServiceContext } from '../services/context.js';
 import type { PayloadSchemas } from '../validation.js';
+import { createApiDocsRoutes } from './apiDocs.js';
 import { createChatRoutes } from './chatRoutes.js';
 import { AGENT_REST_BASE } from './agentRestOperations.js';
 import { createAgentRestRoutes } from './agentRestRoutes.js';
@@ -40,6 +41,7 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
   app.use(createHealthRoutes(deps.readiness));
   app.use(createMetricsRoute(deps.ctx.metrics));
   app.use(createPages({ logger: deps.logger }));
+  app.use(createApiDocsRoutes());
   const perIp = limitPerIp(deps.limits, deps.clientIp);
   app.use(
     '/api/chat',
