@@ -9,6 +9,7 @@ import { loadAutomations, type Automations } from './automations/automationsConf
 import { startChatAutomations, type ChatAutomations } from './automations/chatAutomations.js';
 import { startWebhookDispatcher, type WebhookDispatcher } from './integrations/webhooks/dispatcher.js';
 import { startIdleSweeper } from './services/chat/sweepIdleChats.js';
+import { startEventLogPruner } from './services/events/pruneEventLog.js';
 import { createClientIp } from './security/clientIp.js';
 import { defaultMaxConnections } from './security/connectionLimits.js';
 import { createRateLimits } from './security/rateLimits.js';
@@ -106,6 +107,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
       closeTicketOnChatEnd: automations.closeTicketOnChatEnd,
       identitySecret: config.IDENTITY_SECRET,
       resumeTokenTtlMs: config.RESUME_TOKEN_TTL_HOURS * 3_600_000,
+      eventReplayMs: config.EVENT_REPLAY_HOURS * 3_600_000,
     },
     logger,
     messages,
@@ -114,7 +116,8 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
   const chatAutomations = startChatAutomations(automations, ctx);
   const schemas = createPayloadSchemas(config.DEFAULT_PHONE_REGION);
   await ensureBootstrapAdmin(config.ADMIN_TOKEN, ctx);
-  const agentApi = createAgentApi(ctx, { limits, clientIp, agentStreams: createAgentStreamWatch(ctx) });
+  const agentStreams = createAgentStreamWatch(ctx);
+  const agentApi = createAgentApi(ctx, { limits, clientIp, agentStreams });
 
   registerChatNamespace(sockets.chat, { ctx, schemas, logger, inflight, limits, clientIp });
   const app = createHttpApp({
@@ -130,11 +133,13 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
       ...(redis ? [{ name: 'redis', check: redis.ping } satisfies ReadinessCheck] : []),
     ],
     agentApi: agentApi.handler,
+    agentStreams,
   });
   serveHttp(httpServer, app);
   const { url, port } = await listen(httpServer, config.PORT, config.HOST);
   logger.info({ port, driver: database.driver, redis: Boolean(redis) }, 'Atende node listening');
   const stopSweeper = startIdleSweeper(idleTimeoutMs, ctx);
+  const stopPruner = startEventLogPruner(ctx);
 
   let stopping: Promise<void> | undefined;
   return {
@@ -154,6 +159,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
         sockets.disconnectLocalSockets();
         agentApi.close();
         stopSweeper();
+        stopPruner();
         await inflight.drain(DRAIN_TIMEOUT_MS);
         await messages.idle();
         // Messages still committing were announced: their automations run, then no more start.

@@ -8,6 +8,7 @@ import { createInflightTracker } from '../server/inflight.js';
 import { createClientIp } from '../server/security/clientIp.js';
 import { createRateLimits } from '../server/security/rateLimits.js';
 import { createPayloadSchemas } from '../server/validation.js';
+import { createAgentStreamWatch } from '../server/services/agents/agentStreamWatch.js';
 import { usePglite, useTestNode } from './support/suite.js';
 import { expressRoutes } from './support/expressRoutes.js';
 
@@ -37,6 +38,7 @@ describe('OpenAPI document (/openapi.json) and /docs', () => {
       clientIp: createClientIp(['loopback']),
       readiness: [],
       agentApi: (_req, _res, next) => next(),
+      agentStreams: createAgentStreamWatch(node().ctx),
     });
   }
 

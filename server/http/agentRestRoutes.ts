@@ -1,14 +1,18 @@
 import express, { Router } from 'express';
 import type { ServiceContext } from '../services/context.js';
 import type { EdgeGuards } from '../security/edgeGuards.js';
+import type { AgentStreamWatch } from '../services/agents/agentStreamWatch.js';
 import { agentAuthenticator } from './agentAuth.js';
+import { agentEventsHandler } from './agentEventsRoute.js';
 import { AGENT_REST_BASE, agentRestOperations } from './agentRestOperations.js';
 import { mountOperations } from './restOperation.js';
 
 /** `/api/v1` (PROTOCOL §13): the agent API as plain REST, for any language. */
-export function createAgentRestRoutes(ctx: ServiceContext, guards: EdgeGuards): Router {
+export function createAgentRestRoutes(ctx: ServiceContext, guards: EdgeGuards, agentStreams: AgentStreamWatch): Router {
   const router = Router();
+  const authenticate = agentAuthenticator(ctx, guards);
+  router.get('/events', agentEventsHandler(ctx, agentStreams, authenticate));
   router.use(express.json({ limit: '256kb' }));
-  mountOperations(router, AGENT_REST_BASE, agentRestOperations, ctx, agentAuthenticator(ctx, guards));
+  mountOperations(router, AGENT_REST_BASE, agentRestOperations, ctx, authenticate);
   return router;
 }

@@ -15,6 +15,7 @@ import { createMetricsRoute, requestIds, requestLogger } from './observability.j
 import type { InflightTracker } from '../inflight.js';
 import type { RateLimits } from '../security/rateLimits.js';
 import type { ClientIp } from '../security/clientIp.js';
+import type { AgentStreamWatch } from '../services/agents/agentStreamWatch.js';
 
 export interface HttpAppDeps {
   ctx: ServiceContext;
@@ -27,6 +28,8 @@ export interface HttpAppDeps {
   readiness: ReadinessCheck[];
   /** The tRPC agent API, mounted at `/trpc` when given. */
   agentApi?: RequestHandler;
+  /** Ends agents' event streams when their token is revoked, and all of them at shutdown. */
+  agentStreams: AgentStreamWatch;
 }
 
 /** The Express application: health, the HTTP chat API, and one error mapping for all of it. */
@@ -51,7 +54,7 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
     createChatRoutes(deps.ctx, deps.schemas, { limits: deps.limits, clientIp: deps.clientIp }),
   );
   if (deps.agentApi) app.use('/trpc', perIp, deps.agentApi);
-  app.use(AGENT_REST_BASE, perIp, createAgentRestRoutes(deps.ctx, { limits: deps.limits, clientIp: deps.clientIp }));
+  app.use(AGENT_REST_BASE, perIp, createAgentRestRoutes(deps.ctx, { limits: deps.limits, clientIp: deps.clientIp }, deps.agentStreams));
   app.use('/api', (_req, _res, next) => next(new AppError('NOT_FOUND', 'No such endpoint')));
   app.use(errorHandler(deps.logger));
   return app;

@@ -151,7 +151,7 @@ function chatApiPaths(): Record<string, unknown> {
 }
 
 /** §13: the agent event stream, Server-Sent Events that resume by `Last-Event-ID`. */
-export function eventStreamPath(): Record<string, unknown> {
+function eventStreamPath(): Record<string, unknown> {
   const ticketId = (jsonSchemaOf(ticketEventsInput.unwrap()).properties as JsonSchema).ticketId;
   return {
     '/api/v1/events': {
@@ -186,7 +186,7 @@ export function eventStreamPath(): Record<string, unknown> {
 
 /** The whole document; the same for every request, so built once per node. */
 export function buildOpenApiDocument(operations: RestOperation[] = agentRestOperations): Record<string, unknown> {
-  const paths = { ...chatApiPaths() } as Record<string, Record<string, unknown>>;
+  const paths = { ...chatApiPaths(), ...eventStreamPath() } as Record<string, Record<string, unknown>>;
   for (const operation of operations) {
     paths[operation.path] = { ...paths[operation.path], [operation.method]: operationEntry(operation) };
   }

@@ -26,6 +26,8 @@ export interface ServicePolicy {
   identitySecret?: string;
   /** RESUME_TOKEN_TTL_HOURS: how long after its chat ended a resume token still opens it. */
   resumeTokenTtlMs: number;
+  /** EVENT_REPLAY_HOURS: how far back an agent's event stream replays after a Last-Event-ID. */
+  eventReplayMs: number;
 }
 
 export interface ServiceContext {

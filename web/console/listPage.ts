@@ -101,8 +101,8 @@ export function renderListPage(main: HTMLElement, ctx: PageContext, query: URLSe
   let timer: ReturnType<typeof setTimeout> | undefined;
   const subscription = ctx.api.tickets.onEvent.subscribe(undefined, {
     onStarted: () => main.setAttribute('data-live', 'true'),
-    onData(event) {
-      if (event.type === 'chat.typing') return;
+    onData({ data: event }) {
+      if (event.type === 'chat.typing' || event.type === 'stream.ready') return;
       clearTimeout(timer);
       timer = setTimeout(() => void load(true), REFRESH_DEBOUNCE_MS);
     },
