@@ -1,7 +1,8 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { ticketEventsInput } from '../../shared/agentSchemas.js';
 import type { AgentRow } from '../db/schema.js';
-import { toAppError, toErrorBody } from '../errors.js';
+import type { ErrorCode } from '../../shared/errors.js';
+import { toAppError } from '../errors.js';
 import type { AgentStreamWatch } from '../services/agents/agentStreamWatch.js';
 import type { ServiceContext } from '../services/context.js';
 import { streamAgentEvents, type StreamItem } from '../services/events/agentEventStream.js';
@@ -65,6 +66,6 @@ function sseFrame(item: StreamItem): string {
   return `event: ${item.event.type}\nid: ${item.position}\ndata: ${JSON.stringify(item.event)}\n\n`;
 }
 
-function writeError(res: Response, code: Parameters<typeof toErrorBody>[0]['code'], message: string): void {
+function writeError(res: Response, code: ErrorCode, message: string): void {
   res.write(`event: error\ndata: ${JSON.stringify({ error: { code, message } })}\n\n`);
 }
