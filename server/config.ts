@@ -73,6 +73,8 @@ const environmentSchema = z.object({
   RATE_RESUMES_PER_MINUTE: z.coerce.number().int().positive().default(30),
   /** A resume token stops opening its chat this long after the chat ended. */
   RESUME_TOKEN_TTL_HOURS: z.coerce.number().positive().default(168),
+  /** How far back agents' event streams replay after a Last-Event-ID (PROTOCOL §13); older events are pruned. */
+  EVENT_REPLAY_HOURS: z.coerce.number().positive().max(24 * 365).default(72),
   /** Messages one chat session may hold; past it sends are refused with CLOSED. */
   MAX_MESSAGES_PER_SESSION: z.coerce.number().int().positive().default(5000),
   MAX_CONNECTIONS: z.coerce.number().int().positive().optional(),

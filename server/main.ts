@@ -9,6 +9,7 @@ import { loadAutomations, type Automations } from './automations/automationsConf
 import { startChatAutomations, type ChatAutomations } from './automations/chatAutomations.js';
 import { startWebhookDispatcher, type WebhookDispatcher } from './integrations/webhooks/dispatcher.js';
 import { startIdleSweeper } from './services/chat/sweepIdleChats.js';
+import { startEventLogPruner } from './services/events/pruneEventLog.js';
 import { createClientIp } from './security/clientIp.js';
 import { defaultMaxConnections } from './security/connectionLimits.js';
 import { createRateLimits } from './security/rateLimits.js';
@@ -137,6 +138,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
       publicUrl: config.PUBLIC_URL,
       transcriptOnClose: automations.transcriptOnClose,
       businessHours: automations.businessHours,
+      eventReplayMs: config.EVENT_REPLAY_HOURS * 3_600_000,
     },
     logger,
     messages,
@@ -148,12 +150,9 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
   const chatAutomations = startChatAutomations(automations, ctx);
   const schemas = createPayloadSchemas(config.DEFAULT_PHONE_REGION);
   await ensureBootstrapAdmin(config.ADMIN_TOKEN, ctx);
-  const agentApi = createAgentApi(ctx, {
-    limits,
-    clientIp,
-    agentStreams: createAgentStreamWatch(ctx),
-    liveness: createAgentLiveness(ctx),
-  });
+  const agentStreams = createAgentStreamWatch(ctx);
+  const liveness = createAgentLiveness(ctx);
+  const agentApi = createAgentApi(ctx, { limits, clientIp, agentStreams, liveness });
 
   registerChatNamespace(sockets.chat, { ctx, schemas, logger, inflight, limits, clientIp });
   const app = createHttpApp({
@@ -169,6 +168,8 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
       ...(redis ? [{ name: 'redis', check: redis.ping } satisfies ReadinessCheck] : []),
     ],
     agentApi: agentApi.handler,
+    agentStreams,
+    liveness,
   });
   serveHttp(httpServer, app);
   const { url, port } = await listen(httpServer, config.PORT, config.HOST);
@@ -177,6 +178,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
   if (config.PORT === 0 && config.PUBLIC_URL === 'http://localhost:0') ctx.policy.publicUrl = url;
   const stopSweeper = startIdleSweeper(idleTimeoutMs, ctx);
   routing.start(ctx);
+  const stopPruner = startEventLogPruner(ctx);
 
   let stopping: Promise<void> | undefined;
   return {
@@ -199,6 +201,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
         agentApi.close();
         stopSweeper();
         routing.stop();
+        stopPruner();
         await inflight.drain(DRAIN_TIMEOUT_MS);
         await messages.idle();
         // Messages still committing were announced: their automations run, then no more start.

@@ -148,7 +148,14 @@ export const cannedResponseIdInput = z.object({ id });
 
 export const ticketTypingInput = z.object({ id, isTyping: z.boolean() });
 
-export const ticketEventsInput = z.object({ ticketId: id.optional() }).optional();
+/** An eventId (PROTOCOL §13): a position in the cluster's commit order, in decimal. */
+export const eventIdSchema = z.string().regex(/^\d{1,15}$/, 'Expected an eventId (digits)');
+
+/**
+ * `tickets.onEvent` and `GET /api/v1/events`: `lastEventId` (tRPC puts the Last-Event-ID of its
+ * reconnects here) replays every event after it first.
+ */
+export const ticketEventsInput = z.object({ ticketId: id.optional(), lastEventId: eventIdSchema.nullish() }).optional();
 
 export const chatMessagesInput = z.object({
   sessionId: id,

@@ -166,3 +166,25 @@ export type DomainEvent =
 
 /** The event of one type: `EventOf<'chat.closed'>`. */
 export type EventOf<T extends DomainEventType> = Extract<DomainEvent, { type: T }>;
+
+/** The events that are facts: kept in the event log, replayed after a Last-Event-ID (PROTOCOL §13). */
+export type LoggedEvent = Exclude<DomainEvent, ChatTypingEvent>;
+
+/**
+ * An event as the bus carries it and agents receive it: a fact with its `eventId` — its
+ * position in the cluster's commit order, a decimal string — or typing, which is live only.
+ */
+export type AgentEvent = (LoggedEvent & { eventId: string }) | ChatTypingEvent;
+
+/**
+ * What an agent's event stream says besides events (PROTOCOL §13): `stream.ready` first, with
+ * the position it starts after; `stream.reset` instead when the Last-Event-ID given is older
+ * than EVENT_REPLAY_HOURS (or unknown): what happened meanwhile must be re-read.
+ */
+export type StreamControlEvent = StreamMarker<'stream.ready'> | StreamMarker<'stream.reset'>;
+
+interface StreamMarker<T extends string> {
+  type: T;
+  eventId: string;
+  at: string;
+}

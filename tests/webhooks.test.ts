@@ -1,3 +1,4 @@
+import type { AgentEvent } from '../shared/events.js';
 import { createHmac, randomUUID } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -309,7 +310,8 @@ describeOnEachDriver('webhooks', (db) => {
     );
     cleanups.push(() => dispatcher.stop());
     const log = followLog(dispatcher);
-    const events: DomainEvent[] = Array.from({ length: 5 }, (_, i) => ({
+    const events: AgentEvent[] = Array.from({ length: 5 }, (_, i) => ({
+      eventId: String(900_000 + i),
       type: 'ticket.updated',
       ticketId: randomUUID(),
       ticketNumber: 900_000 + i,

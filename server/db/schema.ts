@@ -385,3 +385,29 @@ export type TicketReadRow = typeof ticketReads.$inferSelect;
 export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
 export type MailOutboxRow = typeof mailOutbox.$inferSelect;
 export type ChatQueueRow = typeof chatQueue.$inferSelect;
+
+/**
+ * Agent events in commit order (PROTOCOL §13): what an event stream replays after a
+ * Last-Event-ID. `position` is the public eventId, allocated from `domain_event_positions`
+ * at the very end of the writing transaction (see repositories/domainEvents.ts for why that
+ * makes it gap-free and commit-ordered). A message.created row names its message instead of
+ * copying it. No foreign keys: a log row must never wait on a lock of the rows it describes.
+ */
+export const domainEvents = pgTable(
+  'domain_events',
+  {
+    position: bigint('position', { mode: 'number' }).primaryKey(),
+    ticketId: uuid('ticket_id').notNull(),
+    type: text('type').notNull(),
+    messageId: uuid('message_id'),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('domain_events_ticket_idx').on(t.ticketId, t.position), index('domain_events_created_idx').on(t.createdAt)],
+);
+
+/** One row (id 1): the last position handed out; its row lock orders the writers of events. */
+export const domainEventPositions = pgTable('domain_event_positions', {
+  id: integer('id').primaryKey(),
+  last: bigint('last', { mode: 'number' }).notNull(),
+});

@@ -60,6 +60,8 @@ export interface ServicePolicy {
   transcriptOnClose: boolean;
   /** Automations `businessHours`; undefined = always open. */
   businessHours?: BusinessHours;
+  /** EVENT_REPLAY_HOURS: how far back an agent's event stream replays after a Last-Event-ID. */
+  eventReplayMs: number;
 }
 
 /** The node's side of the mail outbox (PROTOCOL §9). */

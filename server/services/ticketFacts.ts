@@ -1,10 +1,11 @@
 import type { ContactField } from '../../shared/agentApi.js';
+import type { AgentEvent } from '../../shared/events.js';
 import type {
   ChatAbandonedEvent,
   ClientErasedEvent,
   ChatClosedEvent,
   ChatEscalatedEvent,
-  DomainEvent,
+  LoggedEvent,
   NoteCreatedEvent,
   TicketAssignedEvent,
   TicketCreatedEvent,
@@ -16,6 +17,7 @@ import type { CustomerRow } from '../db/schema.js';
 import { timeTransaction } from '../metrics.js';
 import { ticketEventsRepository, type NewTicketEvent } from '../repositories/ticketEvents.js';
 import type { ServiceContext } from './context.js';
+import { logEvents } from './events/eventLog.js';
 
 /**
  * One fact about a ticket: the audit rows it leaves in `ticket_events` and the event that
@@ -24,7 +26,7 @@ import type { ServiceContext } from './context.js';
  */
 export interface TicketFact {
   audit: NewTicketEvent[];
-  event: DomainEvent;
+  event: LoggedEvent;
 }
 
 /** Why the system (not an agent) changed a ticket; kept in the audit row as `cause`. */
@@ -182,18 +184,21 @@ export interface TicketFacts {
 /**
  * A service's transaction that records ticket facts: each fact's audit rows are written in it,
  * and its events are published, in the order recorded, only after it commits (never when it
- * rolls back). `timed` names the transaction in the node's metrics.
+ * rolls back). Its last statement logs the events, which gives each its eventId in commit
+ * order (services/events/eventLog.ts): the one way an audited fact reaches the bus.
+ * `timed` names the transaction in the node's metrics.
  */
 export async function inTicketTransaction<T>(
   ctx: Pick<ServiceContext, 'db' | 'bus' | 'metrics'>,
   work: (tx: Transaction, facts: TicketFacts) => Promise<T>,
   options: { timed?: string } = {},
 ): Promise<T> {
-  let events: DomainEvent[] = [];
+  let events: LoggedEvent[] = [];
+  let logged: AgentEvent[] = [];
   const run = () =>
     ctx.db.transaction(async (tx) => {
       events = []; // a transaction run again starts with no facts
-      return work(tx, {
+      const result = await work(tx, {
         async record(facts) {
           const list = Array.isArray(facts) ? facts : [facts];
           await ticketEventsRepository.append(tx, list.flatMap((fact) => fact.audit));
@@ -203,9 +208,12 @@ export async function inTicketTransaction<T>(
           events.push(fact.event);
         },
       });
+      // Last: it holds the event log's position lock until commit (repositories/domainEvents.ts).
+      logged = await logEvents(tx, events);
+      return result;
     });
   const result = options.timed ? await timeTransaction(ctx.metrics, options.timed, run) : await run();
-  for (const event of events) ctx.bus.publish(event);
+  for (const event of logged) ctx.bus.publish(event);
   return result;
 }
 

@@ -132,7 +132,8 @@ export function renderTicketPage(main: HTMLElement, ctx: PageContext, number: nu
           if (state.state === 'pending') main.setAttribute('data-live', 'true');
           else main.removeAttribute('data-live');
         },
-        onData(event) {
+        onData({ data: event }) {
+          if (event.type === 'stream.ready') return;
           if (event.type === 'message.created') {
             const { message } = event;
             if (transcripts.has(message.sessionId)) addMessage(message);

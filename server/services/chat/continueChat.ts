@@ -13,7 +13,7 @@ import type { AuthenticatedChat } from './authenticateChat.js';
 import type { ChatRef } from './chatRef.js';
 import { statusTimestamps } from './closeChat.js';
 import { toMessage } from './messageView.js';
-import { announceMessage, postMessage } from './postMessage.js';
+import { messageCreatedEvent, postMessage } from './postMessage.js';
 
 /**
  * A customer's message (`message:send`, `POST /api/chat`). Into the chat it was authenticated
@@ -62,6 +62,8 @@ async function continueChat(chat: ChatRef, input: MessageSendInput, ctx: Service
         ),
       );
     }
+    // Not audited (a customer's message), but announced and logged like every message.
+    facts.recorded({ event: messageCreatedEvent({ sessionId, ticketId: ticket.id, ticketNumber: ticket.number }, toMessage(row!)), audit: [] });
     return { kind: 'created' as const, sessionId, row: row! };
   });
 
@@ -72,6 +74,6 @@ async function continueChat(chat: ChatRef, input: MessageSendInput, ctx: Service
   }
   const continued = { ...chat, sessionId: outcome.sessionId };
   const message = toMessage(outcome.row);
-  announceMessage(continued, message, ctx);
+  ctx.customers.message(continued.sessionId, message);
   return { chat: continued, message };
 }

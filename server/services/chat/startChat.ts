@@ -8,7 +8,7 @@ import { matchCustomer, type MatchedBy } from '../customers/matchCustomer.js';
 import { insertFirstMessage } from '../messages/firstMessage.js';
 import type { ChatRef } from './chatRef.js';
 import { toMessage } from './messageView.js';
-import { announceMessage } from './postMessage.js';
+import { messageCreatedEvent } from './postMessage.js';
 import { issueResumeToken } from '../resumeTokens.js';
 import { verifyIdentity } from '../identity.js';
 import { inTicketTransaction, ticketCreatedAudit, ticketFact } from '../ticketFacts.js';
@@ -109,6 +109,10 @@ async function openChat(input: ChatStartInput, ctx: ServiceContext): Promise<Sta
     ]);
     facts.recorded(ticketFact.created({ ...opening, ticketNumber: opened.number, at: opened.createdAt.toISOString() }));
     if (offline) await enqueueOfflineConfirmation(tx, { input, sessionId, resumeTokenHash: resume.hash, ticketId, ticketNumber: opened.number, clientId: client.id }, ctx);
+    if (firstMessage) {
+      // Not audited (a customer's message), but announced and logged like every message.
+      facts.recorded({ event: messageCreatedEvent({ sessionId, ticketId, ticketNumber: opened.number }, toMessage(firstMessage)), audit: [] });
+    }
     return { client, returning, matchedBy, ticketId, ticketNumber: opened.number, firstMessage };
   }, { timed: 'chat_start' });
 
@@ -119,7 +123,7 @@ async function openChat(input: ChatStartInput, ctx: ServiceContext): Promise<Sta
     clientId: result.client.id,
     customerName: input.name,
   };
-  if (result.firstMessage) announceMessage(chat, toMessage(result.firstMessage), ctx);
+  if (result.firstMessage) ctx.customers.message(chat.sessionId, toMessage(result.firstMessage));
   if (offline) ctx.mail.wake();
 
   return {

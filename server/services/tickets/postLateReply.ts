@@ -64,7 +64,8 @@ export async function postLateReply(
   });
   const message = toMessage(stored.row);
   if (stored.created) {
-    announceMessage(chat, message, ctx);
+    if (stored.eventId === undefined) throw new Error('a stored late reply came back without its eventId');
+    announceMessage(chat, message, stored.eventId, ctx);
     ctx.mail.wake();
   }
   return message;

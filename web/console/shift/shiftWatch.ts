@@ -63,8 +63,15 @@ export function createShiftWatch(api: Api, me: Agent, fail: (error: unknown) => 
       // Also after a reconnect: whatever happened meanwhile is in the fresh counts.
       refreshSoon();
     },
-    onData(event) {
-      const domainEvent = event as DomainEvent;
+    // Tracked events: after a reconnect the link resumes after the last id seen (PROTOCOL §13).
+    onData({ data }) {
+      if (data.type === 'stream.ready') return;
+      if (data.type === 'stream.reset') {
+        // Older than the replay reaches: whatever happened is in fresh counts and pages.
+        refreshSoon();
+        return;
+      }
+      const domainEvent: DomainEvent = data;
       if (domainEvent.type !== 'chat.typing') {
         alertFor(domainEvent);
         refreshSoon();
