@@ -9,6 +9,10 @@ import { uniqueContact } from './support/customer.js';
 import { openTestPglite, type TestDatabase } from './support/databases.js';
 import { startTestNode } from './support/node.js';
 import { seedReportTickets, type ReportSeed } from './support/reportSeed.js';
+import { parseAutomations } from '../server/automations/automationsConfig.js';
+
+/** Routing `manual`: no sweep re-queues the seeded chats of agents who are offline (they always are here) while the figures are read. */
+const SEEDED_DATA_STAYS = parseAutomations({ routing: { mode: 'manual' } });
 
 /**
  * PROTOCOL §12 in Debian's Chromium: the Reports page loads as its own chunk, draws its charts,
@@ -30,7 +34,7 @@ let agentName: string;
 beforeAll(async () => {
   database = await openTestPglite();
   adminToken = newAdminToken();
-  [node, browser] = await Promise.all([startTestNode(database.handle, { ADMIN_TOKEN: adminToken }), launchBrowser()]);
+  [node, browser] = await Promise.all([startTestNode(database.handle, { ADMIN_TOKEN: adminToken }, { automations: SEEDED_DATA_STAYS }), launchBrowser()]);
   admin = agentClient(node.url, adminToken);
   agentName = 'Ana Relatórios';
   const ana = (await admin.agents.create.mutate({ name: agentName, email: uniqueContact('Ana').email, role: 'agent' })).agent;
