@@ -116,7 +116,7 @@ describeOnEachDriver('agent REST face (/api/v1)', (db) => {
     ]);
   });
 
-  it('replies (201, idempotent by clientMsgId), 409 CLOSED once the chat ended, and notes', async () => {
+  it('replies (201, idempotent by clientMsgId), late replies once the chat ended (§9), and notes', async () => {
     const started = await chat();
     const clientMsgId = newClientMsgId();
     const reply = await api(`/tickets/${started.ticketId}/replies`, 'POST', { body: 'Olá pelo REST', clientMsgId });
@@ -134,9 +134,10 @@ describeOnEachDriver('agent REST face (/api/v1)', (db) => {
     expect(await db().handle.db.select().from(ticketNotes).where(eq(ticketNotes.ticketId, started.ticketId))).toHaveLength(1);
 
     await closeChat(started.ref, { reason: 'client', actorType: 'client', actorId: started.clientId }, node().ctx);
-    const closed = await api(`/tickets/${started.ticketId}/replies`, 'POST', { body: 'Tarde demais', clientMsgId: newClientMsgId() });
-    expect(closed.status).toBe(409);
-    expect(closed.json.error.code).toBe('CLOSED');
+    // Not refused: stored in the same thread, for the customer to read by e-mail (PROTOCOL §9).
+    const late = await api(`/tickets/${started.ticketId}/replies`, 'POST', { body: 'Resposta depois do fim', clientMsgId: newClientMsgId() });
+    expect(late.status).toBe(201);
+    expect(late.json).toMatchObject({ sessionId: started.sessionId, seq: 2, senderType: 'agent', body: 'Resposta depois do fim' });
   });
 
   it('reads a customer and its history; 404 for an unknown one', async () => {

@@ -61,6 +61,7 @@ describeOnEachDriver('honest chat endings', (db) => {
     const abandoned = (await stream.next((e) => e.type === 'chat.abandoned')) as EventOf<'chat.abandoned'>;
     const session = await sessionOf(started.sessionId);
     expect(abandoned).toEqual({
+      eventId: expect.stringMatching(/^\d+$/),
       type: 'chat.abandoned',
       ticketId: started.ticketId,
       ticketNumber: started.ticketNumber,

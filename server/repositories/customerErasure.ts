@@ -7,7 +7,7 @@ import { rowsOf } from '../db/rows.js';
  * typed or what identifies them, for one customer. The customer's own texts (its messages, its
  * rating comment, what it typed into the chat form) are replaced whole by the tombstone; texts
  * others wrote about them (agents' replies and notes, ticket subjects, the audit trail, the
- * mail outbox, the webhook log) have each of the customer's identifiers replaced by it.
+ * mail outbox, the webhook log, the event log) have each of the customer's identifiers replaced by it.
  */
 
 /** `replace(replace(value, id1, tombstone), id2, tombstone)…`: every identifier out of one text. */
@@ -53,7 +53,8 @@ export const customerErasureRepository = {
     // In the audit trail (jsonb read as text) an identifier appears JSON-escaped.
     const jsonIdentifiers = identifiers.map((identifier) => JSON.stringify(identifier).slice(1, -1));
     const scrub = (column: SQL) => scrubbed(column, identifiers, tombstone);
-    const scrubJson = sql`(${scrubbed(sql`data::text`, jsonIdentifiers, tombstone)})::jsonb`;
+    const scrubJsonOf = (column: SQL) => sql`(${scrubbed(sql`${column}::text`, jsonIdentifiers, tombstone)})::jsonb`;
+    const scrubJson = scrubJsonOf(sql`data`);
     await ex.execute(sql`
       update chat_messages set
         body = case when sender_type = 'client' then ${tombstone} else ${scrub(sql`body`)} end,
@@ -66,6 +67,12 @@ export const customerErasureRepository = {
           when type = 'ticket.rated' then ${scrubJson} - 'comment'
           when actor_type = 'client' then ${scrubJson} - 'note'
           else ${scrubJson} end
+      where ticket_id in ${ticketsOf(clientId)}`);
+    // The event log agents' streams replay (a message.created row names its message, erased above).
+    await ex.execute(sql`
+      update domain_events set payload = case
+          when type = 'ticket.rated' then ${scrubJsonOf(sql`payload`)} - 'comment'
+          else ${scrubJsonOf(sql`payload`)} end
       where ticket_id in ${ticketsOf(clientId)}`);
     await ex.execute(sql`
       update webhook_deliveries set last_error = ${scrub(sql`last_error`)}

@@ -49,7 +49,10 @@ export async function expectTrpcError(call: Promise<unknown>, code: string): Pro
 }
 
 export interface EventFollower {
-  /** Resolves once the server holds the subscription: events published after it are seen. */
+  /**
+   * Resolves at the stream's `stream.ready`: events logged after the position it names are seen
+   * (the HTTP stream opening is earlier than that, PROTOCOL §13).
+   */
   started: Promise<void>;
   events: DomainEvent[];
   /** The first event (seen or still to come) that satisfies the predicate. */
@@ -68,9 +71,9 @@ export function followEvents(client: AgentClient, input?: { ticketId?: string })
     fail = reject;
   });
   const subscription = client.tickets.onEvent.subscribe(input, {
-    onStarted: () => markStarted(),
     // Items are tracked: `{ id, data }`; the stream's own markers (stream.ready) are not events.
     onData: ({ data }) => {
+      if (data.type === 'stream.ready') markStarted();
       if (data.type === 'stream.ready' || data.type === 'stream.reset') return;
       const event = data as DomainEvent;
       events.push(event);

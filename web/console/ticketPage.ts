@@ -123,17 +123,16 @@ export function renderTicketPage(main: HTMLElement, ctx: PageContext, number: nu
     const subscription = ctx.api.tickets.onEvent.subscribe(
       { ticketId },
       {
-        // Also after a reconnect of the stream: fetch whatever was posted meanwhile.
-        onStarted: () => {
-          main.setAttribute('data-live', 'true');
-          void refreshTicket().then(catchUp).catch(ctx.fail);
-        },
         onConnectionStateChange: (state) => {
-          if (state.state === 'pending') main.setAttribute('data-live', 'true');
-          else main.removeAttribute('data-live');
+          if (state.state !== 'pending') main.removeAttribute('data-live');
         },
         onData({ data: event }) {
-          if (event.type === 'stream.ready') return;
+          if (event.type === 'stream.ready') {
+            // Live from the position it names; also after a reconnect: fetch whatever was posted meanwhile.
+            main.setAttribute('data-live', 'true');
+            void refreshTicket().then(catchUp).catch(ctx.fail);
+            return;
+          }
           if (event.type === 'message.created') {
             const { message } = event;
             if (transcripts.has(message.sessionId)) addMessage(message);

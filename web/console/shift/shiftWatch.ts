@@ -56,16 +56,17 @@ export function createShiftWatch(api: Api, me: Agent, fail: (error: unknown) => 
   }
 
   const subscription = api.tickets.onEvent.subscribe(undefined, {
-    onStarted: () => {
-      live = true;
-      document.documentElement.setAttribute('data-shift-live', 'true');
-      for (const waiter of liveWaiters.splice(0)) waiter();
-      // Also after a reconnect: whatever happened meanwhile is in the fresh counts.
-      refreshSoon();
-    },
     // Tracked events: after a reconnect the link resumes after the last id seen (PROTOCOL §13).
     onData({ data }) {
-      if (data.type === 'stream.ready') return;
+      if (data.type === 'stream.ready') {
+        // Live from here: what is logged after the position `ready` names reaches this stream.
+        live = true;
+        document.documentElement.setAttribute('data-shift-live', 'true');
+        for (const waiter of liveWaiters.splice(0)) waiter();
+        // Also after a reconnect: whatever happened meanwhile is in the fresh counts.
+        refreshSoon();
+        return;
+      }
       if (data.type === 'stream.reset') {
         // Older than the replay reaches: whatever happened is in fresh counts and pages.
         refreshSoon();
