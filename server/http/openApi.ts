@@ -130,7 +130,7 @@ function chatApiPaths(): Record<string, unknown> {
       },
       patch: {
         operationId: 'closeChat',
-        summary: 'Close the chat',
+        summary: 'Close the chat (`action: "close"`), rate it (`"rate"`, once) or have its transcript e-mailed (`"transcript"`)',
         tags: ['chat'],
         security: resume,
         requestBody: { required: true, content: json(jsonSchemaOf(chatPatchSchema)) },
@@ -145,6 +145,24 @@ function chatApiPaths(): Record<string, unknown> {
         responses: {
           '200': { description: '`{ sessionId, ticketNumber, status, messages, hasMore }`', content: json({ type: 'object' }) },
           ...errorResponses(chatErrors),
+        },
+      },
+    },
+    '/api/chat/availability': {
+      get: {
+        operationId: 'chatAvailability',
+        summary: 'Whether a live chat can start now: `{ online: true }`, or `{ online: false, reason: "closed" | "no_agents" }` (PROTOCOL §9)',
+        tags: ['chat'],
+        responses: {
+          '200': {
+            description: '`closed`: outside business hours (also when no agent is online); `no_agents`: nobody online and routing is not manual',
+            content: json({
+              type: 'object',
+              properties: { online: { type: 'boolean' }, reason: { type: 'string', enum: ['closed', 'no_agents'] } },
+              required: ['online'],
+            }),
+          },
+          ...errorResponses(['RATE_LIMITED', 'UNAVAILABLE']),
         },
       },
     },

@@ -151,8 +151,9 @@ serveCommands({
     const subscription = agent.tickets.onEvent.subscribe(
       { ticketId: started.ticketId },
       {
-        onStarted: () => markStarted(),
         onData: ({ data: event }) => {
+          // Live from the position `stream.ready` names (PROTOCOL §13), not from the HTTP open.
+          if (event.type === 'stream.ready') markStarted();
           const message = (event as { type: string; message?: { clientMsgId?: string } }).message;
           if (event.type === 'message.created' && message?.clientMsgId) waiting.get(message.clientMsgId)?.(performance.now());
         },
