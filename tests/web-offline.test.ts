@@ -212,6 +212,31 @@ describe('no agent online (routing least_busy)', () => {
     }
   });
 
+  it('a network error on the availability check counts as online: the pre-chat form stays; asked again at the next open, the offline form comes', async () => {
+    const { context, page, errors } = await newContext(browser);
+    try {
+      const availability = `${staffedNode.url}/api/chat/availability`;
+      await page.route(availability, (route) => route.abort('connectionrefused'));
+      const requested = recordRequests(page);
+      await page.goto(`${staffedNode.url}/`);
+      const asked = page.waitForRequest(availability);
+      await page.getByRole('button', { name: 'Fale conosco' }).click();
+      await asked;
+      await page.getByRole('button', { name: 'Iniciar conversa' }).waitFor();
+      expect(requested.filter((path) => offlineFiles().includes(path))).toEqual([]);
+
+      await page.unroute(availability);
+      await page.getByRole('button', { name: 'Minimizar' }).click();
+      await page.getByRole('button', { name: 'Fale conosco' }).click();
+      await page.locator('#atende-widget form.offline').getByText(/^Nenhum atendente disponível agora\./).waitFor();
+      await page.locator('#atende-widget form.prechat').waitFor({ state: 'hidden' });
+      expect(requested.filter((path) => path === 'api/chat/availability')).toHaveLength(2);
+      expect(errors.filter((error) => !error.includes('ERR_CONNECTION_REFUSED'))).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('a visitor with a live chat (resume token stored) is not shown the offline form, even when nobody is online', async () => {
     const [agent] = await createAgents(staffedNode.url, staffedAdmin, ['Olga Turno']);
     await goOnline(agent!);
