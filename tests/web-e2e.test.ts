@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAutomations } from '../server/automations/automationsConfig.js';
 import type { AtendeNode } from '../server/main.js';
 import { agentClient, newAdminToken, type AgentClient } from './support/agent.js';
 import { launchBrowser, newContext, screenshot } from './support/browser.js';
@@ -24,6 +25,8 @@ let api: AgentClient;
 let shop: Server;
 let shopOrigin: string;
 
+const MANUAL_ROUTING = { automations: parseAutomations({ routing: { mode: 'manual' } }) };
+
 beforeAll(async () => {
   database = await openTestPglite();
   shop = createServer((_req, res) => {
@@ -36,7 +39,8 @@ beforeAll(async () => {
   shopOrigin = `http://127.0.0.1:${(shop.address() as AddressInfo).port}`;
   const adminToken = newAdminToken();
   [node, browser] = await Promise.all([
-    startTestNode(database.handle, { ADMIN_TOKEN: adminToken, CORS_ORIGINS: shopOrigin }),
+    // Routing manual: with nobody online the widget would show the offline form (PROTOCOL §9).
+    startTestNode(database.handle, { ADMIN_TOKEN: adminToken, CORS_ORIGINS: shopOrigin }, MANUAL_ROUTING),
     launchBrowser(),
   ]);
   const created = await agentClient(node.url, adminToken).agents.create.mutate({
@@ -376,7 +380,7 @@ describe('console sign-in', () => {
 describe('a node restart under the widget', () => {
   it('the widget reconnects with backoff, resumes, and sends what was written meanwhile, once', async () => {
     const db = await openTestPglite();
-    let first: AtendeNode | undefined = await startTestNode(db.handle);
+    let first: AtendeNode | undefined = await startTestNode(db.handle, {}, MANUAL_ROUTING);
     let second: AtendeNode | undefined;
     const { context, page, errors } = await newContext(browser);
     try {
@@ -402,7 +406,7 @@ describe('a node restart under the widget', () => {
       await w.messageBox.press('Enter');
       await w.pending.filter({ hasText: 'Durante o reinício' }).waitFor();
 
-      second = await startTestNode(db.handle, { PORT: String(port) });
+      second = await startTestNode(db.handle, { PORT: String(port) }, MANUAL_ROUTING);
       await w.stored.filter({ hasText: 'Durante o reinício' }).waitFor();
       await w.status.waitFor({ state: 'hidden' });
       expect(await seqsOf(w.stored)).toEqual([1, 2]);

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAutomations } from '../server/automations/automationsConfig.js';
 import type { AtendeNode } from '../server/main.js';
 import { identityHash } from '../server/services/identity.js';
 import { agentClient, newAdminToken, type AgentClient } from './support/agent.js';
@@ -38,7 +39,8 @@ beforeAll(async () => {
   shopOrigin = `http://127.0.0.1:${(shop.address() as AddressInfo).port}`;
   const adminToken = newAdminToken();
   [node, browser] = await Promise.all([
-    startTestNode(database.handle, { ADMIN_TOKEN: adminToken, CORS_ORIGINS: shopOrigin, IDENTITY_SECRET: SECRET }),
+    // Routing manual: with nobody online the widget would show the offline form (PROTOCOL §9).
+    startTestNode(database.handle, { ADMIN_TOKEN: adminToken, CORS_ORIGINS: shopOrigin, IDENTITY_SECRET: SECRET }, { automations: parseAutomations({ routing: { mode: 'manual' } }) }),
     launchBrowser(),
   ]);
   api = agentClient(node.url, adminToken);

@@ -19,7 +19,7 @@ import { parseAutomations } from '../server/automations/automationsConfig.js';
  * its place in the queue and the agent who joins, in pt-BR and in English, with the queue's
  * words and CSS fetched only when the first of those events arrives.
  *
- * The first test waits in a real queue (routing `least_busy`, nobody online until Maria comes).
+ * The first test waits in a real queue (routing `least_busy`, nobody with room online until Maria comes).
  * The others run on a node with routing `manual` (no queue), where the test itself emits
  * `queue:position` and hostile payloads to the session's room, as a faulty server could.
  */
@@ -111,6 +111,10 @@ const joinedLines = (page: Page) => page.locator('#atende-widget li.notice[data-
 describe('the visitor waits knowingly', () => {
   it('pt-BR, routed: the visitor waits 2nd behind another chat, moves up when it ends, and Maria coming online joins; the queue part loads only then, in a polite live region', async () => {
     const { context, page, errors } = await newContext(browser);
+    // Someone reads online (else the widget shows the offline form, PROTOCOL §9), but with no
+    // room (capacity 0): every chat still waits in the queue.
+    const [full] = await createAgents(routingNode.url, routingAdmin, ['Plantão Sem Vaga'], 0);
+    await goOnline(full!);
     const ahead = await startWaitingChat(routingNode.url, 'Chegou Antes');
     try {
       await ahead.position(1);
@@ -163,6 +167,7 @@ describe('the visitor waits knowingly', () => {
       expect(errors).toEqual([]);
     } finally {
       ahead.socket.disconnect();
+      await goOffline(full!);
       await context.close();
     }
   });

@@ -346,3 +346,13 @@ describe('reconnect backoff', () => {
     expect(backoffDelay(30, 0)).toBe(5000);
   });
 });
+
+describe('widget state: availability (PROTOCOL §9)', () => {
+  it('an offline answer keeps its reason (the offline form shows it) and leaves the form as typed; the next answer replaces it', () => {
+    let state = reducer(initialState(), { type: 'fieldChanged', field: 'name', value: 'Ana', errors: {} });
+    state = reducer(state, { type: 'availability', offline: 'no_agents' });
+    expect(state).toMatchObject({ offline: 'no_agents', phase: 'form', form: { values: { name: 'Ana' } } });
+    state = reducer(state, { type: 'availability', offline: undefined });
+    expect(state.offline).toBeUndefined();
+  });
+});

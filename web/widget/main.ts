@@ -50,10 +50,17 @@ export function boot(script: HTMLScriptElement | null, q: unknown[]): (identity:
     typingSent = false;
   };
 
-  const view = createView(host, locale, t, {
+  const view = createView(host, url, locale, t, {
     toggle(open) {
       if (open) connection.connect();
       dispatch({ type: 'toggle', open });
+      // Whether someone would answer now (PROTOCOL §9); a network error reads as yes.
+      if (open && !state.session) {
+        fetch(`${url}/api/chat/availability`)
+          .then((res) => res.json())
+          .catch(() => ({}))
+          .then((a: { online?: boolean; reason?: string }) => dispatch({ type: 'availability', offline: a.online === false ? a.reason || '?' : undefined }));
+      }
     },
     fieldChanged(field, value) {
       const values = { ...state.form.values, [field]: value };
@@ -63,16 +70,16 @@ export function boot(script: HTMLScriptElement | null, q: unknown[]): (identity:
       dispatch({ type: 'fieldBlurred', field });
     },
     submit() {
-      if (state.phase !== 'form') return;
-      const errors = validator.contact(state.form.values);
-      if (Object.keys(errors).length) {
-        dispatch({ type: 'submitInvalid', errors });
-        view.focusInvalid(state);
-        return;
-      }
+      const contact = validContact();
       const identityHash = state.identity?.hash;
-      void connection.start({ ...validator.payload(state.form.values), ...(identityHash && { identityHash }) });
+      if (contact) void connection.start({ ...contact, ...(identityHash && { identityHash }) });
     },
+    offlineContact: validContact,
+    contactRefused(errors) {
+      dispatch({ type: 'submitInvalid', errors: { ...state.form.errors, ...errors } });
+      view.focusInvalid(state);
+    },
+    messageError: validator.body,
     send(body) {
       const error = validator.body(body);
       if (error) return dispatch({ type: 'chatError', error });
@@ -102,6 +109,18 @@ export function boot(script: HTMLScriptElement | null, q: unknown[]): (identity:
       dispatch({ type: 'ratingSkipped' });
     },
   });
+
+  /** The form's contact data as sent; undefined (and its errors shown) when not valid. */
+  function validContact() {
+    if (state.phase !== 'form') return;
+    const errors = validator.contact(state.form.values);
+    if (Object.keys(errors).length) {
+      dispatch({ type: 'submitInvalid', errors });
+      view.focusInvalid(state);
+      return;
+    }
+    return validator.payload(state.form.values);
+  }
 
   function persist(action: Action) {
     storage.save(toStore(state, action, storage.load().contact));

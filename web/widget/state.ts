@@ -75,10 +75,16 @@ export interface WidgetState {
   chatError?: string;
   /** After the chat ended (PROTOCOL §9): the visitor rated it, or chose not to. */
   rating?: 'rated' | 'skipped';
+  /**
+   * Why nobody would answer a chat now (`GET /api/chat/availability`, PROTOCOL §9: `closed`,
+   * `no_agents`), asked at each open: then the offline form stands in for the pre-chat form.
+   */
+  offline?: string;
 }
 
 export type Action =
   | { type: 'toggle'; open: boolean }
+  | { type: 'availability'; offline?: string }
   | { type: 'fieldChanged'; field: Field; value: string; errors: FieldErrors }
   | { type: 'fieldBlurred'; field: Field }
   | { type: 'identify'; values: ContactValues; errors: FieldErrors; identity?: Identity }
@@ -129,7 +135,7 @@ export function initialState(init: {
   };
 }
 
-type FormAction = Extract<Action, { type: 'toggle' | 'fieldChanged' | 'identify' | 'forget' | 'fieldBlurred' | 'submitInvalid' | 'startRequested' | 'startFailed' }>;
+type FormAction = Extract<Action, { type: 'toggle' | 'availability' | 'fieldChanged' | 'identify' | 'forget' | 'fieldBlurred' | 'submitInvalid' | 'startRequested' | 'startFailed' }>;
 type MessageAction = Extract<Action, { type: 'messageQueued' | 'messageEmitted' | 'messageAcked' | 'messageReceived' | 'messageFailed' }>;
 type ChatAction = Extract<
   Action,
@@ -140,6 +146,7 @@ type QueueAction = Extract<Action, { type: 'queuePosition' | 'agentJoined' }>;
 export function reducer(state: WidgetState, action: Action): WidgetState {
   switch (action.type) {
     case 'toggle':
+    case 'availability':
     case 'fieldChanged':
     case 'identify':
     case 'forget':
@@ -167,6 +174,9 @@ function formReducer(state: WidgetState, action: FormAction): WidgetState {
   switch (action.type) {
     case 'toggle':
       return { ...state, open: action.open };
+
+    case 'availability':
+      return { ...state, offline: action.offline };
 
     case 'fieldChanged':
       return {

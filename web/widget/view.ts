@@ -3,8 +3,8 @@ import { el, setAttr, setText } from '../common/dom.js';
 import type { UiText } from './i18n.js';
 import { createChatView } from './chatView.js';
 import { lazyPart } from './lazy/lazyPart.js';
-import { createPrechatView } from './prechatView.js';
-import type { Field, WidgetState } from './state.js';
+import { createContactFields, createPrechatView } from './prechatView.js';
+import type { ContactValues, Field, FieldErrors, WidgetState } from './state.js';
 import { WIDGET_CSS } from './styles.js';
 
 export interface ViewHandlers {
@@ -21,14 +21,20 @@ export interface ViewHandlers {
   /** The end-of-chat rating (PROTOCOL §9). */
   rate(score: number, comment: string): void;
   skipRating(): void;
+  /** The offline form (PROTOCOL §9): its contact data as sent, or undefined with the errors shown. */
+  offlineContact(): ContactValues | undefined;
+  /** Field errors the server gave the offline form. */
+  contactRefused(errors: FieldErrors): void;
+  messageError(body: string): string | undefined;
 }
 
 /**
  * The widget's DOM in a shadow root, built once and brought up to date by `render(state)`.
  * Every visitor- or agent-written string reaches the page through textContent only.
  */
-export function createView(host: HTMLElement, locale: Locale, t: UiText, on: ViewHandlers) {
+export function createView(host: HTMLElement, url: string, locale: Locale, t: UiText, on: ViewHandlers) {
   const root = host.attachShadow({ mode: 'open' });
+  const dom = { el, setAttr, setText };
   const style = el('style');
   style.textContent = WIDGET_CSS;
 
@@ -44,6 +50,8 @@ export function createView(host: HTMLElement, locale: Locale, t: UiText, on: Vie
   const conn = el('p', { class: 'conn', role: 'status', hidden: true });
 
   const prechat = createPrechatView(t, on);
+  // Where the offline form goes once its part has arrived.
+  const offlineSlot = el('div', { class: 'offline-slot' });
 
   const chat = createChatView(t, on);
   // Where the rating part goes once it has arrived, at the end of the chat.
@@ -56,6 +64,7 @@ export function createView(host: HTMLElement, locale: Locale, t: UiText, on: Vie
     el('header', {}, el('h2', { id: 'atende-title' }, t.title), ticket, minimize),
     conn,
     prechat.element,
+    offlineSlot,
     chat.element,
   );
   root.append(style, panel, launcher);
@@ -82,8 +91,19 @@ export function createView(host: HTMLElement, locale: Locale, t: UiText, on: Vie
     () => import('./lazy/rating.js'),
     (part) => {
       root.append(el('style', {}, part.css));
-      ratingView = part.createRatingView(locale, { rate: on.rate, skip: on.skipRating });
+      ratingView = part.createRatingView(locale, { rate: on.rate, skip: on.skipRating }, dom);
       ratingSlot.append(ratingView.element);
+      if (previous) view.render(previous);
+    },
+  );
+
+  let offlineView: OfflineView | undefined;
+  const offlinePart = lazyPart(
+    () => import('./lazy/offline.js'),
+    (part) => {
+      root.append(el('style', {}, part.css));
+      offlineView = part.createOfflineView({ url, locale, t, on, dom, contactFields: createContactFields });
+      offlineSlot.append(offlineView.element);
       if (previous) view.render(previous);
     },
   );
@@ -108,9 +128,16 @@ export function createView(host: HTMLElement, locale: Locale, t: UiText, on: Vie
       setText(conn, connText);
       conn.hidden = !connText;
 
-      prechat.element.hidden = inChat;
+      // Until the offline form has arrived the pre-chat form stays.
+      const offline = !inChat && !!state.offline && !!offlinePart.get();
+      // The visitor was in the pre-chat form when it gave way: the focus follows to the offline one.
+      const focusOffline = offline && prechat.element.contains(root.activeElement);
+      prechat.element.hidden = inChat || offline;
+      offlineSlot.hidden = !offline;
       chat.element.hidden = !inChat;
       prechat.render(state);
+      if (offline) offlineView!.render(state);
+      if (focusOffline) offlineView!.focus(state);
       if (inChat) chat.render(state, waitsForAgent(state) ? queuePart.get()?.text : undefined);
       // A chat that ended while it was shown asks for a rating (skipped or given: asked no more).
       const asksRating = inChat && closed && state.rating !== 'skipped';
@@ -128,16 +155,18 @@ export function createView(host: HTMLElement, locale: Locale, t: UiText, on: Vie
 
     /** Puts the focus on the first invalid field (after a refused submit). */
     focusInvalid(state: WidgetState) {
-      prechat.focus(state, true);
+      (offlineSlot.hidden ? prechat : offlineView!).focus(state, true);
     },
   };
   return view;
 
   function focusFirst(state: WidgetState) {
     if (state.phase === 'chat') chat.focus(state);
-    else prechat.focus(state);
+    else (offlineSlot.hidden ? prechat : offlineView!).focus(state);
   }
 }
+
+type OfflineView = ReturnType<typeof import('./lazy/offline.js').createOfflineView>;
 
 /** Whether the chat shows the queue or an agent's arrival: what needs the queue's lazy part. */
 function waitsForAgent(state: WidgetState): boolean {

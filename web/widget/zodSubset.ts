@@ -4,6 +4,6 @@
  * namespace drags every locale and builder into the bundle (~90 KB gzipped); named imports
  * let esbuild drop them. tests/web-bundle.test.ts fails when shared/ uses a builder missing here.
  */
-import { NEVER, boolean, coerce, email, enum as zEnum, literal, number, object, string } from 'zod';
+import { NEVER, boolean, coerce, email, enum as zEnum, number, object, string } from 'zod';
 
-export const z = { NEVER, boolean, coerce, email, enum: zEnum, literal, number, object, string };
+export const z = { NEVER, boolean, coerce, email, enum: zEnum, number, object, string };

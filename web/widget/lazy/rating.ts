@@ -1,5 +1,5 @@
 import type { Locale } from '../../../shared/messages.js';
-import { el, setAttr } from '../../common/dom.js';
+import type { Dom } from './lazyPart.js';
 
 /**
  * The end-of-chat rating (PROTOCOL §9), in its own chunk: fetched when a chat the visitor is
@@ -39,7 +39,7 @@ export interface RatingHandlers {
 }
 
 /** The rating form, and the thanks shown once rated; `render` shows the one the state asks for. */
-export function createRatingView(locale: Locale, on: RatingHandlers) {
+export function createRatingView(locale: Locale, on: RatingHandlers, { el, setAttr }: Dom) {
   const w = words[locale];
   let score = 0;
   const stars = [1, 2, 3, 4, 5].map((n) =>
