@@ -381,7 +381,7 @@ describe('two agents and a visitor, at the same time', () => {
     await page.getByLabel('New internal note').waitFor();
   });
 
-  it('"Encerrar chat" ends the chat for the visitor; then the reply box and the button go away and say why', async () => {
+  it('"Encerrar chat" ends the chat for the visitor; then the button goes away and a reply goes by e-mail, as the box says', async () => {
     await anaCtx.page.locator(`tr[data-ticket="${ticketNumber}"]`).getByRole('link', { name: `#${ticketNumber}` }).click();
     await anaCtx.page.locator('main[data-live][data-status]').waitFor();
     await anaCtx.page.locator('.reply-area[data-state="open"]').waitFor();
@@ -392,10 +392,13 @@ describe('two agents and a visitor, at the same time', () => {
 
     const { page } = anaCtx;
     await page.locator('.reply-area[data-state="ended"]').waitFor();
-    await page.getByText('A conversa terminou: o cliente não recebe mais respostas por aqui.').waitFor();
-    expect(await page.getByRole('button', { name: 'Responder' }).isVisible()).toBe(false);
+    await page.getByText('A conversa terminou: sua resposta vai ao cliente por e-mail, com um link para continuar a conversa.').waitFor();
     expect(await page.getByRole('button', { name: 'Encerrar chat' }).isVisible()).toBe(false);
-    expect(await page.getByLabel('Resposta ao cliente').isVisible()).toBe(false);
+    // A late reply (PROTOCOL §9): stored in the same thread, shown here, e-mailed to the customer.
+    await page.getByLabel('Resposta ao cliente').fill('Segue a resposta que faltava.');
+    await page.getByRole('button', { name: 'Responder' }).click();
+    await page.locator('.transcript li[data-seq]', { hasText: 'Segue a resposta que faltava.' }).waitFor();
+    expect(await page.locator('.reply-area .error').textContent()).toBe('');
   });
 
   it('keyboard and screen reader: every control has an accessible name, the focus is visible, messages land in a live region', async () => {

@@ -28,8 +28,9 @@ export type ReplyState = 'open' | 'ended' | 'no-chat';
 /**
  * The reply box of a ticket: sends to the customer's chat (a reply retried after a failure
  * keeps its clientMsgId, so it is stored once), offers canned responses on `/`, tells the
- * customer the agent is typing, and ends the chat. Shown only while the chat is open; an ended
- * chat or a ticket without one says why there is nothing to answer here.
+ * customer the agent is typing, and ends the chat. On an ended chat the reply is a late reply,
+ * e-mailed to the customer (PROTOCOL §9), and the box says so; a ticket without a chat says why
+ * there is nothing to answer here.
  */
 export function createReplyBox(deps: ReplyBoxDeps) {
   const { ctx } = deps;
@@ -99,7 +100,10 @@ export function createReplyBox(deps: ReplyBoxDeps) {
       void send();
     }
   });
-  textarea.addEventListener('input', () => typing.typed());
+  // Typing is shown to a customer in the chat; nobody reads it on an ended one.
+  textarea.addEventListener('input', () => {
+    if (element.dataset.state === 'open') typing.typed();
+  });
   closeChatButton.addEventListener('click', async () => {
     const sessionId = deps.activeSessionId();
     if (!sessionId) return;
@@ -117,14 +121,13 @@ export function createReplyBox(deps: ReplyBoxDeps) {
   return {
     element,
     setState(state: ReplyState) {
-      box.hidden = state !== 'open';
+      box.hidden = state === 'no-chat';
+      closeChatButton.hidden = state !== 'open';
       notice.hidden = state === 'open';
       element.dataset.state = state;
       setText(notice, state === 'ended' ? t.reply.ended : state === 'no-chat' ? t.reply.noChat : '');
-      if (state !== 'open') {
-        picker.close();
-        typing.stop();
-      }
+      if (state !== 'open') typing.stop();
+      if (state === 'no-chat') picker.close();
     },
     stop: typing.stop,
   };

@@ -103,7 +103,7 @@ export const en: Messages = {
     send: 'Reply',
     closeChat: 'End chat',
     hint: 'Ctrl+Enter sends · / opens canned responses',
-    ended: 'The chat has ended: replies here no longer reach the customer.',
+    ended: 'The chat has ended: your reply goes to the customer by e-mail, with a link to carry on the conversation.',
     noChat: 'E-mail or phone ticket: answer the customer on that channel.',
     canned: 'Canned responses',
     cannedNone: 'No canned response with this shortcut.',

@@ -104,7 +104,7 @@ export const pt = {
     send: 'Responder',
     closeChat: 'Encerrar chat',
     hint: 'Ctrl+Enter envia · / abre as respostas prontas',
-    ended: 'A conversa terminou: o cliente não recebe mais respostas por aqui.',
+    ended: 'A conversa terminou: sua resposta vai ao cliente por e-mail, com um link para continuar a conversa.',
     noChat: 'Ticket de e-mail ou telefone: responda ao cliente pelo canal de origem.',
     canned: 'Respostas prontas',
     cannedNone: 'Nenhuma resposta pronta com este atalho.',
