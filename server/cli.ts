@@ -37,7 +37,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
     if (signalled) return;
     signalled = true;
-    const deadline = setTimeout(() => process.exit(1), 10_000);
+    const deadline = setTimeout(() => process.exit(1), config.SHUTDOWN_DELAY_MS + 10_000);
     deadline.unref();
     node.stop().then(
       () => process.exit(0),

@@ -116,6 +116,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
   await ensureBootstrapAdmin(config.ADMIN_TOKEN, ctx);
   const agentApi = createAgentApi(ctx, { limits, clientIp, agentStreams: createAgentStreamWatch(ctx) });
 
+  let draining = false;
   registerChatNamespace(sockets.chat, { ctx, schemas, logger, inflight, limits, clientIp });
   const app = createHttpApp({
     ctx,
@@ -130,6 +131,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
       ...(redis ? [{ name: 'redis', check: redis.ping } satisfies ReadinessCheck] : []),
     ],
     agentApi: agentApi.handler,
+    isDraining: () => draining,
   });
   serveHttp(httpServer, app);
   const { url, port } = await listen(httpServer, config.PORT, config.HOST);
@@ -147,6 +149,9 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
     automations: chatAutomations,
     stop() {
       stopping ??= (async () => {
+        // First out of the balancer's pool (/readyz 503) while still serving everyone.
+        draining = true;
+        if (config.SHUTDOWN_DELAY_MS > 0) await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_DELAY_MS));
         // Refuse new connections, send sockets away (they resume on another node), then let
         // writes already started commit: a reply that never reaches its client is retried
         // there with the same clientMsgId and answered from the database.

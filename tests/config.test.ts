@@ -22,4 +22,12 @@ describe('configuration', () => {
       expect(problems({ REDIS_PREFIX: bad }), bad).toEqual([expect.stringMatching(/^REDIS_PREFIX: /)]);
     }
   });
+
+  it('SHUTDOWN_DELAY_MS defaults to 0 (stop at once) and is refused past a minute or when not a number', () => {
+    expect(loadConfig({}).SHUTDOWN_DELAY_MS).toBe(0);
+    expect(loadConfig({ SHUTDOWN_DELAY_MS: '3000' }).SHUTDOWN_DELAY_MS).toBe(3000);
+    for (const bad of ['-1', '60001', 'soon']) {
+      expect(problems({ SHUTDOWN_DELAY_MS: bad }), bad).toEqual([expect.stringMatching(/^SHUTDOWN_DELAY_MS: /)]);
+    }
+  });
 });
