@@ -1,15 +1,12 @@
 import { eq } from 'drizzle-orm';
-import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { chatMessages } from '../server/db/schema.js';
-import type { Message } from '../shared/chat.js';
 import { newAdminToken } from './support/agent.js';
-import { connectCustomer, requestOk, requestOkRetrying, startChatOn, uniqueContact, waitForEvent, type CustomerSocket } from './support/customer.js';
-import { requestFrom } from './support/fromAddress.js';
 import { startHaproxy, waitUntil, type HaproxyBalancer } from './support/loadBalancers.js';
 import { startNodeCluster, type NodeCluster } from './support/nodeCluster.js';
 import { printNodeOutputOnFailure } from './support/processNode.js';
 import { ReconnectingVisitor } from './support/reconnectingVisitor.js';
+import { expectChatOverLongPolling, expectChatOverWebSocket, expectLimitsPerRealAddress } from './support/throughProxy.js';
 
 /**
  * deploy/haproxy.cfg, run by Debian's HAProxy in front of three node processes on one
@@ -50,55 +47,16 @@ describe.skipIf(!available)('three nodes behind HAProxy (deploy/haproxy.cfg)', (
   }
 
   it('a chat over WebSocket through the proxy: two sockets of one session both get every message', async () => {
-    const { socket, started } = await startChatOn(proxy.url);
-    expect(socket.io.engine.transport.name).toBe('websocket');
-    const second = await connectCustomer(proxy.url);
-    await requestOk(second, 'chat:resume', { resumeToken: started.resumeToken });
-
-    const arrived = waitForEvent<Message>(second, 'message:new', (m) => m.clientMsgId === 'via-haproxy');
-    const sent = await requestOk<Message>(socket, 'message:send', { body: 'pelo proxy', clientMsgId: 'via-haproxy' });
-    expect(await arrived).toEqual(sent);
-    socket.disconnect();
-    second.disconnect();
+    await expectChatOverWebSocket(proxy.url, 'via-haproxy');
   });
 
   it('a client on long-polling only (keeping no cookie, like a widget on another site) chats through the proxy', async () => {
-    // Without stickiness its requests would be spread over the nodes, and every node but the
-    // one holding the session answers "Session ID unknown".
-    const socket: CustomerSocket = io(`${proxy.url}/chat`, { transports: ['polling'], reconnection: false, forceNew: true });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', () => resolve());
-      socket.once('connect_error', reject);
-    });
-    const errors: unknown[] = [];
-    socket.on('connect_error', (error) => errors.push(error));
-    socket.on('disconnect', (reason) => errors.push(reason));
-    const contact = uniqueContact();
-    const started = await requestOkRetrying(socket, 'chat:start', { name: contact.name, email: contact.email, phone: contact.phone });
-    for (let n = 1; n <= 10; n++) {
-      const echoed = waitForEvent<Message>(socket, 'message:new', (m) => m.clientMsgId === `poll-${n}`);
-      const sent = await requestOk<Message>(socket, 'message:send', { body: `por polling ${n}`, clientMsgId: `poll-${n}` });
-      expect(sent).toMatchObject({ seq: n, sessionId: started.sessionId });
-      expect(await echoed).toEqual(sent);
-    }
-    expect(socket.io.engine.transport.name).toBe('polling');
-    expect(errors).toEqual([]);
-    socket.disconnect();
+    // Sticky by the Engine.IO session: without it the balancer spreads the session's requests.
+    await expectChatOverLongPolling(proxy.url);
   });
 
   it('per-IP limits count the real client address the proxy forwards, never the proxy’s own nor a forged one', async () => {
-    const wrongToken = async (from: string, headers: Record<string, string> = {}) =>
-      (await requestFrom(from, `${proxy.url}/api/chat`, { headers: { authorization: 'Bearer wrong-token', ...headers } })).status;
-
-    // RATE_FAILED_AUTH_PER_MINUTE=5 per client address, counted in Redis by all three nodes.
-    for (let attempt = 1; attempt <= 5; attempt++) expect(await wrongToken('127.0.0.2')).toBe(401);
-    expect(await wrongToken('127.0.0.2')).toBe(429);
-    // A client that claims to be someone else is still counted as itself…
-    expect(await wrongToken('127.0.0.2', { 'x-forwarded-for': '198.51.100.7' })).toBe(429);
-    // …and cannot spend another client's allowance by naming it.
-    expect(await wrongToken('127.0.0.3', { 'x-forwarded-for': '127.0.0.2' })).toBe(401);
-    // Another client behind the same proxy is not limited by the first one.
-    expect(await wrongToken('127.0.0.4')).toBe(401);
+    await expectLimitsPerRealAddress(proxy.url, ['127.0.0.2', '127.0.0.3', '127.0.0.4']);
   });
 
   it('a SIGTERMed node leaves the pool through /readyz while it still serves, exits 0, and rejoins when started again', async () => {
