@@ -51,6 +51,11 @@ export interface AtendeNode {
   webhooks: WebhookDispatcher;
   /** Categories and the FAQ assistant of this node (PROTOCOL §5); `idle()` waits for them. */
   automations: ChatAutomations;
+  /** The bootstrap admin's token when this start created it (fresh database, no ADMIN_TOKEN); shown once. */
+  generatedAdminToken?: string;
+  /** Which database this node runs on, and whether it fans out through Redis. */
+  driver: DatabaseHandle['driver'];
+  redis: boolean;
   /** Stops accepting, lets in-flight writes finish, disconnects sockets and closes what it opened. */
   stop(): Promise<void>;
 }
@@ -113,7 +118,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
   };
   const chatAutomations = startChatAutomations(automations, ctx);
   const schemas = createPayloadSchemas(config.DEFAULT_PHONE_REGION);
-  await ensureBootstrapAdmin(config.ADMIN_TOKEN, ctx);
+  const bootstrap = await ensureBootstrapAdmin(config.ADMIN_TOKEN, ctx);
   const agentApi = createAgentApi(ctx, { limits, clientIp, agentStreams: createAgentStreamWatch(ctx) });
 
   let draining = false;
@@ -147,6 +152,9 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
     httpServer,
     webhooks,
     automations: chatAutomations,
+    generatedAdminToken: bootstrap.kind === 'generated' ? bootstrap.token : undefined,
+    driver: database.driver,
+    redis: Boolean(redis),
     stop() {
       stopping ??= (async () => {
         // First out of the balancer's pool (/readyz 503) while still serving everyone.
