@@ -20,13 +20,17 @@ function requestOrDrop<T>(socket: CustomerSocket, event: string, payload: unknow
  * A visitor who keeps writing, as the widget behaves: when its socket is sent away (a node
  * draining) it connects again — through the load balancer, so to whichever node it picks —,
  * resumes from the last seq it saw, and re-sends the message whose ack it never got with the
- * same clientMsgId. Every refusal is kept: a visitor should see nothing but a reconnect.
+ * same clientMsgId; an UNAVAILABLE answer (the database busy for a moment) is retried the same
+ * way, as the widget's outbox does. Every other refusal is kept: a visitor should see nothing
+ * but a reconnect.
  */
 export class ReconnectingVisitor {
   readonly acked = new Map<string, Message>();
   /** Every message this visitor saw, by seq: acks, live `message:new`, resumes. */
   readonly seen = new Map<number, Message>();
   readonly refusals: unknown[] = [];
+  /** Answers UNAVAILABLE, retried: the contract's "retry later" (a shared PostgreSQL out of connections). */
+  unavailable = 0;
   reconnects = 0;
   failedConnects = 0;
   private stopped = false;
@@ -95,6 +99,11 @@ export class ReconnectingVisitor {
         await this.reconnect();
         continue;
       }
+      if (!ack.ok && ack.error.code === 'UNAVAILABLE') {
+        this.unavailable++;
+        await new Promise((resolve) => setTimeout(resolve, this.pauseMs));
+        continue;
+      }
       unacked = undefined;
       if (ack.ok) {
         this.acked.set(clientMsgId, ack.data);
@@ -124,6 +133,11 @@ export class ReconnectingVisitor {
         lastSeq: this.lastSeq(),
       });
       if (!ack) return this.reconnect();
+      if (!ack.ok && ack.error.code === 'UNAVAILABLE') {
+        this.unavailable++;
+        await new Promise((resolve) => setTimeout(resolve, this.pauseMs));
+        continue;
+      }
       if (!ack.ok) {
         this.refusals.push(ack.error);
         return;
