@@ -62,7 +62,9 @@ const subscription = atende.tickets.onEvent.subscribe(undefined, {
   onStarted() {
     console.log('\nFollowing events (Ctrl+C to stop)…');
   },
-  onData(event) {
+  // Each item is `{ id, data }`: the event and its eventId (tRPC's client resumes from it after a drop).
+  onData({ data: event }) {
+    if (event.type === 'stream.ready' || event.type === 'stream.reset') return;
     const detail = event.type === 'message.created' ? ` ${JSON.stringify((event.message as { body?: string }).body)}` : '';
     console.log(`${event.at}  #${event.ticketNumber}  ${event.type}${detail}`);
   },

@@ -54,6 +54,9 @@ export async function buildWeb({ outdir = at('dist/web') } = {}) {
     entryPoints: { console: 'web/console/main.ts' },
     outdir: join(outdir, 'console/assets'),
     entryNames: '[name]-[hash]',
+    // Pages loaded with import() (the reports, with uPlot) become chunks of their own.
+    splitting: true,
+    chunkNames: '[name]-[hash]',
     bundle: true,
     minify: true,
     format: 'esm',

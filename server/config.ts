@@ -73,6 +73,8 @@ const environmentSchema = z.object({
   RATE_RESUMES_PER_MINUTE: z.coerce.number().int().positive().default(30),
   /** A resume token stops opening its chat this long after the chat ended. */
   RESUME_TOKEN_TTL_HOURS: z.coerce.number().positive().default(168),
+  /** How far back agents' event streams replay after a Last-Event-ID (PROTOCOL §13); older events are pruned. */
+  EVENT_REPLAY_HOURS: z.coerce.number().positive().max(24 * 365).default(72),
   /** Messages one chat session may hold; past it sends are refused with CLOSED. */
   MAX_MESSAGES_PER_SESSION: z.coerce.number().int().positive().default(5000),
   MAX_CONNECTIONS: z.coerce.number().int().positive().optional(),
@@ -83,6 +85,8 @@ const environmentSchema = z.object({
    * accepting: a load balancer's health checks take it out of the pool first (PROTOCOL §10).
    */
   SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+  /** An agent reads `online` only if seen (open event stream, API call) this recently (PROTOCOL §8). */
+  PRESENCE_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Where people reach this node (its own origin is always allowed); default http://localhost:PORT. */
   PUBLIC_URL: optionalString.pipe(
@@ -91,12 +95,18 @@ const environmentSchema = z.object({
       .transform((url) => url.replace(/\/+$/, ''))
       .optional(),
   ),
+  /** `smtp://user:pass@host:port` or `smtps://…`; unset = this node sends no e-mail (PROTOCOL §9). */
+  SMTP_URL: optionalString.pipe(z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').optional()),
+  /** The From of every e-mail, e.g. `Loja <atendimento@loja.com.br>`; needed with SMTP_URL. */
+  MAIL_FROM: optionalString.pipe(z.string().max(320).refine((value) => !/[\r\n]/.test(value), 'must be one line').optional()),
 });
 
-const configSchema = environmentSchema.transform(({ PUBLIC_URL, ...config }) => ({
-  ...config,
-  PUBLIC_URL: PUBLIC_URL ?? `http://localhost:${config.PORT}`,
-}));
+const configSchema = environmentSchema
+  .refine((config) => !config.SMTP_URL || config.MAIL_FROM, { path: ['MAIL_FROM'], message: 'is required when SMTP_URL is set' })
+  .transform(({ PUBLIC_URL, ...config }) => ({
+    ...config,
+    PUBLIC_URL: PUBLIC_URL ?? `http://localhost:${config.PORT}`,
+  }));
 
 export type Config = z.output<typeof configSchema>;
 

@@ -9,6 +9,7 @@ import { loadAutomations, type Automations } from './automations/automationsConf
 import { startChatAutomations, type ChatAutomations } from './automations/chatAutomations.js';
 import { startWebhookDispatcher, type WebhookDispatcher } from './integrations/webhooks/dispatcher.js';
 import { startIdleSweeper } from './services/chat/sweepIdleChats.js';
+import { startEventLogPruner } from './services/events/pruneEventLog.js';
 import { createClientIp } from './security/clientIp.js';
 import { defaultMaxConnections } from './security/connectionLimits.js';
 import { createRateLimits } from './security/rateLimits.js';
@@ -27,6 +28,11 @@ import type { ServiceContext } from './services/context.js';
 import { ensureBootstrapAdmin } from './services/agents/bootstrapAdmin.js';
 import { createAgentApi } from './trpc/handler.js';
 import { createAgentStreamWatch } from './services/agents/agentStreamWatch.js';
+import { loadChatLinks } from './services/chat/chatLinks.js';
+import { startMailSender, type MailSender } from './integrations/mail/mailSender.js';
+import { createSmtpTransport } from './integrations/mail/smtpTransport.js';
+import { createAgentLiveness } from './services/agents/agentLiveness.js';
+import { createRouting, type Routing } from './services/routing/routingScheduler.js';
 import { createPayloadSchemas } from './validation.js';
 
 export interface NodeOverrides {
@@ -56,6 +62,10 @@ export interface AtendeNode {
   /** Which database this node runs on, and whether it fans out through Redis. */
   driver: DatabaseHandle['driver'];
   redis: boolean;
+  /** This node's mail outbox sender (PROTOCOL §9); undefined without SMTP_URL. */
+  mail: MailSender | undefined;
+  /** This node's routing passes (PROTOCOL §8); `idle()` waits for the one running. */
+  routing: Routing;
   /** Stops accepting, lets in-flight writes finish, disconnects sockets and closes what it opened. */
   stop(): Promise<void>;
 }
@@ -101,6 +111,24 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
     maxMessagesPerSession: config.MAX_MESSAGES_PER_SESSION,
   });
 
+  const mailSender = config.SMTP_URL
+    ? startMailSender({
+        db: database.db,
+        transport: createSmtpTransport(config.SMTP_URL),
+        from: config.MAIL_FROM!,
+        messageIdDomain: new URL(config.PUBLIC_URL).hostname,
+        retry: automations.mailRetry,
+        logger,
+        onAttempt: (outcome) => metrics.mailAttempts.inc({ outcome }),
+      })
+    : undefined;
+  const resumeTokenTtlMs = config.RESUME_TOKEN_TTL_HOURS * 3_600_000;
+
+  const routing = createRouting({
+    ...automations.routing,
+    presenceTimeoutMs: config.PRESENCE_TIMEOUT_MS,
+    assistantOn: Boolean(automations.assistant),
+  });
   const ctx: ServiceContext = {
     db: database.db,
     bus,
@@ -110,16 +138,26 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
       timeZone: config.TZ,
       closeTicketOnChatEnd: automations.closeTicketOnChatEnd,
       identitySecret: config.IDENTITY_SECRET,
-      resumeTokenTtlMs: config.RESUME_TOKEN_TTL_HOURS * 3_600_000,
+      resumeTokenTtlMs,
+      maxMessagesPerSession: config.MAX_MESSAGES_PER_SESSION,
+      publicUrl: config.PUBLIC_URL,
+      transcriptOnClose: automations.transcriptOnClose,
+      businessHours: automations.businessHours,
+      eventReplayMs: config.EVENT_REPLAY_HOURS * 3_600_000,
     },
     logger,
     messages,
     metrics,
+    mail: { enabled: Boolean(mailSender), wake: () => mailSender?.wake() },
+    links: await loadChatLinks(database.db, { ttlMs: resumeTokenTtlMs }),
+    routing,
   };
   const chatAutomations = startChatAutomations(automations, ctx);
   const schemas = createPayloadSchemas(config.DEFAULT_PHONE_REGION);
   const bootstrap = await ensureBootstrapAdmin(config.ADMIN_TOKEN, ctx);
-  const agentApi = createAgentApi(ctx, { limits, clientIp, agentStreams: createAgentStreamWatch(ctx) });
+  const agentStreams = createAgentStreamWatch(ctx);
+  const liveness = createAgentLiveness(ctx);
+  const agentApi = createAgentApi(ctx, { limits, clientIp, agentStreams, liveness });
 
   let draining = false;
   registerChatNamespace(sockets.chat, { ctx, schemas, logger, inflight, limits, clientIp });
@@ -137,11 +175,17 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
     ],
     agentApi: agentApi.handler,
     isDraining: () => draining,
+    agentStreams,
+    liveness,
   });
   serveHttp(httpServer, app);
   const { url, port } = await listen(httpServer, config.PORT, config.HOST);
   logger.info({ port, driver: database.driver, redis: Boolean(redis) }, 'Atende node listening');
+  // PORT=0 (tests, scripts): the default PUBLIC_URL names the port actually taken.
+  if (config.PORT === 0 && config.PUBLIC_URL === 'http://localhost:0') ctx.policy.publicUrl = url;
   const stopSweeper = startIdleSweeper(idleTimeoutMs, ctx);
+  routing.start(ctx);
+  const stopPruner = startEventLogPruner(ctx);
 
   let stopping: Promise<void> | undefined;
   return {
@@ -155,6 +199,8 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
     generatedAdminToken: bootstrap.kind === 'generated' ? bootstrap.token : undefined,
     driver: database.driver,
     redis: Boolean(redis),
+    mail: mailSender,
+    routing,
     stop() {
       stopping ??= (async () => {
         // First out of the balancer's pool (/readyz 503) while still serving everyone.
@@ -167,13 +213,17 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
         sockets.disconnectLocalSockets();
         agentApi.close();
         stopSweeper();
+        routing.stop();
+        stopPruner();
         await inflight.drain(DRAIN_TIMEOUT_MS);
         await messages.idle();
         // Messages still committing were announced: their automations run, then no more start.
         await chatAutomations.idle();
         chatAutomations.stop();
+        await routing.idle();
         // After the last events of this node were published; before the log's database closes.
         await webhooks.stop();
+        await mailSender?.stop();
         httpServer.closeAllConnections();
         await closed;
         await bus.close();

@@ -93,6 +93,12 @@ export function createNodeMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['limit'] as const,
       registers,
     }),
+    mailAttempts: new Counter({
+      name: 'atende_mail_attempts_total',
+      help: 'E-mail send attempts of the outbox, by outcome (sent, retry, failed)',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
     webhookDeliveries: new Counter({
       name: 'atende_webhook_deliveries_total',
       help: 'Webhook deliveries finished and logged, by status (delivered, failed)',

@@ -14,6 +14,25 @@ export interface Agent {
   role: AgentRole;
   createdAt: string;
   revokedAt: string | null;
+  /** Open chats routing may give this agent; null: the automations' `routing.defaultCapacity` (PROTOCOL §8). */
+  capacity: number | null;
+}
+
+/** What an agent asks to be (`agents.setStatus`), and what `agents.presence` reads (PROTOCOL §8). */
+export const AGENT_STATUSES = ['online', 'away', 'offline'] as const;
+export type AgentStatus = (typeof AGENT_STATUSES)[number];
+
+/**
+ * An agent as routing sees it, the same on every node: `status` is what it asked for while it
+ * is live (an open event stream on some node, or an API call within the presence window), else
+ * `offline`; `openChats` its assigned chats still open; `capacity` the effective one.
+ */
+export interface AgentPresence {
+  id: string;
+  name: string;
+  status: AgentStatus;
+  openChats: number;
+  capacity: number;
 }
 
 /** A customer (PROTOCOL §4 "Client"). */
@@ -171,12 +190,39 @@ export interface MetricsSummary {
   /** Chats that ended (visitor or timeout) with no agent message: `unanswered` sessions. */
   unansweredChats: number;
   /**
-   * Mean ms from a chat ticket's creation to its first assignment (audit rows `ticket.assigned`,
-   * or `ticket.updated` setting `assigneeId`); null while none was assigned.
+   * Mean ms from the moment a chat ticket waits for a person — its creation, or its escalation
+   * when the assistant handed it over — to its first assignment (audit rows `ticket.assigned`,
+   * or `ticket.updated` setting `assigneeId`; 0 when assigned before); null while none was assigned.
    */
   avgQueueWaitMs: number | null;
   /** Per agent with a chat assigned or a ticket resolved in the range; most chats first. */
   byAgent: AgentMetrics[];
+  /**
+   * Satisfaction (PROTOCOL §9), over the chat sessions of chat tickets created in the range:
+   * mean score 1–5 (null without ratings), ratings given, and ratings / chats ended.
+   */
+  csat: { avg: number | null; responses: number; responseRate: number | null };
+}
+
+/** One bucket of `metrics.timeseries` (PROTOCOL §12): tickets created in it, and their chats. */
+export interface TimeseriesBucket {
+  /** ISO-8601 instant where the bucket begins: an hour, or a midnight in the chosen time zone. */
+  start: string;
+  /** Tickets of source `chat` created in the bucket; over a range they sum to `chatTickets`. */
+  chatsStarted: number;
+  ticketsBySource: BySource<number>;
+  /** Chats (sessions) of those chat tickets that ended unanswered. */
+  unanswered: number;
+  /** Tickets (any source) created in the bucket that are RESOLVED or CLOSED now. */
+  resolved: number;
+  /** p50 first response over the chats of the bucket's chat tickets; null when none was answered. */
+  firstResponseMsP50: number | null;
+  /** Mean satisfaction score (§9) of those chats; null until ratings exist. */
+  csatAvg: number | null;
+}
+
+export interface MetricsTimeseries {
+  buckets: TimeseriesBucket[];
 }
 
 export interface AgentMetrics {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { bodySchema, BODY_MAX, emailSchema, messageSendSchema, NAME_MAX, plainText, SEQ_MAX } from './schemas.js';
 import { CANNED_VARIABLES, unknownVariables } from './cannedResponses.js';
-import { CONTACT_FIELDS } from './agentApi.js';
+import { AGENT_STATUSES, CONTACT_FIELDS } from './agentApi.js';
 import { TICKET_PRIORITIES, TICKET_SOURCES, TICKET_STATUSES } from './tickets.js';
 
 /**
@@ -148,7 +148,14 @@ export const cannedResponseIdInput = z.object({ id });
 
 export const ticketTypingInput = z.object({ id, isTyping: z.boolean() });
 
-export const ticketEventsInput = z.object({ ticketId: id.optional() }).optional();
+/** An eventId (PROTOCOL §13): a position in the cluster's commit order, in decimal. */
+export const eventIdSchema = z.string().regex(/^\d{1,15}$/, 'Expected an eventId (digits)');
+
+/**
+ * `tickets.onEvent` and `GET /api/v1/events`: `lastEventId` (tRPC puts the Last-Event-ID of its
+ * reconnects here) replays every event after it first.
+ */
+export const ticketEventsInput = z.object({ ticketId: id.optional(), lastEventId: eventIdSchema.nullish() }).optional();
 
 export const chatMessagesInput = z.object({
   sessionId: id,
@@ -185,6 +192,42 @@ export const metricsSummaryInput = z
   .optional();
 export type MetricsSummaryInput = z.output<typeof metricsSummaryInput>;
 
+/** Longest range `metrics.timeseries` answers, per bucket size (so a call cannot ask for millions of buckets). */
+export const TIMESERIES_MAX_DAYS = { hour: 31, day: 366 } as const;
+
+/**
+ * An IANA time zone name (`America/Sao_Paulo`, `UTC`), as known to this runtime; answered in its
+ * canonical spelling. Offsets such as `+03:00` are refused: PostgreSQL reads POSIX offsets with
+ * the opposite sign.
+ */
+export const ianaTimeZone = z
+  .string()
+  .max(64)
+  .regex(/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/, 'must be an IANA time zone name, like America/Sao_Paulo')
+  .transform((zone, check) => {
+    try {
+      return new Intl.DateTimeFormat('en', { timeZone: zone }).resolvedOptions().timeZone;
+    } catch {
+      check.addIssue({ code: 'custom', message: 'is not a known time zone' });
+      return z.NEVER;
+    }
+  });
+
+export const metricsTimeseriesInput = z
+  .object({
+    from: isoDateTime,
+    to: isoDateTime,
+    bucket: z.enum(['hour', 'day']),
+    /** Where hours and days begin; default the node's `TZ`. */
+    timeZone: ianaTimeZone.optional(),
+  })
+  .refine((range) => Date.parse(range.from) < Date.parse(range.to), { message: '`from` must be before `to`', path: ['to'] })
+  .refine((range) => Date.parse(range.to) - Date.parse(range.from) <= TIMESERIES_MAX_DAYS[range.bucket] * 86_400_000, {
+    message: 'range too long for this bucket (at most 31 days by hour, 366 by day)',
+    path: ['to'],
+  });
+export type MetricsTimeseriesInput = z.output<typeof metricsTimeseriesInput>;
+
 export const agentCreateInput = z.object({
   name: z.string().trim().min(1).max(NAME_MAX).pipe(plainText()),
   email: emailSchema({ locale: 'en' }),
@@ -193,3 +236,18 @@ export const agentCreateInput = z.object({
 export type AgentCreateInput = z.output<typeof agentCreateInput>;
 
 export const agentIdInput = z.object({ id });
+
+/** `agents.setStatus`: what the caller asks to be. */
+export const agentSetStatusInput = z.object({ status: z.enum(AGENT_STATUSES) });
+export type AgentSetStatusInput = z.output<typeof agentSetStatusInput>;
+
+export const CAPACITY_MAX = 10_000;
+
+/** `agents.update` (admin): `capacity` null goes back to the automations' default. */
+export const agentUpdateInput = z.object({
+  id,
+  capacity: z.number().int().min(0).max(CAPACITY_MAX).nullable().optional(),
+  role: z.enum(['admin', 'agent']).optional(),
+  name: z.string().trim().min(1).max(NAME_MAX).pipe(plainText()).optional(),
+});
+export type AgentUpdateInput = z.output<typeof agentUpdateInput>;

@@ -1,5 +1,6 @@
 import type { Ack } from './errors.js';
 import type { ChatCloseInput, ChatResumeInput } from './schemas.js';
+import type { ChatRateInput } from './chatActions.js';
 
 /**
  * The Socket.IO contract of the `/chat` namespace (PROTOCOL §2). Payload types are what
@@ -46,6 +47,11 @@ export interface ChatResumed {
   messages: Message[];
   /** true: more messages follow; resume again with `lastSeq` = the last seq of `messages`. */
   hasMore: boolean;
+  /**
+   * Present (true) when the chat has ended but was opened by a `/c/` link: a message sent now
+   * opens a new session of the same ticket (PROTOCOL §9), answered with its own sessionId.
+   */
+  continuable?: true;
 }
 
 export interface ChatTranscript {
@@ -54,6 +60,13 @@ export interface ChatTranscript {
   status: ChatStatus;
   messages: Message[];
   hasMore: boolean;
+  /** As in ChatResumed. */
+  continuable?: true;
+}
+
+export interface QueuePosition {
+  /** 1 = the next chat an agent gets. */
+  position: number;
 }
 
 export interface ChatStartPayload {
@@ -77,6 +90,10 @@ export interface ClientToServerEvents {
   'message:send': (payload: MessageSendPayload, ack: AckFn<Message>) => void;
   typing: (payload: { isTyping: boolean }) => void;
   'chat:close': (payload: ChatCloseInput, ack: AckFn<{ status: 'closed' }>) => void;
+  /** PROTOCOL §9: once per session; again → CONFLICT. */
+  'chat:rate': (payload: ChatRateInput, ack: AckFn<{ rated: true }>) => void;
+  /** PROTOCOL §9: e-mails the whole conversation to the session's e-mail. */
+  'chat:transcript': (payload: Record<string, never>, ack: AckFn<{ queued: true }>) => void;
 }
 
 export interface ServerToClientEvents {
@@ -86,7 +103,8 @@ export interface ServerToClientEvents {
   'ticket:updated': (payload: { ticketNumber: number; status: string }) => void;
   /** An agent was assigned to this open chat (PROTOCOL §8). */
   'agent:joined': (payload: { agentName: string }) => void;
-  'queue:position': (payload: { position: number }) => void;
+  /** The chat waits for an agent: its 1-based place in the queue, sent on every change (PROTOCOL §8). */
+  'queue:position': (payload: QueuePosition) => void;
 }
 
 /** Room of every socket attached to one chat session, on every node. */

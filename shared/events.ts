@@ -16,6 +16,8 @@ export const DOMAIN_EVENT_TYPES = [
   'note.created', // notes (PROTOCOL §8)
   'ticket.assigned',
   'chat.abandoned',
+  'ticket.rated', // after the chat (PROTOCOL §9)
+  'client.erased', // LGPD (PROTOCOL §9)
 ] as const;
 export type DomainEventType = (typeof DOMAIN_EVENT_TYPES)[number];
 
@@ -60,6 +62,8 @@ export interface TicketCreatedEvent extends EventBase {
   verified?: boolean;
   /** Tickets an agent opened (`tickets.create`). */
   actorId?: string;
+  /** Opened by the offline form (PROTOCOL §9): no live chat; answer it with a (late, e-mailed) reply. */
+  offline?: true;
 }
 
 export interface TicketUpdatedEvent extends EventBase {
@@ -127,6 +131,26 @@ export interface TicketAssignedEvent extends EventBase {
   actorId?: string;
 }
 
+/** The visitor rated a chat session (`chat:rate`, once per session). */
+export interface TicketRatedEvent extends EventBase {
+  type: 'ticket.rated';
+  sessionId: string;
+  /** 1–5 stars. */
+  score: number;
+  comment?: string;
+}
+
+/**
+ * `clients.erase` (LGPD): the ticket's customer had its personal data replaced by a tombstone.
+ * One per ticket of that customer; the ticket and its number stay.
+ */
+export interface ClientErasedEvent extends EventBase {
+  type: 'client.erased';
+  clientId: string;
+  /** The admin who erased it. */
+  actorId: string;
+}
+
 export type DomainEvent =
   | TicketCreatedEvent
   | TicketUpdatedEvent
@@ -136,7 +160,31 @@ export type DomainEvent =
   | ChatTypingEvent
   | NoteCreatedEvent
   | TicketAssignedEvent
-  | ChatAbandonedEvent;
+  | ChatAbandonedEvent
+  | TicketRatedEvent
+  | ClientErasedEvent;
 
 /** The event of one type: `EventOf<'chat.closed'>`. */
 export type EventOf<T extends DomainEventType> = Extract<DomainEvent, { type: T }>;
+
+/** The events that are facts: kept in the event log, replayed after a Last-Event-ID (PROTOCOL §13). */
+export type LoggedEvent = Exclude<DomainEvent, ChatTypingEvent>;
+
+/**
+ * An event as the bus carries it and agents receive it: a fact with its `eventId` — its
+ * position in the cluster's commit order, a decimal string — or typing, which is live only.
+ */
+export type AgentEvent = (LoggedEvent & { eventId: string }) | ChatTypingEvent;
+
+/**
+ * What an agent's event stream says besides events (PROTOCOL §13): `stream.ready` first, with
+ * the position it starts after; `stream.reset` instead when the Last-Event-ID given is older
+ * than EVENT_REPLAY_HOURS (or unknown): what happened meanwhile must be re-read.
+ */
+export type StreamControlEvent = StreamMarker<'stream.ready'> | StreamMarker<'stream.reset'>;
+
+interface StreamMarker<T extends string> {
+  type: T;
+  eventId: string;
+  at: string;
+}

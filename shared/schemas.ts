@@ -102,6 +102,8 @@ export function chatStartSchema(options: SchemaOptions) {
       .string()
       .regex(/^[0-9a-fA-F]{64}$/, text(options.locale, 'invalid'))
       .optional(),
+    /** The offline form (PROTOCOL §9): opens the ticket without a live chat; `message` is then required. */
+    offline: z.boolean().optional(),
   });
 }
 export type ChatStartInput = z.output<ReturnType<typeof chatStartSchema>>;
@@ -136,8 +138,4 @@ export const afterSeqSchema = z.object({
   afterSeq: z.coerce.number().int().min(0).max(SEQ_MAX).optional(),
 });
 
-/** `PATCH /api/chat` */
-export const chatPatchSchema = z.object({
-  action: z.literal('close'),
-  reason: z.string().trim().max(500).pipe(plainText()).optional(),
-});
+/** `PATCH /api/chat`'s actions, `chat:rate` and `chat:transcript`: shared/chatActions.ts (kept out of the widget's first load). */

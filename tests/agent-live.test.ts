@@ -80,11 +80,12 @@ describeOnEachDriver('agent API: live replies, updates and events', (db) => {
     expect((await agent.chats.messages.query({ sessionId: started.sessionId })).messages.map((m) => m.seq)).toEqual([1, 2]);
   });
 
-  it('a reply to a closed chat is CONFLICT; to a ticket without chat NOT_FOUND; bad input BAD_REQUEST', async () => {
+  it('a reply to a closed chat is a late reply in the same thread (PROTOCOL §9); to a ticket without chat NOT_FOUND; bad input BAD_REQUEST', async () => {
     const { socket, started } = await customerChat();
     await requestOk(socket, 'chat:close', {});
-    const closed = await expectTrpcError(agent.tickets.reply.mutate({ id: started.ticketId, body: 'late', clientMsgId: 'x' }), 'CONFLICT');
-    expect(closed.data?.appCode).toBe('CLOSED');
+    const late = await agent.tickets.reply.mutate({ id: started.ticketId, body: 'late', clientMsgId: 'x' });
+    expect(late).toMatchObject({ sessionId: started.sessionId, seq: 1, senderType: 'agent', body: 'late' });
+    expect(await agent.tickets.reply.mutate({ id: started.ticketId, body: 'late', clientMsgId: 'x' })).toEqual(late);
     const emailTicket = await agent.tickets.create.mutate({ subject: 'e-mail', source: 'email', client: { email: uniqueContact().email } });
     const noChat = await expectTrpcError(agent.tickets.reply.mutate({ id: emailTicket.id, body: 'hi', clientMsgId: 'x' }), 'NOT_FOUND');
     expect(noChat.message).toMatch(/has no chat/);

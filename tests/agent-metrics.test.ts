@@ -17,6 +17,10 @@ import { agentClient, expectTrpcError, newAdminToken, type AgentClient } from '.
 import { uniqueContact } from './support/customer.js';
 import { describeOnEachDriver } from './support/databases.js';
 import { useTestNode } from './support/suite.js';
+import { parseAutomations } from '../server/automations/automationsConfig.js';
+
+/** Routing `manual`: no sweep re-queues the seeded chats of agents who are offline (they always are here) while the figures are read. */
+const SEEDED_DATA_STAYS = parseAutomations({ routing: { mode: 'manual' } });
 
 interface Seed {
   customer: string;
@@ -29,6 +33,8 @@ interface Seed {
   messages?: Array<[ChatMessageRow['senderType'], number]>;
   /** How the first session ended; `unanswered` as the closing statement would have marked it. */
   ended?: { reason: 'client' | 'timeout'; unanswered: boolean };
+  /** The visitor's rating of the chat (PROTOCOL §9). */
+  rating?: number;
   /** A second chat of the same ticket: its messages, and it ended unanswered by timeout. */
   laterChat?: Array<[ChatMessageRow['senderType'], number]>;
   assignee?: 'X' | 'Y';
@@ -52,6 +58,7 @@ const SEED: Seed[] = [
     // The bot answers first (it does not count), X answers after 60 s.
     messages: [['client', 0], ['bot', 5], ['agent', 60], ['client', 70], ['agent', 80]],
     ended: { reason: 'client', unanswered: false },
+    rating: 5,
     // The customer comes back an hour later in a second chat of the same ticket; nobody answers.
     laterChat: [['client', 3600]],
     assignee: 'X',
@@ -101,7 +108,7 @@ const SEED: Seed[] = [
   // Reopened after a resolution: not resolved now, but its handling time counts.
   { customer: 'G', source: 'web', createdAt: '2001-03-12T00:00:00Z', status: 'OPEN', resolvedAt: '2001-03-12T00:00:10Z' },
   // The bot answered and the visitor closed: bot-resolved, and unanswered by an agent.
-  { customer: 'H', source: 'chat', createdAt: '2001-03-28T00:00:00Z', status: 'OPEN', messages: [['client', 0], ['bot', 3]], ended: { reason: 'client', unanswered: true } },
+  { customer: 'H', source: 'chat', createdAt: '2001-03-28T00:00:00Z', status: 'OPEN', messages: [['client', 0], ['bot', 3]], ended: { reason: 'client', unanswered: true }, rating: 2 },
 ];
 
 type Row = Pick<TicketRow, 'id' | 'clientId' | 'source' | 'status' | 'createdAt' | 'resolvedAt' | 'closedAt' | 'escalated' | 'firstResponseAt' | 'assigneeId'>;
@@ -174,7 +181,15 @@ function expectedSummary(data: Data, from?: Date, to?: Date): MetricsSummary {
     })
     .filter((a) => a.chats > 0 || a.resolved > 0)
     .sort((a, b) => b.chats - a.chats || b.resolved - a.resolved || a.agentId.localeCompare(b.agentId));
+  // Sessions that ended (or were rated), offline ones aside; CSAT over them.
+  const ratable = chats.flatMap((t) => sessionsOf(t.id)).filter((s) => !s.offline && (s.status === 'closed' || s.ratedAt));
+  const scores = ratable.flatMap((s) => (s.ratingScore ? [s.ratingScore] : []));
   return {
+    csat: {
+      avg: scores.length === 0 ? null : Math.round((scores.reduce((a, b) => a + b, 0) / scores.length) * 100) / 100,
+      responses: scores.length,
+      responseRate: ratable.length === 0 ? null : scores.length / ratable.length,
+    },
     chatTickets: chats.length,
     ticketsBySource: perSource((rs) => rs.length) as Record<TicketSource, number>,
     resolutionRateBySource: perSource((rs) =>
@@ -211,7 +226,7 @@ describeOnEachDriver('agent API: metrics', (db) => {
   const adminToken = newAdminToken();
   let agent: AgentClient;
   const agentIds: Record<'X' | 'Y', string> = { X: '', Y: '' };
-  const node = useTestNode(db, { ADMIN_TOKEN: adminToken });
+  const node = useTestNode(db, { ADMIN_TOKEN: adminToken }, { automations: SEEDED_DATA_STAYS });
   const readData = async (): Promise<Data> => {
     const handle = db().handle.db;
     return {
@@ -265,7 +280,13 @@ describeOnEachDriver('agent API: metrics', (db) => {
     if (chat && seed.ended) {
       await handle
         .update(chatSessions)
-        .set({ status: 'closed', closeReason: seed.ended.reason, unanswered: seed.ended.unanswered, endedAt: at(600) })
+        .set({
+          status: 'closed',
+          closeReason: seed.ended.reason,
+          unanswered: seed.ended.unanswered,
+          endedAt: at(600),
+          ...(seed.rating ? { ratingScore: seed.rating, ratedAt: at(700) } : {}),
+        })
         .where(eq(chatSessions.id, chat.sessionId));
     }
     if (chat && seed.laterChat) {
@@ -313,6 +334,8 @@ describeOnEachDriver('agent API: metrics', (db) => {
     expect(summary).toEqual(expected);
     // And what that is, spelled out, so the helper itself is checked.
     expect(summary).toEqual({
+      // A (5) and H (2) rated, of the four chats that ended: A's two, F's and H's.
+      csat: { avg: 3.5, responses: 2, responseRate: 0.5 },
       chatTickets: 5, // A, C, D, F (created exactly at `from`) and H; G's is exactly at `to`, outside
       ticketsBySource: { chat: 5, email: 2, phone: 1, web: 1, api: 1 },
       resolutionRateBySource: { chat: 2 / 5, email: 0, phone: 1, web: 0, api: 1 },

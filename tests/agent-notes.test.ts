@@ -60,6 +60,7 @@ describeOnEachDriver('agent API: notes and canned responses', (db) => {
       ticketNumber: started.ticketNumber,
       at: note.createdAt,
       note,
+      eventId: expect.stringMatching(/^\d+$/),
     });
     const ticket = await colleague.tickets.get.query({ id: started.ticketId });
     expect(ticket.notes).toEqual([note]);

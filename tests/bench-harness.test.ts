@@ -3,8 +3,10 @@ import { renderDocument, type ScenarioReport } from '../scripts/bench/lib/report
 import { runAgentQueries } from '../scripts/bench/scenarios/agentQueries.js';
 import { runChatStart } from '../scripts/bench/scenarios/chatStart.js';
 import { runConnections } from '../scripts/bench/scenarios/connections.js';
-import { growth } from '../scripts/bench/scenarios/growth.js';
+import { growth, growthCharts } from '../scripts/bench/scenarios/growth.js';
 import { runMessages } from '../scripts/bench/scenarios/messages.js';
+import { runReports } from '../scripts/bench/scenarios/reports.js';
+import { runRouting } from '../scripts/bench/scenarios/routing.js';
 
 /** Every headline figure is a number (but `unsettled` ones) and no operation failed. */
 function expectMeasured(report: ScenarioReport, errorFigures: string[] = ['errors'], unsettled: string[] = []) {
@@ -54,11 +56,36 @@ describe.skipIf(!inject('postgresAvailable'))('npm run bench, tiny', () => {
     reports.push(report);
   });
 
-  it('5. growth, and the whole document', () => {
+  it('6. routing: chat starts with least_busy against manual', { timeout: 240_000 }, async () => {
+    const report = await runRouting({ levels: [2], durationMs: 300, agents: 2 });
+    expectMeasured(report);
+    expect(report.figures.routedPeak).toBeGreaterThan(0);
+    expect(report.figures.manualPeak).toBeGreaterThan(0);
+    // The routed node's chats were really assigned.
+    expect(report.figures.assignedShare).toBe(1);
+    reports.push(report);
+  });
+
+  it('7. reports: metrics.timeseries and the summary over 30 days, with their plans', { timeout: 240_000 }, async () => {
+    const report = await runReports({ tickets: 500, runs: 3 });
+    expectMeasured(report, []);
+    expect(report.sections[0]).toContain('metrics.timeseries 30 days by hour');
+    expect(report.figures.ticketsIn30Days).toBeGreaterThan(0);
+  });
+
+  it('5. growth, its curves as SVG, and the whole document', () => {
     const growthReport = growth(reports);
     expect(growthReport?.sections.join('\n')).toContain('Messages per second');
+    const charts = growthCharts(reports);
+    expect(charts.map((c) => c.file)).toEqual(['memory-per-socket.svg', 'messages-per-second.svg', 'ack-p99.svg']);
+    for (const chart of charts) {
+      expect(chart.svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+      expect(chart.svg).toContain('<polyline');
+      expect(chart.svg).not.toContain('NaN');
+      expect(growthReport?.sections.join('\n')).toContain(`](docs/bench/${chart.file})`);
+    }
     const document = renderDocument({ reports: [...reports, growthReport!], machine: '- test', command: 'npm test', minutes: 0, analysis: '' });
-    for (const title of ['1. Connections held', '2. Chat start', '3. Messages', '4. Agent queries', '5. Growth']) {
+    for (const title of ['1. Connections held', '2. Chat start', '3. Messages', '4. Agent queries', '5. Growth', '6. Routing']) {
       expect(document).toContain(`## ${title}`);
     }
   });

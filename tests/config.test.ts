@@ -30,4 +30,15 @@ describe('configuration', () => {
       expect(problems({ SHUTDOWN_DELAY_MS: bad }), bad).toEqual([expect.stringMatching(/^SHUTDOWN_DELAY_MS: /)]);
     }
   });
+
+  it('SMTP_URL must be smtp:// or smtps://, and needs MAIL_FROM (PROTOCOL §9)', () => {
+    expect(loadConfig({}).SMTP_URL).toBeUndefined();
+    expect(loadConfig({ SMTP_URL: 'smtps://u:p@mail.example:465', MAIL_FROM: 'Loja <a@loja.example>' })).toMatchObject({
+      SMTP_URL: 'smtps://u:p@mail.example:465',
+      MAIL_FROM: 'Loja <a@loja.example>',
+    });
+    expect(problems({ SMTP_URL: 'http://mail.example', MAIL_FROM: 'a@loja.example' })).toEqual([expect.stringMatching(/^SMTP_URL: /)]);
+    expect(problems({ SMTP_URL: 'smtp://mail.example:25' })).toEqual([expect.stringMatching(/^MAIL_FROM: .*SMTP_URL/)]);
+    expect(problems({ SMTP_URL: 'smtp://mail.example:25', MAIL_FROM: 'a@b.example\nBcc: x@y' })).toEqual([expect.stringMatching(/^MAIL_FROM: /)]);
+  });
 });

@@ -12,6 +12,7 @@ import { agentClient, newAdminToken, type AgentClient } from './support/agent.js
 import { newClientMsgId, uniqueContact } from './support/customer.js';
 import { describeOnEachDriver } from './support/databases.js';
 import { startTestNode } from './support/node.js';
+import { rateChat } from '../server/services/chat/rateChat.js';
 
 /**
  * The audit trail and the events agents and webhooks receive are two views of the same facts.
@@ -80,6 +81,10 @@ function explains(event: DomainEvent, row: TicketEventRow): boolean {
       return row.type === 'note.created' && byAgent(event.note.agentId) && data.noteId === event.note.id;
     case 'ticket.assigned':
       return row.type === 'ticket.assigned' && byAgent(event.actorId) && data.assigneeId === event.assigneeId && data.previousAssigneeId === event.previousAssigneeId;
+    case 'client.erased':
+      return row.type === 'client.erased' && byAgent(event.actorId) && data.clientId === event.clientId;
+    case 'ticket.rated':
+      return row.type === 'ticket.rated' && row.actorType === 'client' && data.sessionId === event.sessionId && data.score === event.score && data.comment === event.comment;
   }
 }
 
@@ -133,6 +138,7 @@ describeOnEachDriver('ticket facts: audit rows and events agree', (db) => {
     const walker = uniqueContact('Fato Desiste');
     const left = await startChat({ name: walker.name, email: walker.email, phone: walker.e164 }, node.ctx);
     await closeChat(left.chat, { reason: 'client', actorType: 'client', actorId: left.chat.clientId }, node.ctx);
+    await rateChat(left.chat, { score: 2, comment: 'Ninguém respondeu' }, node.ctx);
 
     // Tickets of other channels, a contact suggestion accepted, and two customers merged.
     const phoneOnly = uniqueContact('Fato Telefone');
@@ -142,20 +148,24 @@ describeOnEachDriver('ticket facts: audit rows and events agree', (db) => {
     await agent.clients.acceptSuggestion.mutate({ sessionId: suggesting.chat.sessionId, field: 'email' });
     const duplicate = await agent.tickets.create.mutate({ subject: 'E-mail', source: 'email', client: { email: uniqueContact().email } });
     await agent.clients.merge.mutate({ sourceId: duplicate.client.id, targetId: byPhone.client.id });
+    // A customer erased (LGPD); its trail is rewritten, so it is one whose rows hold no personal data.
+    const erasedContact = uniqueContact('Fato Apagado');
+    const erased = await startChat({ name: erasedContact.name, email: erasedContact.email, phone: erasedContact.e164 }, node.ctx);
+    await agentClient(node.url, adminToken).clients.erase.mutate({ id: erased.chat.clientId });
     await new Promise((resolve) => setImmediate(resolve)); // the bus delivers on a later tick
 
-    const ticketIds = [chat.ticketId, left.chat.ticketId, byPhone.id, suggesting.chat.ticketId, duplicate.id];
+    const ticketIds = [chat.ticketId, left.chat.ticketId, byPhone.id, suggesting.chat.ticketId, duplicate.id, erased.chat.ticketId];
     const ours = events.filter((event) => ticketIds.includes(event.ticketId));
     const rows = await db().handle.db.select().from(ticketEvents).where(inArray(ticketEvents.ticketId, ticketIds));
 
     // Every kind of fact took part.
     expect(new Set(ours.map((event) => event.type))).toEqual(
-      new Set(['ticket.created', 'ticket.updated', 'message.created', 'chat.closed', 'chat.escalated', 'note.created', 'ticket.assigned', 'chat.abandoned']),
+      new Set(['ticket.created', 'ticket.updated', 'message.created', 'chat.closed', 'chat.escalated', 'note.created', 'ticket.assigned', 'chat.abandoned', 'ticket.rated', 'client.erased']),
     );
     expect(new Set(rows.map((row) => row.type))).toEqual(
       new Set([
         'ticket.created', 'ticket.updated', 'message.created', 'chat.closed', 'chat.escalated', 'client.suggestion_accepted', 'clients.merged',
-        'note.created', 'ticket.assigned', 'chat.abandoned',
+        'note.created', 'ticket.assigned', 'chat.abandoned', 'ticket.rated', 'client.erased',
       ]),
     );
     const unexplainedRows = rows.filter((row) => !ours.some((event) => explains(event, row)));

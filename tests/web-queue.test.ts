@@ -8,18 +8,20 @@ import type { AtendeNode } from '../server/main.js';
 import { CHAT_NAMESPACE, sessionRoom, type ServerToClientEvents } from '../shared/chat.js';
 import { agentClient, newAdminToken, type AgentClient } from './support/agent.js';
 import { launchBrowser, newContext, screenshot } from './support/browser.js';
-import { uniqueContact } from './support/customer.js';
+import { requestOk, uniqueContact } from './support/customer.js';
 import { openTestPglite, type TestDatabase } from './support/databases.js';
 import { startTestNode } from './support/node.js';
+import { createAgents, goOffline, goOnline, startWaitingChat } from './support/routing.js';
+import { parseAutomations } from '../server/automations/automationsConfig.js';
 
 /**
  * PROTOCOL §8 "The visitor waits knowingly", in Debian's Chromium: the visitor's widget shows
  * its place in the queue and the agent who joins, in pt-BR and in English, with the queue's
  * words and CSS fetched only when the first of those events arrives.
  *
- * Routing is not part of this node yet: `queue:position` is emitted through the node's own
- * `/chat` namespace to the session's room, as routing will; `agent:joined` comes from the real
- * `tickets.assign`.
+ * The first test waits in a real queue (routing `least_busy`, nobody online until Maria comes).
+ * The others run on a node with routing `manual` (no queue), where the test itself emits
+ * `queue:position` and hostile payloads to the session's room, as a faulty server could.
  */
 
 const BUDGET_BYTES = 60 * 1024;
@@ -27,6 +29,10 @@ const WEB = resolve(import.meta.dirname, '../dist/web');
 
 let database: TestDatabase;
 let node: AtendeNode;
+/** A node of its own database that routes chats (`least_busy`). */
+let routingDatabase: TestDatabase;
+let routingNode: AtendeNode;
+let routingAdmin: AgentClient;
 let browser: Browser;
 let admin: AgentClient;
 let maria: { id: string };
@@ -44,18 +50,23 @@ beforeAll(async () => {
   await new Promise<void>((done) => shop.listen(0, '127.0.0.1', done));
   shopOrigin = `http://127.0.0.1:${(shop.address() as AddressInfo).port}`;
   const adminToken = newAdminToken();
-  [node, browser] = await Promise.all([
-    startTestNode(database.handle, { ADMIN_TOKEN: adminToken, CORS_ORIGINS: shopOrigin }),
+  routingDatabase = await openTestPglite();
+  [node, routingNode, browser] = await Promise.all([
+    startTestNode(database.handle, { ADMIN_TOKEN: adminToken, CORS_ORIGINS: shopOrigin }, {
+      automations: parseAutomations({ routing: { mode: 'manual' } }),
+    }),
+    startTestNode(routingDatabase.handle, { ADMIN_TOKEN: adminToken }),
     launchBrowser(),
   ]);
   admin = agentClient(node.url, adminToken);
+  routingAdmin = agentClient(routingNode.url, adminToken);
   maria = (await admin.agents.create.mutate({ name: 'Maria', email: uniqueContact('Maria').email, role: 'agent' })).agent;
 });
 
 afterAll(async () => {
   await browser?.close();
-  await node?.stop();
-  await database?.close();
+  await Promise.all([node?.stop(), routingNode?.stop()]);
+  await Promise.all([database?.close(), routingDatabase?.close()]);
   shop?.close();
 });
 
@@ -81,7 +92,7 @@ function recordWidgetRequests(page: Page): Request[] {
 const pathOf = (request: Request) => new URL(request.url()).pathname.slice(1);
 
 /** Fills the pre-chat form and starts the chat; returns the ticket's id and its chat session. */
-async function startChat(page: Page, labels: { name: string; phone: string; start: string }, phone: string) {
+async function startChat(page: Page, labels: { name: string; phone: string; start: string }, phone: string, api = admin) {
   const contact = uniqueContact('Vera Fila');
   await page.getByLabel(labels.name, { exact: true }).fill(contact.name);
   await page.getByLabel('E-mail', { exact: true }).fill(contact.email);
@@ -90,7 +101,7 @@ async function startChat(page: Page, labels: { name: string; phone: string; star
   const ticket = page.locator('#atende-widget .ticket');
   await ticket.getByText(/^Ticket #\d+$/).waitFor();
   const number = Number((await ticket.textContent())!.replace('Ticket #', ''));
-  const found = await admin.tickets.get.query({ number });
+  const found = await api.tickets.get.query({ number });
   return { ticketId: found.id, sessionId: found.chatSessions[0]!.id };
 }
 
@@ -98,15 +109,17 @@ const queueLine = (page: Page) => page.locator('#atende-widget .queue');
 const joinedLines = (page: Page) => page.locator('#atende-widget li.notice[data-notice="agentJoined"]');
 
 describe('the visitor waits knowingly', () => {
-  it('pt-BR: the queue line follows the position, in a polite live region; Maria joining replaces it with a line in the transcript; the queue part loads only then', async () => {
+  it('pt-BR, routed: the visitor waits 2nd behind another chat, moves up when it ends, and Maria coming online joins; the queue part loads only then, in a polite live region', async () => {
     const { context, page, errors } = await newContext(browser);
+    const ahead = await startWaitingChat(routingNode.url, 'Chegou Antes');
     try {
+      await ahead.position(1);
       const requests = recordWidgetRequests(page);
       const { firstLoad, lazy } = widgetFiles();
       const queueFiles = lazy.queue!;
-      await page.goto(`${node.url}/`);
+      await page.goto(`${routingNode.url}/`);
       await page.getByRole('button', { name: 'Fale conosco' }).click();
-      const { ticketId, sessionId } = await startChat(page, { name: 'Nome', phone: 'Telefone', start: 'Iniciar conversa' }, '(11) 98765-4321');
+      await page.getByLabel('Nome', { exact: true }).waitFor();
 
       // First load: the loader, the entry and its chunks, all of it within the budget as the
       // browser downloaded it (compressed); nothing of the queue.
@@ -125,31 +138,36 @@ describe('the visitor waits knowingly', () => {
       expect(await queueLine(page).textContent()).toBe('');
 
       const queuePartRequested = page.waitForRequest((request) => pathOf(request) === queueFiles[0]);
-      toSession(sessionId, 'queue:position', { position: 2 });
+      await startChat(page, { name: 'Nome', phone: 'Telefone', start: 'Iniciar conversa' }, '(11) 98765-4321', routingAdmin);
       await queueLine(page).getByText('Você é o 2º na fila', { exact: true }).waitFor();
       await queuePartRequested;
       expect(await page.getByRole('status').filter({ hasText: 'Você é o 2º na fila' }).getAttribute('aria-live')).toBe('polite');
       await screenshot(page, 'queue-01-pt-waiting');
 
-      toSession(sessionId, 'queue:position', { position: 1 });
+      // The chat ahead ends: one place up.
+      await requestOk(ahead.socket, 'chat:close', {});
       await queueLine(page).getByText('Você é o 1º na fila', { exact: true }).waitFor();
 
-      await admin.tickets.assign.mutate({ id: ticketId, assigneeId: maria.id });
+      // Maria comes online: routing assigns her the chat that waits.
+      const [maria] = await createAgents(routingNode.url, routingAdmin, ['Maria']);
+      await goOnline(maria!);
       await joinedLines(page).getByText('Maria entrou na conversa', { exact: true }).waitFor();
       expect(await queueLine(page).textContent()).toBe('');
       // In the transcript, a live log: read out as it appears.
       expect(await joinedLines(page).evaluate((li) => li.closest('[role="log"]')?.getAttribute('aria-live'))).toBe('polite');
       await screenshot(page, 'queue-02-pt-agent-joined');
+      await goOffline(maria!);
 
       // The part was fetched once, and nothing else after the first load.
       expect(requests.map(pathOf)).toEqual([...firstLoad, ...queueFiles]);
       expect(errors).toEqual([]);
     } finally {
+      ahead.socket.disconnect();
       await context.close();
     }
   });
 
-  it('a visitor answered at once (no queue event) never downloads the queue part', async () => {
+  it('a visitor never queued (routing manual) never downloads the queue part', async () => {
     const { context, page, errors } = await newContext(browser);
     try {
       const requests = recordWidgetRequests(page);

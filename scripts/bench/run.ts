@@ -4,22 +4,24 @@
  * postgres://postgres@127.0.0.1:5432) and redis-server on the PATH.
  *
  *   npm run bench                         default sizes (about 5 minutes)
- *   npm run bench -- --full               issue sizes: 1k/5k/18k sockets, 1M tickets / 5M messages
- *   npm run bench -- --only messages      one scenario (connections, chat-start, messages, agent-queries)
+ *   npm run bench -- --full               issue sizes: 1k/5k/18k sockets, 1M tickets / 5M messages, 1M tickets for reports
+ *   npm run bench -- --only messages      one scenario (connections, chat-start, messages, agent-queries, routing, reports)
  *   npm run bench -- --sockets 1000,5000,18000 --tickets 1000000 --messages 5000000
  *   npm run bench -- --out /tmp/b.md      somewhere else (--out - prints only)
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeMachine } from './lib/machine.js';
 import { renderDocument, skipped, type ScenarioReport } from './lib/report.js';
 import { postgresAvailable } from './lib/services.js';
-import { growth } from './scenarios/growth.js';
+import { growth, GROWTH_CHART_DIR, growthCharts } from './scenarios/growth.js';
 import { runAgentQueries } from './scenarios/agentQueries.js';
 import { runChatStart } from './scenarios/chatStart.js';
 import { runConnections } from './scenarios/connections.js';
 import { runMessages } from './scenarios/messages.js';
+import { runRouting } from './scenarios/routing.js';
+import { runReports } from './scenarios/reports.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const { values } = parseArgs({
@@ -35,6 +37,8 @@ const { values } = parseArgs({
     tickets: { type: 'string' },
     messages: { type: 'string' },
     runs: { type: 'string', default: '200' },
+    'report-tickets': { type: 'string' },
+    'report-runs': { type: 'string', default: '100' },
     out: { type: 'string', default: 'BENCHMARKS.md' },
   },
 });
@@ -77,6 +81,10 @@ await step('agent-queries', '4. Agent queries', () =>
 );
 const growthReport = growth(reports);
 if (growthReport) reports.push(growthReport);
+await step('routing', '6. Routing', () => runRouting({ levels: numbers(values['start-levels']), durationMs }));
+await step('reports', '7. Reports', () =>
+  runReports({ tickets: Number(values['report-tickets'] ?? (values.full ? 1_000_000 : 100_000)), runs: Number(values['report-runs']) }),
+);
 
 const document = renderDocument({
   reports,
@@ -90,6 +98,11 @@ console.log(`\n${document}`);
 if (values.out !== '-') {
   writeFileSync(resolve(ROOT, values.out), document);
   console.log(`written to ${values.out}`);
+  // The growth curves BENCHMARKS.md shows, drawn from this run's series.
+  const charts = growthCharts(reports);
+  if (charts.length) mkdirSync(resolve(ROOT, GROWTH_CHART_DIR), { recursive: true });
+  for (const chart of charts) writeFileSync(resolve(ROOT, GROWTH_CHART_DIR, chart.file), chart.svg);
+  if (charts.length) console.log(`curves drawn in ${GROWTH_CHART_DIR}/: ${charts.map((c) => c.file).join(', ')}`);
 }
 
 /** The hand-written reading of the figures (scripts/bench/analysis.md), kept across runs. */

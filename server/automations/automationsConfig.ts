@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DOMAIN_EVENT_TYPES, TICKET_STATUSES } from '../../shared/tickets.js';
+import { businessHoursSchema } from './businessHours.js';
+
+/** `least_busy`: fewest open chats first; `round_robin`: in turn; `manual`: agents pick chats themselves. */
+export const ROUTING_MODES = ['least_busy', 'round_robin', 'manual'] as const;
+export type RoutingMode = (typeof ROUTING_MODES)[number];
 
 const faqEntry = z.object({
   question: z.string().trim().min(1).max(500),
@@ -34,6 +39,15 @@ const automationsSchema = z
           .strict(),
       )
       .default([]),
+    /** PROTOCOL §8: who gets a new chat. */
+    routing: z
+      .object({
+        mode: z.enum(ROUTING_MODES).default('least_busy'),
+        defaultCapacity: z.number().int().min(0).max(10_000).default(5),
+        reassignAfterOfflineMs: z.number().int().min(0).default(120_000),
+      })
+      .strict()
+      .default({ mode: 'least_busy', defaultCapacity: 5, reassignAfterOfflineMs: 120_000 }),
     webhookRetry: z
       .object({
         attempts: z.number().int().min(1).max(20).default(6),
@@ -42,12 +56,30 @@ const automationsSchema = z
       })
       .strict()
       .default({ attempts: 6, baseDelayMs: 1000, timeoutMs: 5000 }),
+    /** PROTOCOL §9: when and how the mail outbox retries a send that failed. */
+    mailRetry: z
+      .object({
+        attempts: z.number().int().min(1).max(50).default(10),
+        baseDelayMs: z.number().int().min(10).default(5000),
+        maxDelayMs: z.number().int().min(10).default(3_600_000),
+        /** How long a node may take to send one e-mail before another node takes it as lost. */
+        leaseMs: z.number().int().min(500).default(120_000),
+        /** How often each node looks for e-mails to send (it also looks at once after its own enqueues). */
+        pollMs: z.number().int().min(20).default(2000),
+      })
+      .strict()
+      .default({ attempts: 10, baseDelayMs: 5000, maxDelayMs: 3_600_000, leaseMs: 120_000, pollMs: 2000 }),
+    /** E-mail the conversation to the customer whenever a chat ends (PROTOCOL §9). */
+    transcriptOnClose: z.boolean().default(false),
+    businessHours: businessHoursSchema.optional(),
   })
   .strict();
 
 export type Automations = z.output<typeof automationsSchema>;
 export type AssistantConfig = NonNullable<Automations['assistant']>;
 export type WebhookConfig = Automations['webhooks'][number];
+export type MailRetryConfig = Automations['mailRetry'];
+export type RoutingConfig = Automations['routing'];
 
 export class AutomationsError extends Error {
   constructor(file: string, problems: string[]) {

@@ -32,11 +32,26 @@ export const agents = pgTable(
     tokenHash: text('token_hash').notNull(),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
     createdAt: createdAt(),
+    /**
+     * The status the agent asked for (`agents.setStatus`); it reads as such only while the agent
+     * is live (`last_seen_at` within the presence window), else `offline` (PROTOCOL §8).
+     */
+    status: text('status', { enum: ['online', 'away', 'offline'] }).notNull().default('offline'),
+    /** When `status` last changed; null: never asked (offline since always). */
+    statusChangedAt: timestamp('status_changed_at', { withTimezone: true }),
+    /** Last sign of life: an open event stream (refreshed by its node) or an API call. */
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }),
+    /** Open chats routing may give this agent; null = the automations' `routing.defaultCapacity`. */
+    capacity: integer('capacity'),
+    /** When routing last gave this agent a chat: round robin's turn and least busy's tie break. */
+    lastAssignedAt: timestamp('last_assigned_at', { withTimezone: true }),
   },
   (t) => [
     uniqueIndex('agents_email_key').on(t.email),
     uniqueIndex('agents_token_hash_key').on(t.tokenHash),
     check('agents_role_check', sql`${t.role} in ('admin', 'agent')`),
+    check('agents_status_check', sql`${t.status} in ('online', 'away', 'offline')`),
+    check('agents_capacity_check', sql`${t.capacity} >= 0`),
   ],
 );
 
@@ -50,6 +65,8 @@ export const clients = pgTable(
     /** E.164. */
     phone: text('phone'),
     totalTickets: integer('total_tickets').notNull().default(0),
+    /** Set by `clients.erase` (LGPD): name, e-mail and phone are gone; counts and tickets stay. */
+    erasedAt: timestamp('erased_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -57,7 +74,7 @@ export const clients = pgTable(
     uniqueIndex('clients_email_key').on(t.email),
     uniqueIndex('clients_phone_key').on(t.phone),
     index('clients_name_idx').on(sql`lower(${t.name})`),
-    check('clients_contact_check', sql`${t.email} is not null or ${t.phone} is not null`),
+    check('clients_contact_check', sql`${t.email} is not null or ${t.phone} is not null or ${t.erasedAt} is not null`),
   ],
 );
 
@@ -102,6 +119,8 @@ export const tickets = pgTable(
     index('tickets_client_number_idx').on(t.clientId, t.number),
     index('tickets_assignee_number_idx').on(t.assigneeId, t.number),
     index('tickets_created_at_idx').on(t.createdAt),
+    // Reports: a channel's tickets created in a time range (metrics.timeseries, per bucket).
+    index('tickets_source_created_at_idx').on(t.source, t.createdAt),
     check('tickets_status_check', sql`${t.status} in ('OPEN', 'PENDING', 'RESOLVED', 'CLOSED')`),
     check('tickets_priority_check', sql`${t.priority} in ('LOW', 'NORMAL', 'HIGH', 'URGENT')`),
     check('tickets_source_check', sql`${t.source} in ('chat', 'email', 'phone', 'web', 'api')`),
@@ -140,6 +159,12 @@ export const chatSessions = pgTable(
     /** SHA-256 of the resume token's secret part; the token itself is never stored. */
     resumeTokenHash: text('resume_token_hash').notNull(),
     lastSeq: integer('last_seq').notNull().default(0),
+    /** Opened by the offline form (PROTOCOL §9): closed from the start, no live chat behind it. */
+    offline: boolean('offline').notNull().default(false),
+    /** The visitor's satisfaction rating (`chat:rate`), at most once per session. */
+    ratingScore: integer('rating_score'),
+    ratingComment: text('rating_comment'),
+    ratedAt: timestamp('rated_at', { withTimezone: true }),
     startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
     lastActivityAt: timestamp('last_activity_at', { withTimezone: true }).notNull().defaultNow(),
     endedAt: timestamp('ended_at', { withTimezone: true }),
@@ -153,6 +178,9 @@ export const chatSessions = pgTable(
       .where(sql`${t.status} = 'active'`),
     check('chat_sessions_status_check', sql`${t.status} in ('active', 'closed')`),
     check('chat_sessions_matched_by_check', sql`${t.matchedBy} in ('email', 'phone', 'new')`),
+    check('chat_sessions_rating_score_check', sql`${t.ratingScore} between 1 and 5`),
+    // CSAT reads ratings by when they were given.
+    index('chat_sessions_rated_at_idx').on(t.ratedAt).where(sql`${t.ratedAt} is not null`),
   ],
 );
 
@@ -192,6 +220,26 @@ export const ticketEvents = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index('ticket_events_ticket_idx').on(t.ticketId, t.id)],
+);
+
+/**
+ * The chats waiting for an agent (PROTOCOL §8), oldest first by `queued_at`. Kept by routing
+ * passes only (under their advisory lock): a row goes in when a chat needs a person and nobody
+ * has it, and out when it is assigned or ends. Its own table, so no chat's own rows (which
+ * message writes lock) are touched to queue it.
+ */
+export const chatQueue = pgTable(
+  'chat_queue',
+  {
+    // No foreign keys: checking one would lock the session's row, which message writes hold.
+    sessionId: uuid('session_id').primaryKey(),
+    ticketId: uuid('ticket_id').notNull(),
+    /** Since when the chat waits for a person: its start, or its escalation with the assistant on. */
+    queuedAt: timestamp('queued_at', { withTimezone: true }).notNull(),
+    /** The 1-based position last told to the customer (`queue:position`); null: not told yet. */
+    position: integer('position'),
+  },
+  (t) => [index('chat_queue_order_idx').on(t.queuedAt, t.sessionId)],
 );
 
 /** Agents' private notes on a ticket: append-only, never shown to the customer (PROTOCOL §8). */
@@ -281,6 +329,50 @@ export const webhookDeliveries = pgTable(
   ],
 );
 
+/**
+ * The durable mail outbox (PROTOCOL §9): an e-mail is committed here, in the transaction of the
+ * fact it tells about, and any node sends it (claimed with a lease under `for update skip locked`).
+ */
+export const mailOutbox = pgTable(
+  'mail_outbox',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** What the e-mail is: `late_reply`, `offline_received`, `transcript`. */
+    kind: text('kind').notNull(),
+    /** One e-mail per fact: a second enqueue under the same key stores nothing. */
+    dedupeKey: text('dedupe_key').notNull(),
+    toAddress: text('to_address').notNull(),
+    subject: text('subject').notNull(),
+    textBody: text('text_body').notNull(),
+    htmlBody: text('html_body').notNull(),
+    // No foreign keys: like the webhook log, the outbox keeps accepting rows whatever happens elsewhere.
+    clientId: uuid('client_id'),
+    ticketId: uuid('ticket_id'),
+    status: text('status', { enum: ['pending', 'sent', 'failed'] }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+    /** While set and in the future, a node is sending it; past it, the send is taken as lost. */
+    leaseUntil: timestamp('lease_until', { withTimezone: true }),
+    lastError: text('last_error'),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('mail_outbox_dedupe_key').on(t.dedupeKey),
+    // The senders' claim: pending rows due first.
+    index('mail_outbox_due_idx').on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
+    index('mail_outbox_client_idx').on(t.clientId),
+    check('mail_outbox_status_check', sql`${t.status} in ('pending', 'sent', 'failed')`),
+  ],
+);
+
+/** Secrets the nodes of a cluster share, made once by whichever node starts first (e.g. the `/c/` link key). */
+export const serverSecrets = pgTable('server_secrets', {
+  name: text('name').primaryKey(),
+  value: text('value').notNull(),
+  createdAt: createdAt(),
+});
+
 export type CustomerRow = typeof clients.$inferSelect;
 export type TicketRow = typeof tickets.$inferSelect;
 export type ChatSessionRow = typeof chatSessions.$inferSelect;
@@ -291,3 +383,31 @@ export type TicketNoteRow = typeof ticketNotes.$inferSelect;
 export type CannedResponseRow = typeof cannedResponses.$inferSelect;
 export type TicketReadRow = typeof ticketReads.$inferSelect;
 export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
+export type MailOutboxRow = typeof mailOutbox.$inferSelect;
+export type ChatQueueRow = typeof chatQueue.$inferSelect;
+
+/**
+ * Agent events in commit order (PROTOCOL §13): what an event stream replays after a
+ * Last-Event-ID. `position` is the public eventId, allocated from `domain_event_positions`
+ * at the very end of the writing transaction (see repositories/domainEvents.ts for why that
+ * makes it gap-free and commit-ordered). A message.created row names its message instead of
+ * copying it. No foreign keys: a log row must never wait on a lock of the rows it describes.
+ */
+export const domainEvents = pgTable(
+  'domain_events',
+  {
+    position: bigint('position', { mode: 'number' }).primaryKey(),
+    ticketId: uuid('ticket_id').notNull(),
+    type: text('type').notNull(),
+    messageId: uuid('message_id'),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('domain_events_ticket_idx').on(t.ticketId, t.position), index('domain_events_created_idx').on(t.createdAt)],
+);
+
+/** One row (id 1): the last position handed out; its row lock orders the writers of events. */
+export const domainEventPositions = pgTable('domain_event_positions', {
+  id: integer('id').primaryKey(),
+  last: bigint('last', { mode: 'number' }).notNull(),
+});

@@ -1,11 +1,11 @@
-import type { DomainEvent } from '../../shared/tickets.js';
+import type { AgentEvent } from '../../shared/events.js';
 
 /** `local` is true for events that happened on this node (automations act on those only). */
 export interface EventMeta {
   local: boolean;
 }
 
-export type EventListener = (event: DomainEvent, meta: EventMeta) => void;
+export type EventListener = (event: AgentEvent, meta: EventMeta) => void;
 
 /**
  * What nodes tell each other, never streamed to agents nor sent to webhooks:
@@ -16,9 +16,9 @@ export type NoticeListener = (notice: NodeNotice) => void;
 
 /** Told of every event published and delivered (the node's metrics). */
 export interface BusObserver {
-  published(event: DomainEvent): void;
+  published(event: AgentEvent): void;
   /** `lagMs`: from publish on another node to arrival here; undefined for local events. */
-  delivered(event: DomainEvent, meta: EventMeta, lagMs: number | undefined): void;
+  delivered(event: AgentEvent, meta: EventMeta, lagMs: number | undefined): void;
 }
 
 /**
@@ -26,7 +26,7 @@ export interface BusObserver {
  * every node. In-process here; a Redis pub/sub implementation keeps the same interface.
  */
 export interface EventBus {
-  publish(event: DomainEvent): void;
+  publish(event: AgentEvent): void;
   /** Returns the function that unsubscribes. */
   subscribe(listener: EventListener): () => void;
   /** Tells every node, this one included (best effort: lost while Redis is away). */
@@ -43,7 +43,7 @@ export const EVENT_META = { LOCAL, REMOTE };
 export function createInMemoryEventBus(
   onListenerError: (error: unknown) => void = () => {},
   observer?: BusObserver,
-): EventBus & { deliver(event: DomainEvent, meta: EventMeta, lagMs?: number): void; hear(notice: NodeNotice): void } {
+): EventBus & { deliver(event: AgentEvent, meta: EventMeta, lagMs?: number): void; hear(notice: NodeNotice): void } {
   const listeners = new Set<EventListener>();
   const noticeListeners = new Set<NoticeListener>();
   function hear(notice: NodeNotice) {
@@ -57,7 +57,7 @@ export function createInMemoryEventBus(
       });
     }
   }
-  function deliver(event: DomainEvent, meta: EventMeta, lagMs?: number) {
+  function deliver(event: AgentEvent, meta: EventMeta, lagMs?: number) {
     observer?.delivered(event, meta, lagMs);
     // Delivered on a later tick so a publisher never waits for, or fails because of, a listener.
     for (const listener of listeners) {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { DomainEvent } from '../../shared/tickets.js';
+import type { AgentEvent } from '../../shared/events.js';
 import type { Logger } from '../logger.js';
 import { preciseNow } from '../metrics.js';
 import { createInMemoryEventBus, EVENT_META, type BusObserver, type EventBus, type NodeNotice } from './bus.js';
@@ -19,7 +19,7 @@ export interface RedisEventBusOptions {
 interface Envelope {
   origin: string;
   /** A domain event, or else a notice between nodes. */
-  event?: DomainEvent;
+  event?: AgentEvent;
   notice?: NodeNotice;
   /** Publisher's clock (ms, sub-ms precision), for the lag metric. */
   sentAt?: number;

@@ -3,15 +3,21 @@ import { AppError, HTTP_STATUS, toAppError, toErrorBody } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ServiceContext } from '../services/context.js';
 import type { PayloadSchemas } from '../validation.js';
+import { createApiDocsRoutes } from './apiDocs.js';
 import { createChatRoutes } from './chatRoutes.js';
+import { AGENT_REST_BASE } from './agentRestOperations.js';
+import { createAgentRestRoutes } from './agentRestRoutes.js';
 import type { OriginPolicy } from './origins.js';
 import { createHealthRoutes, type ReadinessCheck } from './healthRoutes.js';
 import { createPages } from './pages.js';
+import { createConversationPage } from './conversationPage.js';
 import { securityHeaders } from './securityHeaders.js';
 import { createMetricsRoute, requestIds, requestLogger } from './observability.js';
 import type { InflightTracker } from '../inflight.js';
 import type { RateLimits } from '../security/rateLimits.js';
 import type { ClientIp } from '../security/clientIp.js';
+import type { AgentStreamWatch } from '../services/agents/agentStreamWatch.js';
+import type { AgentLiveness } from '../services/agents/agentLiveness.js';
 
 export interface HttpAppDeps {
   ctx: ServiceContext;
@@ -26,6 +32,9 @@ export interface HttpAppDeps {
   isDraining?: () => boolean;
   /** The tRPC agent API, mounted at `/trpc` when given. */
   agentApi?: RequestHandler;
+  /** Ends agents' event streams when their token is revoked, and all of them at shutdown. */
+  agentStreams: AgentStreamWatch;
+  liveness: AgentLiveness;
 }
 
 /** The Express application: health, the HTTP chat API, and one error mapping for all of it. */
@@ -40,7 +49,9 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
   app.use(createHealthRoutes(deps.readiness, deps.isDraining));
   app.use(createMetricsRoute(deps.ctx.metrics));
   app.use(createPages({ logger: deps.logger }));
+  app.use(createApiDocsRoutes());
   const perIp = limitPerIp(deps.limits, deps.clientIp);
+  app.use('/c', perIp, createConversationPage(deps.ctx, deps.schemas, { limits: deps.limits, clientIp: deps.clientIp }));
   app.use(
     '/api/chat',
     perIp,
@@ -49,6 +60,7 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
     createChatRoutes(deps.ctx, deps.schemas, { limits: deps.limits, clientIp: deps.clientIp }),
   );
   if (deps.agentApi) app.use('/trpc', perIp, deps.agentApi);
+  app.use(AGENT_REST_BASE, perIp, createAgentRestRoutes(deps.ctx, { limits: deps.limits, clientIp: deps.clientIp }, { streams: deps.agentStreams, liveness: deps.liveness }));
   app.use('/api', (_req, _res, next) => next(new AppError('NOT_FOUND', 'No such endpoint')));
   app.use(errorHandler(deps.logger));
   return app;

@@ -10,6 +10,7 @@ import {
 import type { Ack } from '../../shared/errors.js';
 import { resolveLocale } from '../../shared/messages.js';
 import { chatCloseSchema, chatResumeSchema, typingSchema } from '../../shared/schemas.js';
+import { chatRateSchema, chatTranscriptSchema } from '../../shared/chatActions.js';
 import { AppError, toAppError, toErrorBody } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { NodeMetrics } from '../metrics.js';
@@ -17,10 +18,13 @@ import type { ServiceContext } from '../services/context.js';
 import type { ChatRef } from '../services/chat/chatRef.js';
 import { startChat } from '../services/chat/startChat.js';
 import { resumeChat } from '../services/chat/resumeChat.js';
+import { queuePositionOf } from '../services/routing/queuePosition.js';
 import { authenticateChat } from '../services/chat/authenticateChat.js';
-import { postMessage } from '../services/chat/postMessage.js';
+import { sendCustomerMessage } from '../services/chat/continueChat.js';
 import { closeChat } from '../services/chat/closeChat.js';
 import { relayCustomerTyping } from '../services/chat/relayTyping.js';
+import { rateChat } from '../services/chat/rateChat.js';
+import { requestTranscript } from '../services/mail/transcripts.js';
 import { parsePayload, type PayloadSchemas } from '../validation.js';
 import type { ChatNamespace, SocketData } from './socketServer.js';
 import { createTypingRelay } from './typingRelay.js';
@@ -58,7 +62,7 @@ export function registerChatNamespace(nsp: ChatNamespace, deps: ChatNamespaceDep
       const locale = resolveLocale(readLocale(payload) ?? socket.data.locale);
       const input = parsePayload(schemas[locale].chatStart, payload);
       const { started, chat } = await startChat(input, ctx);
-      attach(socket, chat);
+      attach(socket, chat, false);
       socket.data.locale = locale;
       return started;
     });
@@ -70,7 +74,10 @@ export function registerChatNamespace(nsp: ChatNamespace, deps: ChatNamespaceDep
       // Per session, not per IP: a node drained sends many visitors of one address back at once.
       await limits.sessionResumes.consume(authenticated.chat.sessionId);
       const resumed = await resumeChat(authenticated, input.lastSeq, ctx);
-      attach(socket, authenticated.chat);
+      attach(socket, authenticated.chat, authenticated.continuable);
+      const position = resumed.status === 'active' ? await queuePositionOf(resumed.sessionId, ctx) : undefined;
+      // After the ack (sent once this handler's answer settles): a waiting visitor who comes back learns its place.
+      if (position !== undefined) setImmediate(() => socket.emit('queue:position', { position }));
       return resumed;
     });
 
@@ -79,8 +86,9 @@ export function registerChatNamespace(nsp: ChatNamespace, deps: ChatNamespaceDep
       const chat = requireChat(socket);
       await limits.socketMessages.consume(socket.id);
       await limits.sessionMessages.consume(chat.sessionId);
-      const { message } = await postMessage(chat, { type: 'client', name: chat.customerName }, input, ctx);
-      return message;
+      const sent = await sendCustomerMessage({ chat, continuable: socket.data.continuable ?? false }, input, ctx);
+      if (sent.chat.sessionId !== chat.sessionId) attach(socket, sent.chat, true);
+      return sent.message;
     });
 
     handle('chat:close', async (payload) => {
@@ -88,6 +96,18 @@ export function registerChatNamespace(nsp: ChatNamespace, deps: ChatNamespaceDep
       const chat = requireChat(socket);
       await closeChat(chat, { reason: 'client', actorType: 'client', actorId: chat.clientId, note: input.reason }, ctx);
       return { status: 'closed' as const };
+    });
+
+    handle('chat:rate', async (payload) => {
+      const input = parsePayload(chatRateSchema, payload);
+      return rateChat(requireChat(socket), input, ctx);
+    });
+
+    handle('chat:transcript', async (payload) => {
+      parsePayload(chatTranscriptSchema, payload ?? {});
+      const chat = requireChat(socket);
+      await limits.sessionMessages.consume(chat.sessionId);
+      return requestTranscript(chat, ctx);
     });
 
     const typing = createTypingRelay((isTyping) => {
@@ -108,10 +128,11 @@ function readLocale(payload: unknown): unknown {
   return payload && typeof payload === 'object' ? (payload as { locale?: unknown }).locale : undefined;
 }
 
-function attach(socket: ChatSocket, chat: ChatRef): void {
+function attach(socket: ChatSocket, chat: ChatRef, continuable: boolean): void {
   const previous = socket.data.chat;
   if (previous && previous.sessionId !== chat.sessionId) socket.leave(sessionRoom(previous.sessionId));
   socket.data.chat = chat;
+  socket.data.continuable = continuable;
   socket.join(sessionRoom(chat.sessionId));
 }
 

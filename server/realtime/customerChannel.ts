@@ -10,5 +10,6 @@ export function createCustomerChannel(nsp: ChatNamespace): CustomerChannel {
     ticketUpdated: (sessionId, payload) => nsp.to(sessionRoom(sessionId)).emit('ticket:updated', payload),
     typing: (sessionId, isTyping) => nsp.to(sessionRoom(sessionId)).emit('typing', { from: 'agent', isTyping }),
     agentJoined: (sessionId, payload) => nsp.to(sessionRoom(sessionId)).emit('agent:joined', payload),
+    queuePosition: (sessionId, payload) => nsp.to(sessionRoom(sessionId)).emit('queue:position', payload),
   };
 }

@@ -24,6 +24,8 @@ export const ENGINE_SESSION_COOKIE = 'io';
 export interface SocketData {
   /** The chat this socket is attached to, after `chat:start` or `chat:resume`. */
   chat?: ChatRef;
+  /** Attached through a `/c/` link: writing into the ended chat opens a new session of its ticket. */
+  continuable?: boolean;
   locale: Locale;
 }
 

@@ -18,6 +18,8 @@ export interface ChatIntakeRecords {
   verified: boolean;
   matchedBy: 'email' | 'phone' | 'new';
   lastSeq: number;
+  /** The offline form: the session is closed from the start (no live chat behind it). */
+  offline: boolean;
   /** The customer messages the intake writes (its first message, if any): the ticket's counter. */
   customerMessages: number;
   /** The `ticket.created` audit row's data. */
@@ -39,9 +41,11 @@ export const chatIntakeRepository = {
       values (${r.ticketId}::uuid, ${r.subject}, ${r.description}, 'OPEN', 'chat', ${r.category}, ${r.clientId}::uuid, ${r.customerMessages}::int)
       returning number, created_at
     ), session as (
-      insert into chat_sessions (id, client_id, ticket_id, user_name, user_email, user_phone, locale, resume_token_hash, verified, matched_by, last_seq)
+      insert into chat_sessions (id, client_id, ticket_id, user_name, user_email, user_phone, locale, resume_token_hash, verified, matched_by, last_seq,
+                                 offline, status, ended_at)
       values (${r.sessionId}::uuid, ${r.clientId}::uuid, ${r.ticketId}::uuid, ${r.userName}, ${r.userEmail}, ${r.userPhone},
-              ${r.locale}, ${r.resumeTokenHash}, ${r.verified}::boolean, ${r.matchedBy}, ${r.lastSeq}::int)
+              ${r.locale}, ${r.resumeTokenHash}, ${r.verified}::boolean, ${r.matchedBy}, ${r.lastSeq}::int,
+              ${r.offline}::boolean, ${r.offline ? 'closed' : 'active'}, ${r.offline ? sql`now()` : sql`null`})
     ), audit as (
       insert into ticket_events (ticket_id, actor_type, actor_id, type, data)
       values (${r.ticketId}::uuid, 'client', ${r.clientId}::uuid, 'ticket.created', ${JSON.stringify(r.eventData)}::jsonb)

@@ -1,6 +1,6 @@
-import { and, asc, eq, gt } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
-import { chatMessages, type ChatMessageRow } from '../db/schema.js';
+import { chatMessages, chatSessions, type ChatMessageRow } from '../db/schema.js';
 
 /** Reads of the `chat_messages` table; messages are written by `messageBatchesRepository`. */
 export const chatMessagesRepository = {
@@ -21,5 +21,28 @@ export const chatMessagesRepository = {
       .from(chatMessages)
       .where(and(eq(chatMessages.sessionId, sessionId), eq(chatMessages.clientMsgId, clientMsgId)));
     return row;
+  },
+
+  /**
+   * The last `limit` messages of every chat session of a ticket (its whole conversation, for a
+   * transcript), oldest first, and how many it holds in all.
+   */
+  async listOfTicket(ex: Executor, ticketId: string, limit: number): Promise<{ rows: ChatMessageRow[]; total: number }> {
+    const [rows, [count]] = await Promise.all([
+      ex
+        .select({ message: chatMessages })
+        .from(chatMessages)
+        .innerJoin(chatSessions, eq(chatSessions.id, chatMessages.sessionId))
+        // chat_sessions_ticket_idx, then chat_messages_session_seq_key per session
+        .where(eq(chatSessions.ticketId, ticketId))
+        .orderBy(desc(chatSessions.startedAt), desc(chatSessions.id), desc(chatMessages.seq))
+        .limit(limit),
+      ex
+        .select({ n: sql<number>`count(*)::int` })
+        .from(chatMessages)
+        .innerJoin(chatSessions, eq(chatSessions.id, chatMessages.sessionId))
+        .where(eq(chatSessions.ticketId, ticketId)),
+    ]);
+    return { rows: rows.map((row) => row.message).reverse(), total: Number(count?.n ?? 0) };
   },
 };

@@ -70,6 +70,11 @@ export const chatSessionsRepository = {
       .orderBy(desc(chatSessions.startedAt), desc(chatSessions.id));
   },
 
+  /** Every chat session row of a customer, oldest first (chat_sessions_client_idx). */
+  async listRowsOfClient(ex: Executor, clientId: string): Promise<ChatSessionRow[]> {
+    return ex.select().from(chatSessions).where(eq(chatSessions.clientId, clientId)).orderBy(asc(chatSessions.startedAt), asc(chatSessions.id));
+  },
+
   /** The most recent chat session of a ticket: the one agents reply into. */
   async findLatestOfTicket(ex: Executor, ticketId: string): Promise<ChatSessionRow | undefined> {
     const [row] = await ex
@@ -158,6 +163,45 @@ export const chatSessionsRepository = {
       .where(eq(chatSessions.clientId, fromClientId))
       .returning({ id: chatSessions.id });
     return rows.length;
+  },
+
+  /**
+   * A new session of an existing ticket, copying who the customer is from an earlier one: the
+   * customer writing again through a `/c/` link after the chat ended (PROTOCOL §9).
+   */
+  async insertContinuation(
+    ex: Executor,
+    from: ChatSessionRow,
+    values: { id: string; resumeTokenHash: string; lastSeq: number },
+  ): Promise<ChatSessionRow> {
+    const [row] = await ex
+      .insert(chatSessions)
+      .values({
+        id: values.id,
+        clientId: from.clientId,
+        ticketId: from.ticketId,
+        userName: from.userName,
+        userEmail: from.userEmail,
+        userPhone: from.userPhone,
+        locale: from.locale,
+        verified: from.verified,
+        matchedBy: from.matchedBy,
+        resumeTokenHash: values.resumeTokenHash,
+        lastSeq: values.lastSeq,
+      })
+      .returning();
+    if (!row) throw new Error('continuation session insert returned nothing');
+    return row;
+  },
+
+  /** Stores the session's rating unless it has one; undefined when it was already rated (or does not exist). */
+  async rate(ex: Executor, id: string, score: number, comment: string | null): Promise<{ ratedAt: Date } | undefined> {
+    const [row] = await ex
+      .update(chatSessions)
+      .set({ ratingScore: score, ratingComment: comment, ratedAt: sql`now()` })
+      .where(and(eq(chatSessions.id, id), sql`${chatSessions.ratedAt} is null`))
+      .returning({ ratedAt: chatSessions.ratedAt });
+    return row?.ratedAt ? { ratedAt: row.ratedAt } : undefined;
   },
 
   /** What the assistant needs of a chat: whether people are on it, and who and where it is. */

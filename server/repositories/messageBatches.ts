@@ -70,6 +70,15 @@ export const messageBatchesRepository = {
     return rowsOf<{ id: string; last_seq: number }>(result).map((row) => ({ id: row.id, lastSeq: Number(row.last_seq) }));
   },
 
+  /**
+   * Locks one session whatever its status (an agent's late reply goes into a chat that ended)
+   * and answers its last seq, or nothing when it does not exist.
+   */
+  async lockSession(ex: Executor, id: string): Promise<Array<{ id: string; lastSeq: number }>> {
+    const result = await ex.execute(sql`select id, last_seq from chat_sessions where id = ${id}::uuid for update`);
+    return rowsOf<{ id: string; last_seq: number }>(result).map((row) => ({ id: row.id, lastSeq: Number(row.last_seq) }));
+  },
+
   /** The messages already stored under these exact (session, clientMsgId) pairs. */
   async findByClientMsgIds(ex: Executor, keys: Array<{ sessionId: string; clientMsgId: string }>): Promise<ChatMessageRow[]> {
     const result = await ex.execute(sql`

@@ -126,10 +126,36 @@ export const ticketsRepository = {
     return new Map(rows.map((row) => [row.id, row.number]));
   },
 
+  /** Id and number of every ticket of a customer, oldest first (tickets_client_number_idx). */
+  async listRefsOfClient(ex: Executor, clientId: string): Promise<{ id: string; number: number }[]> {
+    return ex.select({ id: tickets.id, number: tickets.number }).from(tickets).where(eq(tickets.clientId, clientId)).orderBy(tickets.number);
+  },
+
+  /** Every ticket of a customer, oldest first (tickets_client_number_idx). */
+  async listOfClient(ex: Executor, clientId: string): Promise<TicketRow[]> {
+    return ex.select().from(tickets).where(eq(tickets.clientId, clientId)).orderBy(tickets.number);
+  },
+
   /** Locks the ticket row until the transaction ends, so concurrent changes diff against the truth. */
   async lock(ex: Executor, id: string): Promise<TicketRow | undefined> {
     const [row] = await ex.select().from(tickets).where(eq(tickets.id, id)).for('update');
     return row;
+  },
+
+  /**
+   * Locks the ticket row unless another transaction holds it (then undefined: try later).
+   * Routing takes tickets this way, so it never waits on a message write holding one.
+   */
+  async lockUnlessBusy(ex: Executor, id: string): Promise<TicketRow | undefined> {
+    const [row] = await ex.select().from(tickets).where(eq(tickets.id, id)).for('update', { skipLocked: true });
+    return row;
+  },
+
+  /** Locks those of these tickets no other transaction holds, in one statement; the busy ones are left out. */
+  async lockManyUnlessBusy(ex: Executor, ids: string[]): Promise<Map<string, TicketRow>> {
+    if (ids.length === 0) return new Map();
+    const rows = await ex.select().from(tickets).where(inArray(tickets.id, ids)).for('update', { skipLocked: true });
+    return new Map(rows.map((row) => [row.id, row]));
   },
 
   async update(ex: Executor, id: string, values: Partial<NewTicket>): Promise<TicketRow | undefined> {

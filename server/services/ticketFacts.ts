@@ -1,12 +1,15 @@
 import type { ContactField } from '../../shared/agentApi.js';
+import type { AgentEvent } from '../../shared/events.js';
 import type {
   ChatAbandonedEvent,
+  ClientErasedEvent,
   ChatClosedEvent,
   ChatEscalatedEvent,
-  DomainEvent,
+  LoggedEvent,
   NoteCreatedEvent,
   TicketAssignedEvent,
   TicketCreatedEvent,
+  TicketRatedEvent,
   TicketUpdatedEvent,
 } from '../../shared/events.js';
 import type { Transaction } from '../db/client.js';
@@ -14,6 +17,7 @@ import type { CustomerRow } from '../db/schema.js';
 import { timeTransaction } from '../metrics.js';
 import { ticketEventsRepository, type NewTicketEvent } from '../repositories/ticketEvents.js';
 import type { ServiceContext } from './context.js';
+import { logEvents } from './events/eventLog.js';
 
 /**
  * One fact about a ticket: the audit rows it leaves in `ticket_events` and the event that
@@ -22,11 +26,11 @@ import type { ServiceContext } from './context.js';
  */
 export interface TicketFact {
   audit: NewTicketEvent[];
-  event: DomainEvent;
+  event: LoggedEvent;
 }
 
 /** Why the system (not an agent) changed a ticket; kept in the audit row as `cause`. */
-export type UpdateCause = 'chat.closed' | 'chat.escalated' | 'categories';
+export type UpdateCause = 'chat.closed' | 'chat.escalated' | 'categories' | 'chat.continued';
 
 type Ticket = { ticketId: string; ticketNumber: number; at: string };
 
@@ -97,6 +101,23 @@ export const ticketFact = {
     };
   },
 
+  /** The customer rated a chat session; the customer is the actor. */
+  rated(event: TicketRatedEvent, clientId: string): TicketFact {
+    const { sessionId, score, comment } = event;
+    return {
+      event,
+      audit: [{ ticketId: event.ticketId, actorType: 'client', actorId: clientId, type: 'ticket.rated', data: { sessionId, score, ...(comment ? { comment } : {}) } }],
+    };
+  },
+
+  /** An admin erased the ticket's customer (LGPD); the trail keeps who and when, nothing erased. */
+  clientErased(event: ClientErasedEvent): TicketFact {
+    return {
+      event,
+      audit: [{ ticketId: event.ticketId, actorType: 'agent', actorId: event.actorId, type: 'client.erased', data: { clientId: event.clientId } }],
+    };
+  },
+
   /** An agent wrote a private note; the trail names the note (its body stays in ticket_notes). */
   noteCreated(event: NoteCreatedEvent): TicketFact {
     const { note } = event;
@@ -136,12 +157,19 @@ export const ticketFact = {
  * intake can write it in the statement that opens the ticket, before either is known.
  */
 export function ticketCreatedAudit(event: Omit<TicketCreatedEvent, 'ticketNumber' | 'at'>): NewTicketEvent {
-  const { source, returningClient, matchedBy, sessionId, verified } = event;
+  const { source, returningClient, matchedBy, sessionId, verified, offline } = event;
   return {
     ticketId: event.ticketId,
     ...(event.actorId ? { actorType: 'agent', actorId: event.actorId } : { actorType: 'client', actorId: event.clientId }),
     type: 'ticket.created',
-    data: { source, ...(sessionId ? { sessionId } : {}), returningClient, matchedBy, ...(verified !== undefined ? { verified } : {}) },
+    data: {
+      source,
+      ...(sessionId ? { sessionId } : {}),
+      returningClient,
+      matchedBy,
+      ...(verified !== undefined ? { verified } : {}),
+      ...(offline ? { offline } : {}),
+    },
   };
 }
 
@@ -156,18 +184,21 @@ export interface TicketFacts {
 /**
  * A service's transaction that records ticket facts: each fact's audit rows are written in it,
  * and its events are published, in the order recorded, only after it commits (never when it
- * rolls back). `timed` names the transaction in the node's metrics.
+ * rolls back). Its last statement logs the events, which gives each its eventId in commit
+ * order (services/events/eventLog.ts): the one way an audited fact reaches the bus.
+ * `timed` names the transaction in the node's metrics.
  */
 export async function inTicketTransaction<T>(
   ctx: Pick<ServiceContext, 'db' | 'bus' | 'metrics'>,
   work: (tx: Transaction, facts: TicketFacts) => Promise<T>,
   options: { timed?: string } = {},
 ): Promise<T> {
-  let events: DomainEvent[] = [];
+  let events: LoggedEvent[] = [];
+  let logged: AgentEvent[] = [];
   const run = () =>
     ctx.db.transaction(async (tx) => {
       events = []; // a transaction run again starts with no facts
-      return work(tx, {
+      const result = await work(tx, {
         async record(facts) {
           const list = Array.isArray(facts) ? facts : [facts];
           await ticketEventsRepository.append(tx, list.flatMap((fact) => fact.audit));
@@ -177,9 +208,12 @@ export async function inTicketTransaction<T>(
           events.push(fact.event);
         },
       });
+      // Last: it holds the event log's position lock until commit (repositories/domainEvents.ts).
+      logged = await logEvents(tx, events);
+      return result;
     });
   const result = options.timed ? await timeTransaction(ctx.metrics, options.timed, run) : await run();
-  for (const event of events) ctx.bus.publish(event);
+  for (const event of logged) ctx.bus.publish(event);
   return result;
 }
 

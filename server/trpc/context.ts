@@ -5,12 +5,15 @@ import type { EdgeGuards } from '../security/edgeGuards.js';
 import { checkTokenAtCost } from '../security/failedAuth.js';
 import { authenticateAgent } from '../services/agents/authenticateAgent.js';
 import type { AgentStreamWatch } from '../services/agents/agentStreamWatch.js';
+import type { AgentLiveness } from '../services/agents/agentLiveness.js';
 
 export type { EdgeGuards };
 
-/** What the agent API needs besides the services: the edge's guards and the stream watch. */
+/** What the agent API needs besides the services: the edge's guards, the stream watch and liveness. */
 export interface AgentApiDeps extends EdgeGuards {
   agentStreams: AgentStreamWatch;
+  /** Agents' signs of life (calls, open streams) for presence (PROTOCOL §8). */
+  liveness: AgentLiveness;
 }
 
 /**
@@ -32,6 +35,7 @@ export async function createContext(
     requestId,
     logger: services.logger.child({ requestId }),
     agentStreams: guards.agentStreams,
+    liveness: guards.liveness,
     authenticateAgent: once(() => checkTokenAtCost(guards.limits.failedAgentAuth, ip, () => authenticateAgent(token, services))),
   };
 }

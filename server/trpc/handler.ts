@@ -44,6 +44,7 @@ export function createAgentApi(services: ServiceContext, guards: AgentApiDeps): 
     },
     close() {
       guards.agentStreams.close();
+      guards.liveness.close();
       for (const res of streams) res.destroy();
       streams.clear();
     },

@@ -46,6 +46,7 @@ const mapErrors = t.middleware(async function mapErrors({ next }) {
 const requireAgent = t.middleware(async function requireAgent({ ctx, next }) {
   // Token guessing costs the caller's IP (its agent-token bucket); once per HTTP request.
   const agent = await ctx.authenticateAgent();
+  ctx.liveness.apiCalled(agent.id);
   return next({ ctx: { agent, logger: ctx.logger.child({ agentId: agent.id }) } });
 });
 

@@ -69,12 +69,15 @@ export function followEvents(client: AgentClient, input?: { ticketId?: string })
   });
   const subscription = client.tickets.onEvent.subscribe(input, {
     onStarted: () => markStarted(),
-    onData: (event) => {
-      events.push(event as DomainEvent);
+    // Items are tracked: `{ id, data }`; the stream's own markers (stream.ready) are not events.
+    onData: ({ data }) => {
+      if (data.type === 'stream.ready' || data.type === 'stream.reset') return;
+      const event = data as DomainEvent;
+      events.push(event);
       for (const waiter of [...waiters]) {
-        if (waiter.predicate(event as DomainEvent)) {
+        if (waiter.predicate(event)) {
           waiters.splice(waiters.indexOf(waiter), 1);
-          waiter.resolve(event as DomainEvent);
+          waiter.resolve(event);
         }
       }
     },

@@ -1,6 +1,7 @@
 import type { ChatSessionSummary, Client, ContactSuggestion } from '../../shared/agentApi.js';
 import { CONTACT_FIELDS } from '../../shared/agentApi.js';
 import { el } from '../common/dom.js';
+import { t } from './i18n/index.js';
 import { CONTACT_FIELD_LABELS, MATCHED_BY_LABELS } from './labels.js';
 
 /**
@@ -19,10 +20,10 @@ export function identityBadges(session: Pick<ChatSessionSummary, 'verified' | 'm
       {
         class: `badge ${session.verified ? 'identity-verified' : 'identity-unverified'}`,
         title: session.verified
-          ? 'O site confirmou o e-mail deste visitante'
-          : 'Ninguém confirmou quem é este visitante: o que ele digitou é só o que ele diz',
+          ? t.identity.verifiedTitle
+          : t.identity.unverifiedTitle,
       },
-      session.verified ? 'Verificado' : 'Não verificado',
+      session.verified ? t.identity.verified : t.identity.unverified,
     ),
     ' ',
     el('span', { class: 'badge identity-matched', 'data-matched-by': session.matchedBy }, MATCHED_BY_LABELS[session.matchedBy]),
@@ -60,21 +61,21 @@ export function chatIdentity(
     el(
       'table',
       { class: 'typed-vs-file' },
-      el('caption', {}, 'Dados do visitante'),
-      el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Campo'), el('th', { scope: 'col' }, 'Digitado'), el('th', { scope: 'col' }, 'No cadastro'))),
+      el('caption', {}, t.identity.caption),
+      el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, t.identity.field), el('th', { scope: 'col' }, t.identity.typed), el('th', { scope: 'col' }, t.identity.onFile))),
       el('tbody', {}, ...rows),
     ),
     mine.length
       ? el(
           'ul',
-          { class: 'suggestions', 'aria-label': 'Sugestões de contato' },
+          { class: 'suggestions', 'aria-label': t.identity.suggestions },
           ...mine.map((suggestion) => {
-            const button = el('button', { type: 'button', class: 'secondary' }, 'Aceitar');
+            const button = el('button', { type: 'button', class: 'secondary', 'aria-label': t.identity.acceptField(CONTACT_FIELD_LABELS[suggestion.field], suggestion.value) }, t.identity.accept);
             button.addEventListener('click', () => accept(suggestion, button, error));
             return el(
               'li',
               { 'data-field': suggestion.field },
-              `Sugestão: ${CONTACT_FIELD_LABELS[suggestion.field]} `,
+              t.identity.suggestion(CONTACT_FIELD_LABELS[suggestion.field]),
               el('strong', {}, suggestion.value),
               ' ',
               button,

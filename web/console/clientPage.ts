@@ -4,20 +4,22 @@ import { errorMessage } from './api.js';
 import { identityBadges } from './chatIdentity.js';
 import { formatDateTime } from './labels.js';
 import { sourceBadge, statusBadge } from './listPage.js';
+import { t } from './i18n/index.js';
+import { setPageTitle } from './shift/pageTitle.js';
 import type { PageContext } from './main.js';
 
 /** A customer's history: every ticket of every channel, newest first, each linking to its page. */
 export function renderClientPage(main: HTMLElement, ctx: PageContext, id: string) {
-  document.title = 'Atende — cliente';
-  main.replaceChildren(el('p', { class: 'loading' }, 'Carregando…'));
+  setPageTitle(t.clientPage.page);
+  main.replaceChildren(el('p', { class: 'loading' }, t.loading));
   void ctx.api.clients.history
     .query({ id })
     .then(({ client, tickets, chatSessions }) => {
       if (ctx.signal.aborted) return;
       main.replaceChildren(
-        el('p', { class: 'crumbs' }, el('a', { href: '#/' }, '← Tickets')),
-        el('h1', {}, client.name || client.email || 'Cliente'),
-        el('p', {}, [client.email, client.phone].filter(Boolean).join(' · '), ` · ${client.totalTickets} ticket(s) · ${chatSessions.length} conversa(s)`),
+        el('p', { class: 'crumbs' }, el('a', { href: '#/' }, t.ticket.back)),
+        el('h1', {}, client.name || client.email || t.clientPage.fallback),
+        el('p', {}, [client.email, client.phone].filter(Boolean).join(' · '), t.clientPage.totals(client.totalTickets, chatSessions.length)),
         el(
           'ul',
           { class: 'history-list' },
@@ -49,7 +51,7 @@ function chatList(sessions: ChatSessionSummary[], tickets: TicketSummary[]): HTM
   if (!sessions.length) return [];
   const numbers = new Map(tickets.map((t) => [t.id, t.number]));
   return [
-    el('h2', {}, 'Conversas'),
+    el('h2', {}, t.clientPage.chats),
     el(
       'ul',
       { class: 'history-list chat-history' },
@@ -63,7 +65,7 @@ function chatList(sessions: ChatSessionSummary[], tickets: TicketSummary[]): HTM
           number ? el('a', { href: `#/tickets/${number}` }, `#${number}`) : null,
           ' ',
           identityBadges(s),
-          ` · digitado: ${s.typed.name} · ${s.typed.email} · ${s.typed.phone}`,
+          ` · ${t.clientPage.typed} ${s.typed.name} · ${s.typed.email} · ${s.typed.phone}`,
         );
       }),
     ),

@@ -1,32 +1,14 @@
 import type { TicketPriority, TicketSource, TicketStatus } from '../../shared/tickets.js';
+import { t } from './i18n/index.js';
 
-/** The console's words (pt-BR, like the team that uses it). */
-export const SOURCE_LABELS: Record<TicketSource, string> = {
-  chat: 'Chat',
-  email: 'E-mail',
-  phone: 'Telefone',
-  web: 'Web',
-  api: 'API',
-};
+/** The console's names for the API's values, in the console's language (i18n/). */
+export const SOURCE_LABELS: Record<TicketSource, string> = t.sources;
+export const STATUS_LABELS: Record<TicketStatus, string> = t.statuses;
+export const PRIORITY_LABELS: Record<TicketPriority, string> = t.priorities;
+export const SENDER_LABELS = t.senders;
 
-export const STATUS_LABELS: Record<TicketStatus, string> = {
-  OPEN: 'Aberto',
-  PENDING: 'Pendente',
-  RESOLVED: 'Resolvido',
-  CLOSED: 'Fechado',
-};
-
-export const PRIORITY_LABELS: Record<TicketPriority, string> = {
-  LOW: 'Baixa',
-  NORMAL: 'Normal',
-  HIGH: 'Alta',
-  URGENT: 'Urgente',
-};
-
-export const SENDER_LABELS = { client: 'Cliente', agent: 'Atendente', bot: 'Assistente', system: 'Sistema' } as const;
-
-const dateTime = new Intl.DateTimeFormat('pt-BR', { dateStyle: 'short', timeStyle: 'short' });
-const time = new Intl.DateTimeFormat('pt-BR', { timeStyle: 'short' });
+const dateTime = new Intl.DateTimeFormat(t.locale, { dateStyle: 'short', timeStyle: 'short' });
+const time = new Intl.DateTimeFormat(t.locale, { timeStyle: 'short' });
 
 export function formatDateTime(iso: string): string {
   return dateTime.format(new Date(iso));
@@ -36,11 +18,16 @@ export function formatTime(iso: string): string {
   return time.format(new Date(iso));
 }
 
-/** How the intake found the chat's customer (PROTOCOL §7 `matchedBy`). */
-export const MATCHED_BY_LABELS = {
-  email: 'identificado por e-mail',
-  phone: 'identificado por telefone',
-  new: 'cliente novo',
-} as const;
+/** How long, for people: "45 s", "3 min", "2 h 5 min". */
+export function formatDuration(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 60) return t.duration.seconds(seconds);
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return t.duration.minutes(minutes);
+  return t.duration.hours(Math.floor(minutes / 60), minutes % 60);
+}
 
-export const CONTACT_FIELD_LABELS = { name: 'Nome', email: 'E-mail', phone: 'Telefone' } as const;
+/** How the intake found the chat's customer (PROTOCOL §7 `matchedBy`). */
+export const MATCHED_BY_LABELS = t.identity.matchedBy;
+
+export const CONTACT_FIELD_LABELS = t.contactFields;

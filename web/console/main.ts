@@ -1,21 +1,36 @@
 import './console.css';
+import type { Agent } from '../../shared/agentApi.js';
 import { el } from '../common/dom.js';
 import { createApi, errorMessage, isUnauthorized, type Api } from './api.js';
 import { renderClientPage } from './clientPage.js';
+import { lang, t } from './i18n/index.js';
 import { renderListPage } from './listPage.js';
+import { renderSettingsPage } from './settings/settingsPage.js';
+import { alertsMenu } from './shift/alerts.js';
+import { liveRegion } from './shift/announcer.js';
+import { setPageTitle } from './shift/pageTitle.js';
+import { createShiftWatch, type ShiftWatch } from './shift/shiftWatch.js';
+import { statusToggle } from './shift/statusToggle.js';
 import { renderTicketPage } from './ticketPage.js';
 
 /**
  * The agent console at /console: sign in with an API token (kept in sessionStorage, so
  * only for this tab's session), then hash-routed pages — `#/` the ticket list,
- * `#/tickets/123` a ticket, `#/clients/<id>` a customer's history.
+ * `#/tickets/123` a ticket, `#/clients/<id>` a customer's history, `#/settings`, `#/reports`
+ * the reports (a chunk of its own, with its charting library, loaded when first opened). The
+ * header (status, alerts) and the shift's event stream live as long as the sign-in.
  */
 
 const TOKEN_KEY = 'atende.console.token';
 const app = document.getElementById('app')!;
+document.documentElement.lang = lang;
 
 export interface PageContext {
   api: Api;
+  /** The signed-in agent. */
+  me: Agent;
+  /** The shift's one event stream and unread counts. */
+  shift: ShiftWatch;
   /** Aborted when the agent leaves the page: subscriptions and timers stop. */
   signal: AbortSignal;
   /** Reports an error; signs out when the token stopped working. */
@@ -24,7 +39,7 @@ export interface PageContext {
 }
 
 let leave: AbortController | undefined;
-let session: { api: Api; agentName: string } | undefined;
+let session: { api: Api; me: Agent; shift: ShiftWatch; main: HTMLElement } | undefined;
 
 async function start() {
   const token = sessionStorage.getItem(TOKEN_KEY);
@@ -32,26 +47,28 @@ async function start() {
   try {
     const api = createApi(token);
     const me = await api.agents.me.query();
-    session = { api, agentName: me.name };
+    const shift = createShiftWatch(api, me, fail);
+    session = { api, me, shift, main: shell(api, me) };
     route();
   } catch (error) {
     sessionStorage.removeItem(TOKEN_KEY);
-    showSignIn(isUnauthorized(error) ? 'Token inválido ou revogado.' : errorMessage(error));
+    showSignIn(isUnauthorized(error) ? t.signIn.invalid : errorMessage(error));
   }
 }
 
 function showSignIn(error = '') {
   leave?.abort();
+  session?.shift.stop();
   session = undefined;
   const input = el('input', { id: 'token', type: 'password', autocomplete: 'off', required: true, 'aria-describedby': 'token-error' });
   const message = el('p', { id: 'token-error', class: 'error', role: 'alert' }, error);
-  const button = el('button', { type: 'submit' }, 'Entrar');
+  const button = el('button', { type: 'submit' }, t.signIn.submit);
   const form = el(
     'form',
     { class: 'signin', 'aria-labelledby': 'signin-title' },
-    el('h1', { id: 'signin-title' }, 'Atende'),
-    el('p', {}, 'Console de atendimento. Entre com o seu token de API.'),
-    el('label', { for: 'token' }, 'Token de API'),
+    el('h1', { id: 'signin-title' }, t.signIn.title),
+    el('p', {}, t.signIn.intro),
+    el('label', { for: 'token' }, t.signIn.token),
     input,
     message,
     button,
@@ -65,7 +82,7 @@ function showSignIn(error = '') {
     void start();
   });
   app.replaceChildren(el('main', { class: 'signin-page' }, form));
-  document.title = 'Atende — entrar';
+  setPageTitle(t.signIn.page);
   input.focus();
 }
 
@@ -74,31 +91,61 @@ function signOut() {
   showSignIn();
 }
 
-function route() {
-  if (!session) return;
-  leave?.abort();
-  leave = new AbortController();
+function fail(error: unknown) {
+  if (isUnauthorized(error)) return signOut();
+  showToast(errorMessage(error));
+}
+
+/** The header and the page's place, once per sign-in. */
+function shell(api: Api, me: Agent): HTMLElement {
   const main = el('main', { id: 'main', tabindex: '-1' });
-  const signOutButton = el('button', { type: 'button', class: 'link' }, 'Sair');
+  const signOutButton = el('button', { type: 'button', class: 'link' }, t.shell.signOut);
   signOutButton.addEventListener('click', signOut);
+  // Not a hash link: the hash is the console's route.
+  const skip = el('a', { href: '#main', class: 'skip-link' }, t.shell.skip);
+  skip.addEventListener('click', (event) => {
+    event.preventDefault();
+    session?.main.focus();
+  });
   app.replaceChildren(
+    skip,
     el(
       'header',
       { class: 'topbar' },
       el('a', { href: '#/', class: 'brand' }, 'Atende'),
-      el('nav', { 'aria-label': 'Principal' }, el('a', { href: '#/' }, 'Tickets')),
-      el('span', { class: 'who' }, session.agentName),
+      el(
+        'nav',
+        { 'aria-label': t.shell.nav },
+        el('a', { href: '#/' }, t.shell.tickets),
+        el('a', { href: '#/reports' }, t.shell.reports),
+        el('a', { href: '#/settings' }, t.shell.settings),
+      ),
+      statusToggle(api, me, fail),
+      alertsMenu(),
+      el('span', { class: 'who' }, me.name),
       signOutButton,
     ),
     main,
+    liveRegion(),
   );
+  return main;
+}
+
+function route() {
+  if (!session) return;
+  leave?.abort();
+  leave = new AbortController();
+  const { main } = session;
+  // A fresh element per page: nothing of the previous page's state (attributes, listeners) stays.
+  const page = el('main', { id: 'main', tabindex: '-1' });
+  main.replaceWith(page);
+  session.main = page;
   const ctx: PageContext = {
     api: session.api,
+    me: session.me,
+    shift: session.shift,
     signal: leave.signal,
-    fail(error) {
-      if (isUnauthorized(error)) return signOut();
-      showToast(errorMessage(error));
-    },
+    fail,
     navigate(hash) {
       location.hash = hash;
     },
@@ -106,9 +153,15 @@ function route() {
   const [path, query = ''] = location.hash.replace(/^#/, '').split('?');
   const ticket = /^\/tickets\/(\d+)$/.exec(path ?? '');
   const client = /^\/clients\/([\w-]+)$/.exec(path ?? '');
-  if (ticket) renderTicketPage(main, ctx, Number(ticket[1]));
-  else if (client) renderClientPage(main, ctx, client[1]!);
-  else renderListPage(main, ctx, new URLSearchParams(query));
+  if (path === '/reports') {
+    const signal = ctx.signal;
+    import('./reports/reportsPage.js').then(({ renderReportsPage }) => {
+      if (!signal.aborted) renderReportsPage(page, ctx, new URLSearchParams(query));
+    }, ctx.fail);
+  } else if (ticket) renderTicketPage(page, ctx, Number(ticket[1]));
+  else if (client) renderClientPage(page, ctx, client[1]!);
+  else if (path === '/settings') renderSettingsPage(page, ctx);
+  else renderListPage(page, ctx, new URLSearchParams(query));
 }
 
 function showToast(message: string) {

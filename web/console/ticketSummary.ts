@@ -2,6 +2,7 @@ import type { TicketDetail } from '../../shared/agentApi.js';
 import { TICKET_PRIORITIES, TICKET_STATUSES, type TicketPriority, type TicketStatus } from '../../shared/tickets.js';
 import { el } from '../common/dom.js';
 import { formatDateTime, PRIORITY_LABELS, STATUS_LABELS } from './labels.js';
+import { t } from './i18n/index.js';
 import { sourceBadge, statusBadge } from './listPage.js';
 
 export type TicketChange = { status?: TicketStatus; priority?: TicketPriority };
@@ -23,32 +24,32 @@ export function createTicketSummary(onChange: (change: TicketChange, control: HT
     header,
     details,
     audit,
-    show(t: TicketDetail) {
+    show(detail: TicketDetail) {
       header.replaceChildren(
-        el('p', { class: 'crumbs' }, el('a', { href: '#/' }, '← Tickets')),
-        el('h1', {}, `#${t.number} `, el('span', { class: 'subject' }, t.subject)),
-        el('div', { class: 'badges' }, sourceBadge(t.source), statusBadge(t.status), t.escalated ? el('span', { class: 'escalated' }, 'escalado') : null),
+        el('p', { class: 'crumbs' }, el('a', { href: '#/' }, t.ticket.back)),
+        el('h1', {}, `#${detail.number} `, el('span', { class: 'subject' }, detail.subject)),
+        el('div', { class: 'badges' }, sourceBadge(detail.source), statusBadge(detail.status), detail.escalated ? el('span', { class: 'escalated' }, t.ticket.escalated) : null),
         el(
           'div',
           { class: 'controls' },
-          el('label', { for: 'status' }, 'Status'),
-          select('status', TICKET_STATUSES, STATUS_LABELS, t.status, (status) => ({ status })),
-          el('label', { for: 'priority' }, 'Prioridade'),
-          select('priority', TICKET_PRIORITIES, PRIORITY_LABELS, t.priority, (priority) => ({ priority })),
+          el('label', { for: 'status' }, t.ticket.status),
+          select('status', TICKET_STATUSES, STATUS_LABELS, detail.status, (status) => ({ status })),
+          el('label', { for: 'priority' }, t.ticket.priority),
+          select('priority', TICKET_PRIORITIES, PRIORITY_LABELS, detail.priority, (priority) => ({ priority })),
         ),
       );
-      const client = t.client;
+      const client = detail.client;
       details.replaceChildren(
-        ...pair('Cliente', el('a', { href: `#/clients/${client.id}` }, client.name || client.email || '—')),
-        ...pair('E-mail', client.email ?? '—'),
-        ...pair('Telefone', client.phone ?? '—'),
-        ...pair('Tickets do cliente', String(client.totalTickets)),
-        ...pair('Categoria', t.category ?? '—'),
-        ...pair('Criado', formatDateTime(t.createdAt)),
-        ...pair('Descrição', t.description || '—'),
+        ...pair(t.ticket.client, el('a', { href: `#/clients/${client.id}` }, client.name || client.email || '—')),
+        ...pair(t.ticket.email, client.email ?? '—'),
+        ...pair(t.ticket.phone, client.phone ?? '—'),
+        ...pair(t.ticket.clientTickets, String(client.totalTickets)),
+        ...pair(t.ticket.category, detail.category ?? '—'),
+        ...pair(t.ticket.created, formatDateTime(detail.createdAt)),
+        ...pair(t.ticket.description, detail.description || '—'),
       );
       audit.replaceChildren(
-        ...t.events.map((e) => el('li', {}, el('time', { datetime: e.createdAt }, formatDateTime(e.createdAt)), ` ${e.type} (${e.actorType})`)),
+        ...detail.events.map((e) => el('li', {}, el('time', { datetime: e.createdAt }, formatDateTime(e.createdAt)), ` ${t.events[e.type] ?? e.type} (${t.actors[e.actorType]})`)),
       );
     },
   };

@@ -2,6 +2,7 @@ import type { Message } from '../../shared/chat.js';
 import type { ContactSuggestion, TicketDetail } from '../../shared/agentApi.js';
 import { el, setText } from '../common/dom.js';
 import { chatIdentity } from './chatIdentity.js';
+import { t } from './i18n/index.js';
 import { formatDateTime, formatTime, SENDER_LABELS } from './labels.js';
 
 interface Transcript {
@@ -13,7 +14,7 @@ interface Transcript {
 
 /** Every chat of a ticket, oldest first: a heading, who the visitor is, and the messages in seq order. */
 export function createTranscripts(onAccept: (suggestion: ContactSuggestion, button: HTMLButtonElement, error: HTMLElement) => void) {
-  const element = el('section', { class: 'chats', 'aria-label': 'Conversas' });
+  const element = el('section', { class: 'chats', 'aria-label': t.ticket.chats });
   const transcripts = new Map<string, Transcript>();
 
   return {
@@ -35,8 +36,8 @@ export function createTranscripts(onAccept: (suggestion: ContactSuggestion, butt
     show(ticket: TicketDetail) {
       for (const session of [...ticket.chatSessions].sort((a, b) => a.startedAt.localeCompare(b.startedAt))) {
         if (transcripts.has(session.id)) continue;
-        const list = el('ol', { class: 'transcript', role: 'log', 'aria-label': `Conversa de ${formatDateTime(session.startedAt)}` });
-        const heading = el('h2', {}, `Conversa iniciada em ${formatDateTime(session.startedAt)}`);
+        const list = el('ol', { class: 'transcript', role: 'log', 'aria-live': 'polite', 'aria-label': t.ticket.chatLabel(formatDateTime(session.startedAt)) });
+        const heading = el('h2', {}, t.ticket.chatStarted(formatDateTime(session.startedAt)));
         const identity = el('div', { class: 'chat-identity-slot' });
         transcripts.set(session.id, { list, seqs: new Set(), heading, identity });
         element.append(heading, identity, list);
@@ -44,7 +45,7 @@ export function createTranscripts(onAccept: (suggestion: ContactSuggestion, butt
       for (const session of ticket.chatSessions) {
         const { heading, identity } = transcripts.get(session.id)!;
         heading.dataset.status = session.status;
-        setText(heading, `Conversa iniciada em ${formatDateTime(session.startedAt)}${session.status === 'closed' ? ' (encerrada)' : ''}`);
+        setText(heading, `${t.ticket.chatStarted(formatDateTime(session.startedAt))}${session.status === 'closed' ? t.ticket.chatEnded : ''}`);
         identity.replaceChildren(chatIdentity(session, ticket.client, ticket.suggestions, onAccept));
       }
     },

@@ -112,6 +112,13 @@ export function createConnection(deps: ConnectionDeps) {
       if (socket.connected && deps.getState().attached) socket.emit('typing', { isTyping });
     },
 
+    /** `chat:rate` (PROTOCOL §9); a chat already rated (CONFLICT: another tab) counts as rated. */
+    async rate(score: number, comment: string): Promise<void> {
+      const ack = await request<{ rated: true }>('chat:rate', { score, ...(comment.trim() ? { comment } : {}) });
+      if (ack.ok || ack.error.code === 'CONFLICT') deps.dispatch({ type: 'rated' });
+      else deps.dispatch({ type: 'chatError', error: ack.error.message });
+    },
+
     async close(): Promise<void> {
       const ack = await request<{ status: 'closed' }>('chat:close', {});
       if (ack.ok) deps.dispatch({ type: 'chatClosed', reason: 'client' });

@@ -95,6 +95,12 @@ export function boot(script: HTMLScriptElement | null, q: unknown[]): (identity:
     forget() {
       dispatch({ type: 'forget' });
     },
+    rate(score, comment) {
+      void connection.rate(score, comment);
+    },
+    skipRating() {
+      dispatch({ type: 'ratingSkipped' });
+    },
   });
 
   function persist(action: Action) {

@@ -73,6 +73,8 @@ export interface WidgetState {
   notices: Notice[];
   /** A failure to show above the composer (rate limited, unavailable…), cleared by the next success. */
   chatError?: string;
+  /** After the chat ended (PROTOCOL §9): the visitor rated it, or chose not to. */
+  rating?: 'rated' | 'skipped';
 }
 
 export type Action =
@@ -100,6 +102,8 @@ export type Action =
   | { type: 'agentJoined'; agentName: unknown }
   | { type: 'chatClosed'; reason: CloseReason }
   | { type: 'chatError'; error: string }
+  | { type: 'rated' }
+  | { type: 'ratingSkipped' }
   | { type: 'newChat' };
 
 export const EMPTY_CONTACT: ContactValues = { name: '', email: '', phone: '' };
@@ -127,7 +131,10 @@ export function initialState(init: {
 
 type FormAction = Extract<Action, { type: 'toggle' | 'fieldChanged' | 'identify' | 'forget' | 'fieldBlurred' | 'submitInvalid' | 'startRequested' | 'startFailed' }>;
 type MessageAction = Extract<Action, { type: 'messageQueued' | 'messageEmitted' | 'messageAcked' | 'messageReceived' | 'messageFailed' }>;
-type ChatAction = Extract<Action, { type: 'started' | 'resumed' | 'resumeRejected' | 'connection' | 'agentTyping' | 'ticketUpdated' | 'chatClosed' | 'chatError' | 'newChat' }>;
+type ChatAction = Extract<
+  Action,
+  { type: 'started' | 'resumed' | 'resumeRejected' | 'connection' | 'agentTyping' | 'ticketUpdated' | 'chatClosed' | 'chatError' | 'rated' | 'ratingSkipped' | 'newChat' }
+>;
 type QueueAction = Extract<Action, { type: 'queuePosition' | 'agentJoined' }>;
 
 export function reducer(state: WidgetState, action: Action): WidgetState {
@@ -255,6 +262,7 @@ function chatReducer(state: WidgetState, action: ChatAction): WidgetState {
           // Only what came while starting: the server may announce the queue or an agent before its ack.
           notices: state.notices.filter((n) => n.kind === 'agentJoined'),
           chatError: undefined,
+          rating: undefined,
         },
         action.messages ?? [],
       );
@@ -320,6 +328,12 @@ function chatReducer(state: WidgetState, action: ChatAction): WidgetState {
 
     case 'chatError':
       return { ...state, chatError: action.error };
+
+    case 'rated':
+      return { ...state, rating: 'rated', chatError: undefined };
+
+    case 'ratingSkipped':
+      return { ...state, rating: 'skipped' };
 
     case 'newChat':
       return freshForm(state);

@@ -18,6 +18,9 @@ export interface ViewHandlers {
   newChat(): void;
   /** "Not me": forget the stored contact data and identity. */
   forget(): void;
+  /** The end-of-chat rating (PROTOCOL §9). */
+  rate(score: number, comment: string): void;
+  skipRating(): void;
 }
 
 /**
@@ -43,6 +46,9 @@ export function createView(host: HTMLElement, locale: Locale, t: UiText, on: Vie
   const prechat = createPrechatView(t, on);
 
   const chat = createChatView(t, on);
+  // Where the rating part goes once it has arrived, at the end of the chat.
+  const ratingSlot = el('div', { class: 'rating-slot', hidden: true });
+  chat.element.append(ratingSlot);
 
   const panel = el(
     'section',
@@ -71,6 +77,17 @@ export function createView(host: HTMLElement, locale: Locale, t: UiText, on: Vie
     },
   );
 
+  let ratingView: { element: HTMLElement; render(rating: WidgetState['rating']): void } | undefined;
+  const ratingPart = lazyPart(
+    () => import('./lazy/rating.js'),
+    (part) => {
+      root.append(el('style', {}, part.css));
+      ratingView = part.createRatingView(locale, { rate: on.rate, skip: on.skipRating });
+      ratingSlot.append(ratingView.element);
+      if (previous) view.render(previous);
+    },
+  );
+
   const view = {
     render(state: WidgetState) {
       const before = previous;
@@ -95,6 +112,10 @@ export function createView(host: HTMLElement, locale: Locale, t: UiText, on: Vie
       chat.element.hidden = !inChat;
       prechat.render(state);
       if (inChat) chat.render(state, waitsForAgent(state) ? queuePart.get()?.text : undefined);
+      // A chat that ended while it was shown asks for a rating (skipped or given: asked no more).
+      const asksRating = inChat && closed && state.rating !== 'skipped';
+      ratingSlot.hidden = !asksRating;
+      if (asksRating && ratingPart.get()) ratingView?.render(state.rating);
 
       // Focus follows what the visitor is doing, and only when something changed for it.
       if (!before) return;

@@ -152,7 +152,7 @@ serveCommands({
       { ticketId: started.ticketId },
       {
         onStarted: () => markStarted(),
-        onData: (event) => {
+        onData: ({ data: event }) => {
           const message = (event as { type: string; message?: { clientMsgId?: string } }).message;
           if (event.type === 'message.created' && message?.clientMsgId) waiting.get(message.clientMsgId)?.(performance.now());
         },

@@ -1,9 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createTRPCClient, httpLink } from '@trpc/client';
-import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
-import * as schema from '../../../server/db/schema.js';
-import type { Database } from '../../../server/db/client.js';
 import { migratePostgresDatabase } from '../../../server/db/migrate.js';
 import type { ServiceContext } from '../../../server/services/context.js';
 import { getCustomerHistory } from '../../../server/services/customers/readCustomers.js';
@@ -11,9 +8,11 @@ import { listTickets } from '../../../server/services/tickets/listTickets.js';
 import type { AgentRow } from '../../../server/db/schema.js';
 import type { AppRouter } from '../../../server/trpc/appRouter.js';
 import type { TicketListInput } from '../../../shared/agentSchemas.js';
-import { fmt, markdownTable, summarize } from '../lib/stats.js';
+import { fmt, markdownTable } from '../lib/stats.js';
 import type { ScenarioReport } from '../lib/report.js';
 import { createPostgresDatabase, startAtende, stopAll, type ServerWorker } from '../lib/services.js';
+import { seedAgentsAndCustomers } from '../lib/seed.js';
+import { plansOf, timeCalls, WASTED_ROWS } from '../lib/queryPlans.js';
 
 export interface AgentQueriesOptions {
   tickets: number;
@@ -22,16 +21,11 @@ export interface AgentQueriesOptions {
 }
 
 // The tables the hot paths read; a sequential scan of any of them grows with the data.
-const BIG_TABLES = new Set(['tickets', 'clients', 'chat_sessions', 'chat_messages', 'ticket_events']);
 
 /** Seeds customers (one per 5 tickets), tickets of every source, a chat session per chat ticket, messages over them. */
 async function seed(sql: postgres.Sql, options: AgentQueriesOptions) {
   const customers = Math.max(10, Math.floor(options.tickets / 5));
-  await sql`insert into agents (name, email, role, token_hash)
-    select 'Agent ' || i, 'agent' || i || '@bench.example', 'agent', md5('agent' || i) from generate_series(1, 20) i`;
-  await sql`insert into clients (email, name, phone, total_tickets)
-    select 'c' || i || '@bench.example', 'Customer ' || i, '+55119' || lpad(i::text, 8, '0'), 5
-    from generate_series(1, ${customers}::int) i`;
+  await seedAgentsAndCustomers(sql, customers);
   await sql`
     with c as (select id, row_number() over (order by id) as rn from clients),
          a as (select id, row_number() over (order by id) as rn from agents)
@@ -57,29 +51,6 @@ async function seed(sql: postgres.Sql, options: AgentQueriesOptions) {
     join s on s.rn = 1 + i % ${sessions}::int`;
   await sql`analyze`;
   return { customers, sessions };
-}
-
-interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Actual Loops'?: number;
-  'Rows Removed by Filter'?: number;
-  'Rows Removed by Join Filter'?: number;
-  Plans?: PlanNode[];
-}
-
-// A plan node that throws away this many rows is a scan in all but name (an index walked end to
-// end with a filter, a join filtering every pair), though no Seq Scan appears.
-const WASTED_ROWS = 10_000;
-
-/** What in an EXPLAIN ANALYZE plan grows with the tables: sequential scans of big tables, and big discards. */
-function fullScans(node: PlanNode, found: string[] = []): string[] {
-  const relation = node['Relation Name'];
-  if (node['Node Type'] === 'Seq Scan' && relation && BIG_TABLES.has(relation)) found.push(`Seq Scan on ${relation}`);
-  const removed = ((node['Rows Removed by Filter'] ?? 0) + (node['Rows Removed by Join Filter'] ?? 0)) * (node['Actual Loops'] ?? 1);
-  if (removed >= WASTED_ROWS) found.push(`${node['Node Type']}${relation ? ` on ${relation}` : ''} discarding ${removed.toLocaleString('en-US')} rows`);
-  for (const child of node.Plans ?? []) fullScans(child, found);
-  return found;
 }
 
 /**
@@ -140,31 +111,14 @@ export async function runAgentQueries(options: AgentQueriesOptions): Promise<Sce
     for (const { name, call, direct } of cases) {
       // The free-text search scans by design (see the analysis): fewer calls keep the run short.
       const runs = name.includes('free text') ? Math.max(3, Math.ceil(options.runs / 20)) : options.runs;
-      for (let i = 0; i < Math.min(10, runs); i++) await call();
-      const times: number[] = [];
-      for (let i = 0; i < runs; i++) {
-        const t = performance.now();
-        await call();
-        times.push(performance.now() - t);
-      }
-      const latency = summarize(times);
-
-      // The statements the node ran for this call, EXPLAINed with their parameters.
-      const captured: Array<{ query: string; params: unknown[] }> = [];
-      const logged = drizzle(sql, { schema, logger: { logQuery: (query, params) => captured.push({ query, params }) } }) as unknown as Database;
-      await direct({ db: logged } as ServiceContext);
-      const scans: string[] = [];
-      for (const { query, params } of captured) {
-        const [row] = await sql.unsafe(`explain (analyze, format json) ${query}`, params as never[]);
-        const plan = (row as unknown as { 'QUERY PLAN': Array<{ Plan: PlanNode }> })['QUERY PLAN'][0]!.Plan;
-        scans.push(...fullScans(plan));
-      }
+      const latency = await timeCalls(call, runs, Math.min(10, runs));
+      const { statements, scans } = await plansOf(sql, (db) => direct({ db } as ServiceContext));
       const freeText = name.includes('free text');
       if (!freeText) {
         worstHotP99 = Math.max(worstHotP99, latency.p99);
         hotSeqScans += scans.length;
       }
-      rows.push([name, fmt(latency.p50, 2), fmt(latency.p99, 2), captured.length, scans.length === 0 ? 'none' : [...new Set(scans)].join('; ')]);
+      rows.push([name, fmt(latency.p50, 2), fmt(latency.p99, 2), statements, scans.length === 0 ? 'none' : [...new Set(scans)].join('; ')]);
       figures[`${name} p99`] = latency.p99;
       console.log(`  ${name.padEnd(42)} p50 ${fmt(latency.p50, 2).padStart(7)} ms  p99 ${fmt(latency.p99, 2).padStart(7)} ms  full scans: ${scans.join('; ') || 'none'}`);
     }

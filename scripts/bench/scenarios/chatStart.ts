@@ -10,18 +10,20 @@ export interface ChatStartOptions {
   durationMs: number;
 }
 
-interface Run {
+/** One load process's closed-loop run. */
+export interface Run {
   latencies: number[];
   errors: number;
   elapsedMs: number;
 }
 
-interface Point extends LatencySummary {
+export interface Point extends LatencySummary {
   perSecond: number;
   errors: number;
 }
 
-const point = (runs: Run[]): Point => {
+/** The runs of one level, from every load process, as one point. */
+export const point = (runs: Run[]): Point => {
   const latencies = runs.flatMap((run) => run.latencies);
   const elapsed = Math.max(...runs.map((run) => run.elapsedMs));
   return { ...summarize(latencies), perSecond: latencies.length / (elapsed / 1000), errors: runs.reduce((s, r) => s + r.errors, 0) };

@@ -1,5 +1,6 @@
 import { fmt, markdownTable } from '../lib/stats.js';
 import type { ScenarioReport } from '../lib/report.js';
+import { lineChartSvg } from '../lib/svgChart.js';
 
 /** Where a throughput series stops growing: the first step that adds less than 10%. */
 function bend(points: Array<{ x: number; y: number }>): number | undefined {
@@ -39,6 +40,8 @@ export function growth(reports: ScenarioReport[]): ScenarioReport | undefined {
     );
     for (const n of names) figures[`bend ${n}`] = bend(messages.series[n]!) ?? Number.NaN;
   }
+  const charts = growthCharts(reports);
+  if (charts.length) sections.unshift(chartReferences(charts));
   return {
     id: 'growth',
     title: '5. Growth',
@@ -46,4 +49,45 @@ export function growth(reports: ScenarioReport[]): ScenarioReport | undefined {
     sections,
     figures,
   };
+}
+
+/** Where the growth curves are drawn (docs/bench/, relative to the repository), shown by BENCHMARKS.md. */
+export const GROWTH_CHART_DIR = 'docs/bench';
+
+/** The growth curves of scenarios 1 and 3 as SVG files: memory per socket, messages/s and ack p99 against load. */
+export function growthCharts(reports: ScenarioReport[]): Array<{ file: string; title: string; svg: string }> {
+  const charts: Array<{ file: string; title: string; svg: string }> = [];
+  const connections = reports.find((r) => r.id === 'connections')?.series;
+  const messages = reports.find((r) => r.id === 'messages')?.series;
+  if (connections) {
+    const title = 'Memory per idle socket as sockets grow';
+    const series = Object.entries(connections).map(([name, points]) => ({ name, points }));
+    charts.push({ file: 'memory-per-socket.svg', title, svg: lineChartSvg({ title, xLabel: 'sockets held', yLabel: 'KiB per socket', series }) });
+  }
+  if (messages) {
+    const throughput = 'Persisted messages per second as messages in flight grow';
+    const latency = 'Ack p99 as messages in flight grow';
+    const entries = Object.entries(messages);
+    charts.push({
+      file: 'messages-per-second.svg',
+      title: throughput,
+      svg: lineChartSvg({ title: throughput, xLabel: 'messages in flight', yLabel: 'messages / s', series: entries.map(([name, points]) => ({ name, points })) }),
+    });
+    charts.push({
+      file: 'ack-p99.svg',
+      title: latency,
+      svg: lineChartSvg({
+        title: latency,
+        xLabel: 'messages in flight',
+        yLabel: 'ack p99 (ms)',
+        series: entries.map(([name, points]) => ({ name, points: points.map((p) => ({ x: p.x, y: p.p99 ?? Number.NaN })) })),
+      }),
+    });
+  }
+  return charts;
+}
+
+/** Markdown showing the charts (paths relative to BENCHMARKS.md at the repository's root). */
+export function chartReferences(charts: Array<{ file: string; title: string }>): string {
+  return charts.map((chart) => `![${chart.title}](${GROWTH_CHART_DIR}/${chart.file})`).join('\n\n');
 }

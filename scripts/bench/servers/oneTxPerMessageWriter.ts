@@ -2,7 +2,7 @@
  * The benchmark's baseline writer: one transaction per message, as Atende stored messages
  * before group commit (kept here only to be measured against; the node always group-commits).
  * The same statements as that path: look up the clientMsgId, then in one transaction take the
- * session's next seq under its row lock, insert, and audit an agent's message.
+ * session's next seq under its row lock, insert, audit an agent's message, and log its event.
  */
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../../../server/db/client.js';
@@ -12,6 +12,7 @@ import { timeTransaction, type NodeMetrics } from '../../../server/metrics.js';
 import type { MessageWriter, MessageWriterOptions } from '../../../server/services/messages/messageWriter.js';
 import type { MessageAuthor, MessageInput, MessageTarget, StoredMessage } from '../../../server/services/messages/messageEntry.js';
 import { sessionFull } from '../../../server/services/messages/sessionFull.js';
+import { logMessageEvents } from '../../../server/services/events/eventLog.js';
 
 /** Thrown inside the transaction to roll back the seq taken for a duplicate clientMsgId. */
 class DuplicateMessage extends Error {}
@@ -69,9 +70,11 @@ async function storeMessage(db: Database, chat: MessageTarget, author: MessageAu
         });
         await tx.update(tickets).set({ firstResponseAt: sql`now()` }).where(and(eq(tickets.id, chat.ticketId), isNull(tickets.firstResponseAt)));
       }
-      return inserted;
+      // Every stored message is logged for agents' event streams, as the node's writer does.
+      const eventIds = await logMessageEvents(tx, [{ messageId: inserted.id, chat }]);
+      return { inserted, eventId: eventIds.get(inserted.id)! };
     });
-    return { row, created: true };
+    return { row: row.inserted, created: true, eventId: row.eventId };
   } catch (error) {
     if (!(error instanceof DuplicateMessage) || !clientMsgId) throw error;
     const existing = await findByClientMsgId(db, chat.sessionId, clientMsgId);

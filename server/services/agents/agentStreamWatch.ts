@@ -30,6 +30,8 @@ interface WatchedStream {
  */
 export function createAgentStreamWatch(ctx: Pick<ServiceContext, 'db' | 'bus' | 'logger'>): AgentStreamWatch {
   const byAgent = new Map<string, Set<WatchedStream>>();
+  // At shutdown every stream ends (clients reconnect elsewhere); not a revocation.
+  const shutdown = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   let checking = false;
 
@@ -75,13 +77,14 @@ export function createAgentStreamWatch(ctx: Pick<ServiceContext, 'db' | 'bus' | 
       if (!streams) byAgent.set(agent.id, (streams = new Set()));
       streams.add(stream);
       timer ??= setInterval(() => void recheck(), TOKEN_RECHECK_MS).unref();
-      const either = AbortSignal.any([signal, stream.revoke.signal]);
+      const either = AbortSignal.any([signal, stream.revoke.signal, shutdown.signal]);
       either.addEventListener('abort', () => forget(agent.id, stream), { once: true });
       return { signal: either, revoked: () => stream.revoke.signal.aborted };
     },
-    /** Stops watching (at shutdown, when the node drops its streams anyway). */
+    /** Stops watching and ends every stream (at shutdown). */
     close() {
       stopListening();
+      shutdown.abort();
       if (timer) clearInterval(timer);
       timer = undefined;
     },

@@ -10,5 +10,6 @@ export function toAgent(row: AgentRow): Agent {
     role: row.role,
     createdAt: row.createdAt.toISOString(),
     revokedAt: row.revokedAt?.toISOString() ?? null,
+    capacity: row.capacity,
   };
 }

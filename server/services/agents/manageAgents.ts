@@ -1,5 +1,5 @@
 import type { Agent } from '../../../shared/agentApi.js';
-import type { AgentCreateInput } from '../../../shared/agentSchemas.js';
+import type { AgentCreateInput, AgentUpdateInput } from '../../../shared/agentSchemas.js';
 import type { AgentRow } from '../../db/schema.js';
 import { AppError, sqlState } from '../../errors.js';
 import { agentsRepository } from '../../repositories/agents.js';
@@ -38,6 +38,26 @@ export async function createAgent(
 /** Every agent, revoked ones included, oldest first. */
 export async function listAgents(ctx: Pick<ServiceContext, 'db'>): Promise<Agent[]> {
   return (await agentsRepository.list(ctx.db)).map(toAgent);
+}
+
+/**
+ * `agents.update` (admin): an agent's capacity (null: the routing default), role or name. An
+ * admin cannot take away their own admin role. A capacity change may give queued chats at once.
+ */
+export async function updateAgent(input: AgentUpdateInput, actor: AgentRow, ctx: ServiceContext): Promise<Agent> {
+  if (input.id === actor.id && input.role !== undefined && input.role !== actor.role) {
+    throw new AppError('VALIDATION', 'You cannot change your own role', { fields: { role: 'Is your own agent' } });
+  }
+  const { capacity, role, name } = input;
+  const values = {
+    ...(capacity !== undefined ? { capacity } : {}),
+    ...(role !== undefined ? { role } : {}),
+    ...(name !== undefined ? { name } : {}),
+  };
+  const row = Object.keys(values).length > 0 ? await agentsRepository.update(ctx.db, input.id, values) : await agentsRepository.findById(ctx.db, input.id);
+  if (!row) throw new AppError('NOT_FOUND', 'No such agent');
+  if (capacity !== undefined) ctx.routing.request();
+  return toAgent(row);
 }
 
 /** Revokes an agent's token for good; an admin cannot lock themself out this way. */

@@ -7,6 +7,7 @@ import { chatSessionsRepository, type EndedSession } from '../../repositories/ch
 import { ticketsRepository } from '../../repositories/tickets.js';
 import type { ServiceContext } from '../context.js';
 import { inTicketTransaction, ticketFact, type TicketFacts } from '../ticketFacts.js';
+import { enqueueTranscript } from '../mail/transcripts.js';
 import type { ChatRef } from './chatRef.js';
 
 export interface ChatCloser {
@@ -35,6 +36,7 @@ export async function closeChat(
     return true;
   });
   if (changed) ctx.customers.closed(chat.sessionId, closer.reason);
+  if (changed && ctx.policy.transcriptOnClose) ctx.mail.wake();
   return { status: 'closed', changed };
 }
 
@@ -48,8 +50,9 @@ export async function recordChatEnd(
   facts: TicketFacts,
   session: EndedSession & { ticketNumber: number },
   closer: ChatCloser,
-  ctx: Pick<ServiceContext, 'policy'>,
+  ctx: Pick<ServiceContext, 'policy' | 'mail'>,
 ): Promise<void> {
+  if (ctx.policy.transcriptOnClose) await enqueueTranscriptOnClose(tx, session, ctx);
   const at = (session.endedAt ?? new Date()).toISOString();
   const base = { ticketId: session.ticketId, ticketNumber: session.ticketNumber, at };
   const closed = ticketFact.chatClosed({ type: 'chat.closed', ...base, sessionId: session.id, reason: closer.reason }, closer);
@@ -77,6 +80,16 @@ export async function recordChatEnd(
     closed,
     ...(status ? [ticketFact.updated({ type: 'ticket.updated', ...base, changes: { status } }, { cause: 'chat.closed' })] : []),
   ]);
+}
+
+/** Automations `transcriptOnClose`: the conversation is e-mailed in the transaction that ends it. */
+async function enqueueTranscriptOnClose(
+  tx: Transaction,
+  session: EndedSession & { ticketNumber: number },
+  ctx: Pick<ServiceContext, 'policy' | 'mail'>,
+): Promise<void> {
+  const full = await chatSessionsRepository.findById(tx, session.id);
+  if (full) await enqueueTranscript(tx, full, session.ticketNumber, ctx);
 }
 
 async function applyStatusOnChatEnd(

@@ -13,13 +13,18 @@ const RESUME_PAGE_BYTES = 512 * 1024;
 
 /** Re-attaches an authenticated visitor to their session: the next page after `lastSeq`; closed sessions read-only. */
 export async function resumeChat(
-  authenticated: { chat: ChatRef; status: ChatTranscript['status'] },
+  authenticated: { chat: ChatRef; status: ChatTranscript['status']; continuable: boolean },
   lastSeq: number | undefined,
   ctx: ServiceContext,
 ): Promise<ChatResumed> {
   const { chat, status } = authenticated;
   const transcript = await readTranscript(chat, status, lastSeq ?? 0, ctx);
-  return { ...transcript, ticketId: chat.ticketId };
+  return { ...transcript, ticketId: chat.ticketId, ...continuableFlag(status, authenticated.continuable) };
+}
+
+/** `continuable: true` on an ended chat opened by a `/c/` link: the customer may still write (PROTOCOL §9). */
+export function continuableFlag(status: ChatTranscript['status'], continuable: boolean): { continuable?: true } {
+  return status === 'closed' && continuable ? { continuable: true } : {};
 }
 
 /**

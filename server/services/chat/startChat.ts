@@ -8,10 +8,16 @@ import { matchCustomer, type MatchedBy } from '../customers/matchCustomer.js';
 import { insertFirstMessage } from '../messages/firstMessage.js';
 import type { ChatRef } from './chatRef.js';
 import { toMessage } from './messageView.js';
-import { announceMessage } from './postMessage.js';
+import { messageCreatedEvent } from './postMessage.js';
 import { issueResumeToken } from '../resumeTokens.js';
 import { verifyIdentity } from '../identity.js';
 import { inTicketTransaction, ticketCreatedAudit, ticketFact } from '../ticketFacts.js';
+import { AppError } from '../../errors.js';
+import { resolveLocale, text } from '../../../shared/messages.js';
+import type { Transaction } from '../../db/client.js';
+import { offlineReceivedMail } from '../mail/mailTemplates.js';
+import { enqueueMail } from '../mail/outbox.js';
+import { linkUrl } from './chatLinks.js';
 
 /**
  * `started` is all the visitor is told (PROTOCOL §7: not whether the e-mail or phone was a
@@ -27,6 +33,8 @@ export interface StartedChat {
 /**
  * The intake: in one transaction, find or create the customer, open a chat ticket and a
  * session linked to both (and store the first message when given). Events go out after commit.
+ * With `offline` (the offline form, PROTOCOL §9) the session is closed from the start, the
+ * message is required, and the same transaction commits the customer's confirmation e-mail.
  */
 export async function startChat(
   input: ChatStartInput,
@@ -45,6 +53,10 @@ export async function startChat(
 }
 
 async function openChat(input: ChatStartInput, ctx: ServiceContext): Promise<StartedChat> {
+  const offline = input.offline === true;
+  if (offline && !input.message) {
+    throw new AppError('VALIDATION', 'The offline form needs a message', { fields: { message: text(resolveLocale(input.locale), 'required') } });
+  }
   const verified = verifyIdentity(input.email, input.identityHash, ctx.policy.identitySecret);
   const now = new Date();
   const sessionId = randomUUID();
@@ -70,6 +82,7 @@ async function openChat(input: ChatStartInput, ctx: ServiceContext): Promise<Sta
       returningClient: returning,
       matchedBy,
       verified,
+      ...(offline ? { offline: true as const } : {}),
     };
     const [opened, firstMessage] = await Promise.all([
       chatIntakeRepository.insert(tx, {
@@ -87,6 +100,7 @@ async function openChat(input: ChatStartInput, ctx: ServiceContext): Promise<Sta
         verified,
         matchedBy,
         lastSeq: input.message ? 1 : 0,
+        offline,
         customerMessages: input.message ? 1 : 0,
         // The intake's statement writes the fact's audit row (as the customer).
         eventData: ticketCreatedAudit(opening).data ?? {},
@@ -94,6 +108,11 @@ async function openChat(input: ChatStartInput, ctx: ServiceContext): Promise<Sta
       input.message ? insertFirstMessage(tx, sessionId, { type: 'client', name: input.name }, input.message) : undefined,
     ]);
     facts.recorded(ticketFact.created({ ...opening, ticketNumber: opened.number, at: opened.createdAt.toISOString() }));
+    if (offline) await enqueueOfflineConfirmation(tx, { input, sessionId, resumeTokenHash: resume.hash, ticketId, ticketNumber: opened.number, clientId: client.id }, ctx);
+    if (firstMessage) {
+      // Not audited (a customer's message), but announced and logged like every message.
+      facts.recorded({ event: messageCreatedEvent({ sessionId, ticketId, ticketNumber: opened.number }, toMessage(firstMessage)), audit: [] });
+    }
     return { client, returning, matchedBy, ticketId, ticketNumber: opened.number, firstMessage };
   }, { timed: 'chat_start' });
 
@@ -104,7 +123,8 @@ async function openChat(input: ChatStartInput, ctx: ServiceContext): Promise<Sta
     clientId: result.client.id,
     customerName: input.name,
   };
-  if (result.firstMessage) announceMessage(chat, toMessage(result.firstMessage), ctx);
+  if (result.firstMessage) ctx.customers.message(chat.sessionId, toMessage(result.firstMessage));
+  if (offline) ctx.mail.wake();
 
   return {
     chat,
@@ -117,6 +137,36 @@ async function openChat(input: ChatStartInput, ctx: ServiceContext): Promise<Sta
     returningClient: result.returning,
     matchedBy: result.matchedBy,
   };
+}
+
+/** The offline form's confirmation e-mail, with the `/c/` link that opens the conversation. */
+async function enqueueOfflineConfirmation(
+  tx: Transaction,
+  opened: { input: ChatStartInput; sessionId: string; resumeTokenHash: string; ticketId: string; ticketNumber: number; clientId: string },
+  ctx: ServiceContext,
+): Promise<void> {
+  const { input } = opened;
+  const content = offlineReceivedMail({
+    locale: input.locale ?? 'pt-BR',
+    customerName: input.name,
+    ticketNumber: opened.ticketNumber,
+    message: input.message ?? '',
+    link: linkUrl(ctx.policy.publicUrl, ctx.links.issue({ id: opened.sessionId, resumeTokenHash: opened.resumeTokenHash })),
+  });
+  await enqueueMail(
+    tx,
+    {
+      kind: 'offline_received',
+      dedupeKey: `offline_received:${opened.sessionId}`,
+      toAddress: input.email,
+      subject: content.subject,
+      textBody: content.text,
+      htmlBody: content.html,
+      clientId: opened.clientId,
+      ticketId: opened.ticketId,
+    },
+    ctx,
+  );
 }
 
 const startTimeFormats = new Map<string, Intl.DateTimeFormat>();

@@ -24,6 +24,7 @@ export async function sweepIdleChats(idleMs: number, ctx: ServiceContext): Promi
       return sessions;
     });
     for (const session of closed) ctx.customers.closed(session.id, 'timeout');
+    if (closed.length > 0 && ctx.policy.transcriptOnClose) ctx.mail.wake();
     total += closed.length;
     if (closed.length < BATCH) return total;
   }

@@ -18,6 +18,7 @@ export interface MessageInput {
 export interface MessageTarget {
   sessionId: string;
   ticketId: string;
+  ticketNumber: number;
 }
 
 /** One message waiting to be written. */
@@ -31,4 +32,6 @@ export interface MessageEntry {
 export interface StoredMessage {
   row: ChatMessageRow;
   created: boolean;
+  /** When this write stored it: the eventId of its message.created (services/events/eventLog.ts). */
+  eventId?: string;
 }

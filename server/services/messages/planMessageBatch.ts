@@ -23,6 +23,8 @@ export interface BatchPlan {
   answeredTickets: string[];
   /** How many customer messages each ticket takes in this batch (its unread counter). */
   customerMessages: Map<string, number>;
+  /** The messages this batch stores, in order, each with its chat: their message.created events. */
+  created: Array<{ messageId: string; chat: MessageTarget }>;
 }
 
 const key = (sessionId: string, clientMsgId: string) => `${sessionId} ${clientMsgId}`;
@@ -47,6 +49,7 @@ export function planMessageBatch(
   const audits: NewTicketEvent[] = [];
   const answeredTickets = new Set<string>();
   const customerMessages = new Map<string, number>();
+  const created: BatchPlan['created'] = [];
 
   const plans = entries.map(({ chat, author, input }): EntryPlan => {
     const clientMsgId = input.clientMsgId ?? null;
@@ -64,6 +67,7 @@ export function planMessageBatch(
     const row = messageRow(chat.sessionId, seq, author, input.body, clientMsgId);
     if (sameId) claimed.set(sameId, row.id);
     rows.push(row);
+    created.push({ messageId: row.id, chat });
     if (author.type === 'agent') {
       audits.push(agentMessageAudit(chat, author, row.id, seq));
       answeredTickets.add(chat.ticketId);
@@ -74,7 +78,7 @@ export function planMessageBatch(
 
   const written = new Set(rows.map((row) => row.sessionId));
   const lastSeqs = new Map([...lastSeq].filter(([sessionId]) => written.has(sessionId)));
-  return { plans, rows, lastSeqs, audits, answeredTickets: [...answeredTickets], customerMessages };
+  return { plans, rows, lastSeqs, audits, answeredTickets: [...answeredTickets], customerMessages, created };
 }
 
 /** A message row with its id chosen here, so rows that refer to it go out with its insert. */

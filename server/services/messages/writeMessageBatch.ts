@@ -3,6 +3,7 @@ import type { ChatMessageRow } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
 import { messageBatchesRepository } from '../../repositories/messageBatches.js';
 import { ticketEventsRepository } from '../../repositories/ticketEvents.js';
+import { logMessageEvents } from '../events/eventLog.js';
 import type { MessageEntry, StoredMessage } from './messageEntry.js';
 import { planMessageBatch, type BatchPlan, type EntryPlan } from './planMessageBatch.js';
 import { sessionFull } from './sessionFull.js';
@@ -12,8 +13,8 @@ export type BatchOutcome = { ok: true; stored: StoredMessage } | { ok: false; er
 /**
  * Writes many messages, of any sessions, in one transaction of four round trips whatever
  * their number: lock the sessions and look up their clientMsgIds (pipelined), then one
- * multi-row insert, the new last seqs, the agents' audit rows and the tickets' customer-message
- * counters (pipelined), then commit.
+ * multi-row insert, the new last seqs, the agents' audit rows, the tickets' customer-message
+ * counters and the messages' events in the event log (pipelined), then commit.
  * An entry of a closed session is refused with CLOSED, and so is one that would take its
  * session past `maxMessages` (decided under the session's lock: concurrent batches never
  * overshoot). Outcomes are in entry order; see planMessageBatch for the rest.
@@ -37,22 +38,32 @@ export async function writeMessageBatch(db: Database, entries: MessageEntry[], m
   });
 }
 
-/** The batch's writes, sent together (one round trip); answers the inserted rows by id. */
-async function writePlannedRows(tx: Transaction, plan: BatchPlan): Promise<Map<string, ChatMessageRow>> {
-  const inserted = new Map<string, ChatMessageRow>();
+export interface Inserted {
+  row: ChatMessageRow;
+  eventId: string;
+}
+
+/**
+ * The batch's writes, sent together (one round trip); answers the inserted rows by id, with
+ * the eventIds of their message.created. The event log's append goes last: it holds the log's
+ * position lock until commit (repositories/domainEvents.ts).
+ */
+export async function writePlannedRows(tx: Transaction, plan: BatchPlan): Promise<Map<string, Inserted>> {
+  const inserted = new Map<string, Inserted>();
   if (plan.rows.length === 0) return inserted;
-  const [insertedRows] = await Promise.all([
+  const [insertedRows, , , , , eventIds] = await Promise.all([
     messageBatchesRepository.insertMany(tx, plan.rows),
     messageBatchesRepository.setLastSeqs(tx, plan.lastSeqs),
     plan.audits.length > 0 ? ticketEventsRepository.append(tx, plan.audits) : undefined,
     plan.answeredTickets.length > 0 ? messageBatchesRepository.markFirstResponses(tx, plan.answeredTickets) : undefined,
     plan.customerMessages.size > 0 ? messageBatchesRepository.countCustomerMessages(tx, plan.customerMessages) : undefined,
+    logMessageEvents(tx, plan.created),
   ]);
-  for (const row of insertedRows) inserted.set(row.id, row);
+  for (const row of insertedRows) inserted.set(row.id, { row, eventId: eventIds.get(row.id)! });
   return inserted;
 }
 
-function outcomeOf(plan: EntryPlan, inserted: Map<string, ChatMessageRow>, maxMessages: number): BatchOutcome {
+export function outcomeOf(plan: EntryPlan, inserted: Map<string, Inserted>, maxMessages: number): BatchOutcome {
   switch (plan.kind) {
     case 'existing':
       return { ok: true, stored: { row: plan.row, created: false } };
@@ -62,9 +73,10 @@ function outcomeOf(plan: EntryPlan, inserted: Map<string, ChatMessageRow>, maxMe
       return { ok: false, error: sessionFull(maxMessages) };
     case 'insert':
     case 'duplicate': {
-      const row = inserted.get(plan.id);
-      if (!row) throw new Error(`message ${plan.id} missing from the insert's answer`);
-      return { ok: true, stored: { row, created: plan.kind === 'insert' } };
+      const written = inserted.get(plan.id);
+      if (!written) throw new Error(`message ${plan.id} missing from the insert's answer`);
+      if (plan.kind === 'duplicate') return { ok: true, stored: { row: written.row, created: false } };
+      return { ok: true, stored: { row: written.row, created: true, eventId: written.eventId } };
     }
   }
 }

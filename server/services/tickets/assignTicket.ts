@@ -15,6 +15,8 @@ export interface Assignment {
   ticket: TicketRow;
   assignee: AgentRow | null;
   previousAssigneeId: string | null;
+  /** The ticket's open chat sessions, when the assigner already knows them (routing's queue). */
+  sessionIds?: string[];
 }
 
 /**
@@ -59,7 +61,8 @@ export async function assignInTransaction(
 export async function announceAssignment(assignment: Assignment, ctx: ServiceContext): Promise<void> {
   const { assignee, ticket } = assignment;
   if (!assignee) return;
-  for (const sessionId of await chatSessionsRepository.listActiveIdsOfTicket(ctx.db, ticket.id)) {
+  const sessionIds = assignment.sessionIds ?? (await chatSessionsRepository.listActiveIdsOfTicket(ctx.db, ticket.id));
+  for (const sessionId of sessionIds) {
     ctx.customers.agentJoined(sessionId, { agentName: assignee.name });
   }
 }

@@ -12,24 +12,35 @@ import { postMessage } from '../chat/postMessage.js';
 import type { ServiceContext } from '../context.js';
 import { announceTyping } from '../chat/relayTyping.js';
 import { findTicketChat } from './ticketChat.js';
+import { postLateReply } from './postLateReply.js';
+import { chatSessionsRepository } from '../../repositories/chatSessions.js';
 
 /**
  * An agent's reply, posted into the ticket's chat like any message: committed, audited,
- * delivered live to the customer, idempotent by clientMsgId. A closed chat refuses it (CLOSED).
+ * delivered live to the customer, idempotent by clientMsgId. A chat that has ended takes it as
+ * a late reply, e-mailed to the customer (PROTOCOL §9).
  * The body is the one given, or a canned response's filled in (a deleted one is NOT_FOUND).
  */
 export async function replyToTicket(input: TicketReplyInput, agent: AgentRow, ctx: ServiceContext): Promise<Message> {
-  const { ticket, chat } = await findTicketChat(input.id, ctx);
+  const { ticket, session, chat } = await findTicketChat(input.id, ctx);
   const { cannedResponseId, clientMsgId } = input;
   const body = cannedResponseId === undefined ? input.body : await cannedReplyBody({ cannedResponseId, clientMsgId }, ticket, chat, agent, ctx);
   if (body === undefined) throw new AppError('VALIDATION', 'Give either a body or a cannedResponseId', { fields: { body: 'Required' } });
-  const { message } = await postMessage(
-    chat,
-    { type: 'agent', agentId: agent.id, name: agent.name },
-    { body, clientMsgId },
-    ctx,
-  );
-  return message;
+  if (session.status === 'closed') return postLateReply(chat, session, agent, { body, clientMsgId }, ctx);
+  try {
+    const { message } = await postMessage(chat, { type: 'agent', agentId: agent.id, name: agent.name }, { body, clientMsgId }, ctx);
+    return message;
+  } catch (error) {
+    // The chat ended between the read above and the write: the reply becomes a late one.
+    if (error instanceof AppError && error.code === 'CLOSED' && !(await isActive(session.id, ctx))) {
+      return postLateReply(chat, session, agent, { body, clientMsgId }, ctx);
+    }
+    throw error;
+  }
+}
+
+async function isActive(sessionId: string, ctx: ServiceContext): Promise<boolean> {
+  return (await chatSessionsRepository.findById(ctx.db, sessionId))?.status === 'active';
 }
 
 /**

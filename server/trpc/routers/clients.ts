@@ -7,9 +7,14 @@ import {
   getCustomer,
   getCustomerHistory,
 } from '../../services/customers/readCustomers.js';
-import { agentProcedure, router } from '../init.js';
+import { eraseCustomer } from '../../services/customers/eraseCustomer.js';
+import { exportCustomer } from '../../services/customers/exportCustomer.js';
+import { adminProcedure, agentProcedure, router } from '../init.js';
 
-/** `clients.*` (PROTOCOL §4, §7): customers, their history, possible duplicates, merging, contact suggestions. */
+/**
+ * `clients.*` (PROTOCOL §4, §7, §9): customers, their history, possible duplicates, merging,
+ * contact suggestions, and (admins) the LGPD export and erasure.
+ */
 export const clientsRouter = router({
   get: agentProcedure.input(clientIdInput).query(({ input, ctx }) => getCustomer(input.id, ctx.services)),
 
@@ -24,6 +29,10 @@ export const clientsRouter = router({
   merge: agentProcedure
     .input(clientMergeInput)
     .mutation(({ input, ctx }) => mergeCustomers(input, ctx.agent, ctx.services)),
+
+  export: adminProcedure.input(clientIdInput).query(({ input, ctx }) => exportCustomer(input.id, ctx.services)),
+
+  erase: adminProcedure.input(clientIdInput).mutation(({ input, ctx }) => eraseCustomer(input.id, ctx.agent, ctx.services)),
 
   acceptSuggestion: agentProcedure
     .input(acceptSuggestionInput)

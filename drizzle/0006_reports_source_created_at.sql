@@ -1,0 +1,1 @@
+CREATE INDEX "tickets_source_created_at_idx" ON "tickets" USING btree ("source","created_at");

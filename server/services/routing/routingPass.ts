@@ -1,0 +1,58 @@
+import { routingRepository } from '../../repositories/routing.js';
+import type { RoutingSettings, ServiceContext } from '../context.js';
+import { announceAssignment, type Assignment } from '../tickets/assignTicket.js';
+import { inTicketTransaction } from '../ticketFacts.js';
+import { assignWaitingChats } from './assignWaitingChats.js';
+import { requeueChatsOfOfflineAgents } from './requeueChats.js';
+
+/** What one pass is asked to look at besides the queue itself. */
+export interface PassRequest {
+  /** Tickets whose chats may now wait for a person (a new chat, an escalation, an unassignment). */
+  ticketIds: string[];
+  /** The periodic sweep: also every open unassigned chat, and chats of agents long offline. */
+  sweep: boolean;
+}
+
+export interface PassOutcome {
+  assigned: number;
+  requeued: number;
+  /** Some ticket was held by another transaction: another pass should follow soon. */
+  busy: boolean;
+}
+
+/**
+ * One routing pass, in one transaction under the routing lock (so passes of every node take
+ * turns and each sees what the one before committed): re-queue chats of agents long offline
+ * (sweeps only), queue the chats that now wait, give queued chats to online agents with room,
+ * and renumber the queue. After commit: each new assignee's customer gets `agent:joined`, and
+ * each queued customer whose place changed gets `queue:position`.
+ */
+export async function runRoutingPass(request: PassRequest, settings: RoutingSettings, ctx: ServiceContext): Promise<PassOutcome> {
+  const result = await inTicketTransaction(
+    ctx,
+    async (tx, facts) => {
+      await routingRepository.lock(tx);
+      const requeued = request.sweep ? await requeueChatsOfOfflineAgents(tx, facts, settings) : { assignments: [], busy: false };
+      await routingRepository.enqueue(tx, {
+        ticketIds: request.sweep ? undefined : request.ticketIds,
+        assistantOn: settings.assistantOn,
+      });
+      await routingRepository.dropSettled(tx);
+      const assigned = await assignWaitingChats(tx, facts, settings);
+      const positions = await routingRepository.renumber(tx);
+      return { requeued, assigned, positions };
+    },
+    { timed: 'routing_pass' },
+  );
+  await announceAll(result.assigned.assignments, ctx);
+  for (const { sessionId, position } of result.positions) ctx.customers.queuePosition(sessionId, { position });
+  return {
+    assigned: result.assigned.assignments.length,
+    requeued: result.requeued.assignments.length,
+    busy: result.requeued.busy || result.assigned.busy,
+  };
+}
+
+async function announceAll(assignments: Assignment[], ctx: ServiceContext): Promise<void> {
+  for (const assignment of assignments) await announceAssignment(assignment, ctx);
+}
