@@ -5,14 +5,17 @@ import type { AtendeNode } from '../server/main.js';
 import { agents } from '../server/db/schema.js';
 import { openDatabase } from '../server/db/client.js';
 import { createPostgresDatabase } from '../scripts/dev/postgres.js';
+import { startRedisServer, type LocalRedis } from '../scripts/dev/redisServer.js';
+import type { Message } from '../shared/chat.js';
 import { agentClient, expectTrpcError, newAdminToken } from './support/agent.js';
-import { uniqueContact } from './support/customer.js';
+import { requestOk, startChatOn, uniqueContact, waitForEvent } from './support/customer.js';
 import { openTestPostgres, type TestDatabase } from './support/databases.js';
 import { startTestNode } from './support/node.js';
 
 /**
  * The admin CLI (`npx atende …`, `npm run atende -- …`) run as an operator runs it, in its own
- * process against the node's PostgreSQL; what it does is checked through a running node's API.
+ * process against the node's PostgreSQL and Redis; what it does is checked through a running
+ * node's API and sockets.
  */
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -41,16 +44,18 @@ const available = inject('postgresAvailable');
 
 describe.skipIf(!available)('admin CLI', () => {
   let database: TestDatabase;
+  let redis: LocalRedis;
   let node: AtendeNode;
   const adminToken = newAdminToken();
-  const env = () => ({ DATABASE_URL: database.url! });
+  const env = () => ({ DATABASE_URL: database.url!, REDIS_URL: redis.url });
 
   beforeAll(async () => {
-    database = await openTestPostgres();
-    node = await startTestNode(database.handle, { ADMIN_TOKEN: adminToken });
+    [database, redis] = await Promise.all([openTestPostgres(), startRedisServer()]);
+    node = await startTestNode(database.handle, { ADMIN_TOKEN: adminToken, REDIS_URL: redis.url });
   });
   afterAll(async () => {
     await node?.stop();
+    await redis?.stop();
     await database?.close();
   });
 
@@ -122,6 +127,47 @@ describe.skipIf(!available)('admin CLI', () => {
     expect(quiet).toMatchObject({ code: 0, stderr: '' });
     await expectTrpcError(agentClient(node.url, token).agents.me.query(), 'UNAUTHORIZED');
     expect(await agentClient(node.url, printedToken(quiet.stdout)).agents.me.query()).toMatchObject({ role: 'admin' });
+  });
+
+  it('customers export prints every record held about a customer as JSON; customers erase removes it everywhere, ends its open chat live, audited by the admin named', async () => {
+    const { socket, started } = await startChatOn(node.url);
+    await requestOk<Message>(socket, 'message:send', { body: 'Meu CPF é 123.456.789-00', clientMsgId: 'lgpd-1' });
+    // An admin of its own: the bootstrap admin's token may have been rotated by another test.
+    const adminEmail = uniqueContact('Lia').email;
+    const created = await atende(['agents', 'create', '--name', 'Lia Admin', '--email', adminEmail, '--role', 'admin'], env());
+    const api = agentClient(node.url, printedToken(created.stdout));
+    const adminId = (await api.agents.me.query()).id;
+    const ticket = await api.tickets.get.query({ id: started.ticketId });
+    const clientId = ticket.client!.id;
+
+    const exported = await atende(['customers', 'export', clientId], env());
+    expect(exported).toMatchObject({ code: 0, stderr: '' });
+    const data = JSON.parse(exported.stdout);
+    expect(data.client).toMatchObject({ id: clientId, email: ticket.client!.email });
+    expect(data.chatSessions[0].messages.map((m: Message) => m.body)).toContain('Meu CPF é 123.456.789-00');
+
+    const noAdmin = await atende(['customers', 'erase', clientId], env());
+    expect(noAdmin.code).toBe(64);
+    expect(noAdmin.stderr).toMatch(/--by/);
+    const agentEmail = uniqueContact('Eva').email;
+    await atende(['agents', 'create', '--name', 'Eva', '--email', agentEmail], env());
+    const notAdmin = await atende(['customers', 'erase', clientId, '--by', agentEmail], env());
+    expect(notAdmin.code).toBe(1);
+    expect(notAdmin.stderr).toMatch(/Not an active admin/);
+    expect((await atende(['customers', 'export', 'not-an-id'], env())).code).toBe(64);
+
+    // The node holding the visitor's socket hears it through Redis: the chat ends for them now.
+    const closed = waitForEvent(socket, 'chat:closed');
+    const erased = await atende(['customers', 'erase', clientId, '--by', adminEmail], env());
+    expect(erased).toMatchObject({ code: 0, stderr: '' });
+    expect(erased.stdout).toContain(`Erased customer ${clientId}`);
+    await closed;
+    expect(await api.clients.get.query({ id: clientId })).toMatchObject({ name: '[removido]', email: null, phone: null });
+    const after = JSON.parse((await atende(['customers', 'export', clientId], env())).stdout);
+    expect(JSON.stringify(after)).not.toContain('123.456.789-00');
+    const audit = (await api.tickets.get.query({ id: started.ticketId })).events.find((event) => event.type === 'client.erased');
+    expect(JSON.stringify(audit)).toContain(adminId);
+    socket.disconnect();
   });
 
   it('migrate brings an empty database to the current schema', async () => {

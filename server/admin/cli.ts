@@ -2,8 +2,9 @@ import 'dotenv/config';
 import { pino } from 'pino';
 import { ConfigError, loadConfig } from '../config.js';
 import { openDatabase } from '../db/client.js';
-import { createInMemoryEventBus } from '../events/bus.js';
 import { createLogger } from '../logger.js';
+import { createNodeMetrics } from '../metrics.js';
+import { reachCluster, type ClusterReach } from './clusterReach.js';
 import { findCommand, operatorMessage, usageText, UsageError } from './commands.js';
 
 /** `npm run atende -- <command>` / `npx atende <command>`: the operator's commands (README "Administering"). */
@@ -29,13 +30,15 @@ try {
 // Log lines (warnings and worse) go to stderr: stdout is what the operator reads and scripts capture.
 const logger = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL, pino.destination(2));
 const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, maxConnections: 1 });
+let reach: Promise<ClusterReach> | undefined;
 let exitCode = 0;
 try {
   await database.migrate();
   await found.command.run(found.args, {
     db: database.db,
-    bus: createInMemoryEventBus(),
     logger,
+    metrics: createNodeMetrics({ defaultMetrics: false }),
+    reach: () => (reach ??= reachCluster(config, logger)),
     adminTokenSet: Boolean(config.ADMIN_TOKEN),
     print: (line) => console.log(line),
     warn: (line) => console.error(`warning: ${line}`),
@@ -51,6 +54,7 @@ try {
     exitCode = 1;
   }
 } finally {
+  await (await reach)?.close();
   await database.close();
 }
 process.exit(exitCode);

@@ -2,16 +2,21 @@ import { parseArgs } from 'node:util';
 import { agentCreateInput } from '../../shared/agentSchemas.js';
 import type { Database } from '../db/client.js';
 import { AppError } from '../errors.js';
-import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
+import type { NodeMetrics } from '../metrics.js';
 import { rotateBootstrapAdminToken } from '../services/agents/bootstrapAdmin.js';
-import { createAgent, listAgents, revokeAgentByOperator } from '../services/agents/manageAgents.js';
+import { createAgent, findActiveAdmin, listAgents, revokeAgentByOperator } from '../services/agents/manageAgents.js';
+import { eraseCustomer } from '../services/customers/eraseCustomer.js';
+import { exportCustomer } from '../services/customers/exportCustomer.js';
+import type { ClusterReach } from './clusterReach.js';
 
-/** What a command may use: the node's database (migrated), a bus of its own, and the terminal. */
+/** What a command may use: the nodes' database (migrated), a way to tell the running nodes, and the terminal. */
 export interface AdminContext {
   db: Database;
-  bus: EventBus;
   logger: Logger;
+  metrics: NodeMetrics;
+  /** Joins the nodes' fan-out (Redis) on first use, for commands whose effects they must hear. */
+  reach(): Promise<ClusterReach>;
   /** Whether ADMIN_TOKEN is set in this environment (nodes started with it hand it back to the bootstrap admin). */
   adminTokenSet: boolean;
   print(line: string): void;
@@ -74,7 +79,8 @@ export const adminCommands: Record<string, AdminCommand> = {
     summary: 'revokes an agent’s token for good; its open event streams end within 2 s on every node',
     async run(args, ctx) {
       const { positionals } = parse(args, {}, 1);
-      const agent = await revokeAgentByOperator(positionals[0]!, ctx);
+      const { bus } = await ctx.reach();
+      const agent = await revokeAgentByOperator(positionals[0]!, { ...ctx, bus });
       ctx.print(`Revoked ${agent.name} <${agent.email}>, id ${agent.id}.`);
     },
   },
@@ -91,6 +97,27 @@ export const adminCommands: Record<string, AdminCommand> = {
       }
     },
   },
+  'customers export': {
+    usage: 'customers export <customer id>',
+    summary: 'prints, as JSON, every record held about a customer (LGPD; agents’ notes left out)',
+    async run(args, ctx) {
+      const { positionals } = parse(args, {}, 1);
+      ctx.print(JSON.stringify(await exportCustomer(customerId(positionals[0]!), ctx), null, 2));
+    },
+  },
+  'customers erase': {
+    usage: 'customers erase <customer id> --by <admin e-mail or id>',
+    summary: 'erases a customer’s personal data everywhere (LGPD), audited as done by that admin',
+    async run(args, ctx) {
+      const { values, positionals } = parse(args, { by: { type: 'string' } }, 1);
+      if (!values.by) throw new UsageError('--by: name the admin who answers for the erasure');
+      const admin = await findActiveAdmin(values.by, ctx);
+      const reach = await ctx.reach();
+      const erased = await eraseCustomer(customerId(positionals[0]!), admin, { ...ctx, bus: reach.bus, customers: reach.customers });
+      ctx.print(`Erased customer ${erased.id} at ${erased.erasedAt}.`);
+      if (!reach.live) ctx.warn('REDIS_URL is unset: its open chats end for the visitor at their next message, not at once.');
+    },
+  },
   migrate: {
     usage: 'migrate',
     summary: 'applies pending database migrations (nodes also do at start)',
@@ -101,6 +128,11 @@ export const adminCommands: Record<string, AdminCommand> = {
     },
   },
 };
+
+function customerId(text: string): string {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text)) throw new UsageError(`not a customer id: ${text}`);
+  return text.toLowerCase();
+}
 
 /** The command named by the first words of `argv`, and the arguments after them. */
 export function findCommand(argv: string[]): { command: AdminCommand; args: string[] } | undefined {

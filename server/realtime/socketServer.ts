@@ -93,7 +93,8 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
   };
 }
 
-function redisAdapter({ connections, prefix, sharded }: NonNullable<SocketServerDeps['redis']>) {
+/** The Socket.IO adapter over Redis: room broadcasts reach every node's sockets (the admin CLI's too). */
+export function redisAdapter({ connections, prefix, sharded }: NonNullable<SocketServerDeps['redis']>) {
   const pub = adapterPublisher(connections.pub, () => {}); // the outage is logged by connectRedis
   return sharded
     ? createShardedAdapter(pub, connections.adapterSub, { channelPrefix: prefix })

@@ -73,13 +73,27 @@ export async function revokeAgent(id: string, actor: AgentRow, ctx: Pick<Service
  * the announcement (another process's bus) still end the agent's streams: they re-read tokens.
  */
 export async function revokeAgentByOperator(idOrEmail: string, ctx: Pick<ServiceContext, 'db' | 'bus' | 'logger'>): Promise<Agent> {
+  const row = await findAgentByIdOrEmail(idOrEmail, ctx);
+  return revokeAgentToken(row.id, 'operator', ctx);
+}
+
+/** The unrevoked admin an operator names (`--by`), to answer for what the CLI does in the audit trail. */
+export async function findActiveAdmin(idOrEmail: string, ctx: Pick<ServiceContext, 'db'>): Promise<AgentRow> {
+  const row = await findAgentByIdOrEmail(idOrEmail, ctx);
+  if (row.role !== 'admin' || row.revokedAt) {
+    throw new AppError('VALIDATION', 'Not an active admin', { fields: { by: 'Must name an admin agent that is not revoked' } });
+  }
+  return row;
+}
+
+async function findAgentByIdOrEmail(idOrEmail: string, ctx: Pick<ServiceContext, 'db'>): Promise<AgentRow> {
   const row = idOrEmail.includes('@')
     ? await agentsRepository.findByEmail(ctx.db, idOrEmail.trim().toLowerCase())
     : /^[0-9a-f-]{36}$/i.test(idOrEmail)
       ? await agentsRepository.findById(ctx.db, idOrEmail)
       : undefined;
   if (!row) throw new AppError('NOT_FOUND', 'No such agent');
-  return revokeAgentToken(row.id, 'operator', ctx);
+  return row;
 }
 
 async function revokeAgentToken(id: string, by: string, ctx: Pick<ServiceContext, 'db' | 'bus' | 'logger'>): Promise<Agent> {
