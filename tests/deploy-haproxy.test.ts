@@ -151,14 +151,14 @@ describe.skipIf(!available)('three nodes behind HAProxy (deploy/haproxy.cfg)', (
 
   it('rolling restart (SIGTERM one node, start it again, the next) while 50 chats keep sending: every acked message stored once, seqs gap-free, nothing but reconnects', async () => {
     const visitors = await Promise.all(Array.from({ length: 50 }, () => ReconnectingVisitor.start(proxy.url, { pauseMs: 200 })));
-    await Promise.all(visitors.map((visitor) => visitor.acks(3)));
+    await everyVisitorAcked(visitors, 3, 'before the restarts');
 
     for (let index = 0; index < cluster.nodes.length; index++) {
       expect(await cluster.stop(index)).toBe(0);
       await cluster.start(index);
       await everyNodeUp();
       // Every chat goes on after each step, whichever node it landed on.
-      await Promise.all(visitors.map((visitor) => visitor.acks(2)));
+      await everyVisitorAcked(visitors, 2, `after node${index + 1} restarted`);
     }
     await Promise.all(visitors.map((visitor) => visitor.stop()));
 
@@ -231,4 +231,22 @@ function storedInWidget(page: Page) {
 
 async function seqsIn(page: Page): Promise<number[]> {
   return storedInWidget(page).evaluateAll((nodes) => nodes.map((n) => Number((n as HTMLElement).dataset.seq)));
+}
+
+/** Waits until each visitor has `more` further acks; a visitor stuck says where it stands. */
+async function everyVisitorAcked(visitors: ReconnectingVisitor[], more: number, when: string): Promise<void> {
+  const stuck = new Set(visitors);
+  const progress = visitors.map((visitor) => visitor.acks(more).then(() => stuck.delete(visitor)));
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${stuck.size} chat(s) made no progress ${when}:\n${[...stuck].map((v) => v.describe()).join('\n')}`)),
+      120_000,
+    );
+  });
+  try {
+    await Promise.race([Promise.all(progress), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

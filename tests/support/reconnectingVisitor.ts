@@ -33,6 +33,8 @@ export class ReconnectingVisitor {
   unavailable = 0;
   reconnects = 0;
   failedConnects = 0;
+  /** What it is doing now, for a test's message when it stops making progress. */
+  doing: 'sending' | 'pausing' | 'connecting' | 'resuming' | 'stopped' = 'sending';
   private stopped = false;
   private sent = 0;
   private done: Promise<void> = Promise.resolve();
@@ -94,6 +96,7 @@ export class ReconnectingVisitor {
     while (!this.stopped) {
       const clientMsgId = unacked ?? `${this.started.sessionId.slice(0, 8)}-${++this.sent}`;
       unacked = clientMsgId;
+      this.doing = 'sending';
       const ack = await requestOrDrop<Message>(this.socket, 'message:send', { body: `mensagem ${clientMsgId}`, clientMsgId });
       if (!ack) {
         await this.reconnect();
@@ -117,16 +120,20 @@ export class ReconnectingVisitor {
           waiter.resolve();
         }
       }
+      this.doing = 'pausing';
       await new Promise((resolve) => setTimeout(resolve, this.pauseMs));
     }
+    this.doing = 'stopped';
   }
 
   /** A new connection through the balancer, then `chat:resume` from the last seq seen (pages of 200). */
   private async reconnect(): Promise<void> {
     this.socket.disconnect();
     this.reconnects++;
+    this.doing = 'connecting';
     this.socket = await ReconnectingVisitor.connect(this.url, () => this.failedConnects++);
     this.follow(this.socket);
+    this.doing = 'resuming';
     for (;;) {
       const ack = await requestOrDrop<{ messages: Message[]; hasMore: boolean }>(this.socket, 'chat:resume', {
         resumeToken: this.started.resumeToken,
@@ -145,6 +152,11 @@ export class ReconnectingVisitor {
       for (const message of ack.data.messages) this.see(message);
       if (!ack.data.hasMore) return;
     }
+  }
+
+  /** One line on where it stands, for a test's failure message. */
+  describe(): string {
+    return `${this.started.sessionId.slice(0, 8)} ${this.doing} acked=${this.acked.size} reconnects=${this.reconnects} failedConnects=${this.failedConnects} unavailable=${this.unavailable} refusals=${this.refusals.length}`;
   }
 
   /** Resolves once `more` further messages have been acknowledged. */
