@@ -80,6 +80,11 @@ const environmentSchema = z.object({
   MAX_CONNECTIONS: z.coerce.number().int().positive().optional(),
   MAX_CONNECTIONS_PER_IP: z.coerce.number().int().positive().default(500),
   IDENTITY_SECRET: optionalString.pipe(z.string().min(16, 'must have at least 16 characters').optional()),
+  /**
+   * After SIGTERM, how long the node keeps serving with `/readyz` answering 503 before it stops
+   * accepting: a load balancer's health checks take it out of the pool first (PROTOCOL §10).
+   */
+  SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   /** An agent reads `online` only if seen (open event stream, API call) this recently (PROTOCOL §8). */
   PRESENCE_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

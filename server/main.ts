@@ -57,6 +57,11 @@ export interface AtendeNode {
   webhooks: WebhookDispatcher;
   /** Categories and the FAQ assistant of this node (PROTOCOL §5); `idle()` waits for them. */
   automations: ChatAutomations;
+  /** The bootstrap admin's token when this start created it (fresh database, no ADMIN_TOKEN); shown once. */
+  generatedAdminToken?: string;
+  /** Which database this node runs on, and whether it fans out through Redis. */
+  driver: DatabaseHandle['driver'];
+  redis: boolean;
   /** This node's mail outbox sender (PROTOCOL §9); undefined without SMTP_URL. */
   mail: MailSender | undefined;
   /** This node's routing passes (PROTOCOL §8); `idle()` waits for the one running. */
@@ -149,11 +154,12 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
   };
   const chatAutomations = startChatAutomations(automations, ctx);
   const schemas = createPayloadSchemas(config.DEFAULT_PHONE_REGION);
-  await ensureBootstrapAdmin(config.ADMIN_TOKEN, ctx);
+  const bootstrap = await ensureBootstrapAdmin(config.ADMIN_TOKEN, ctx);
   const agentStreams = createAgentStreamWatch(ctx);
   const liveness = createAgentLiveness(ctx);
   const agentApi = createAgentApi(ctx, { limits, clientIp, agentStreams, liveness });
 
+  let draining = false;
   registerChatNamespace(sockets.chat, { ctx, schemas, logger, inflight, limits, clientIp });
   const app = createHttpApp({
     ctx,
@@ -168,6 +174,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
       ...(redis ? [{ name: 'redis', check: redis.ping } satisfies ReadinessCheck] : []),
     ],
     agentApi: agentApi.handler,
+    isDraining: () => draining,
     agentStreams,
     liveness,
   });
@@ -189,10 +196,16 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
     httpServer,
     webhooks,
     automations: chatAutomations,
+    generatedAdminToken: bootstrap.kind === 'generated' ? bootstrap.token : undefined,
+    driver: database.driver,
+    redis: Boolean(redis),
     mail: mailSender,
     routing,
     stop() {
       stopping ??= (async () => {
+        // First out of the balancer's pool (/readyz 503) while still serving everyone.
+        draining = true;
+        if (config.SHUTDOWN_DELAY_MS > 0) await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_DELAY_MS));
         // Refuse new connections, send sockets away (they resume on another node), then let
         // writes already started commit: a reply that never reaches its client is retried
         // there with the same clientMsgId and answered from the database.

@@ -23,6 +23,14 @@ describe('configuration', () => {
     }
   });
 
+  it('SHUTDOWN_DELAY_MS defaults to 0 (stop at once) and is refused past a minute or when not a number', () => {
+    expect(loadConfig({}).SHUTDOWN_DELAY_MS).toBe(0);
+    expect(loadConfig({ SHUTDOWN_DELAY_MS: '3000' }).SHUTDOWN_DELAY_MS).toBe(3000);
+    for (const bad of ['-1', '60001', 'soon']) {
+      expect(problems({ SHUTDOWN_DELAY_MS: bad }), bad).toEqual([expect.stringMatching(/^SHUTDOWN_DELAY_MS: /)]);
+    }
+  });
+
   it('SMTP_URL must be smtp:// or smtps://, and needs MAIL_FROM (PROTOCOL §9)', () => {
     expect(loadConfig({}).SMTP_URL).toBeUndefined();
     expect(loadConfig({ SMTP_URL: 'smtps://u:p@mail.example:465', MAIL_FROM: 'Loja <a@loja.example>' })).toMatchObject({

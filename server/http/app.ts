@@ -28,6 +28,8 @@ export interface HttpAppDeps {
   limits: RateLimits;
   clientIp: ClientIp;
   readiness: ReadinessCheck[];
+  /** True once the node was told to stop: `/readyz` then answers 503. */
+  isDraining?: () => boolean;
   /** The tRPC agent API, mounted at `/trpc` when given. */
   agentApi?: RequestHandler;
   /** Ends agents' event streams when their token is revoked, and all of them at shutdown. */
@@ -44,7 +46,7 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
   app.use(requestIds(deps.logger, deps.ctx.metrics));
   app.use(trackInflight(deps.inflight));
   app.use(securityHeaders());
-  app.use(createHealthRoutes(deps.readiness));
+  app.use(createHealthRoutes(deps.readiness, deps.isDraining));
   app.use(createMetricsRoute(deps.ctx.metrics));
   app.use(createPages({ logger: deps.logger }));
   app.use(createApiDocsRoutes());

@@ -8,7 +8,12 @@ export interface ReadinessCheck {
 
 const CHECK_TIMEOUT_MS = 2000;
 
-export function createHealthRoutes(checks: ReadinessCheck[]): Router {
+/**
+ * `/healthz` (the process serves) and `/readyz` (send it traffic). A node told to stop answers
+ * `/readyz` with 503 `draining` while it still serves, so a load balancer takes it out of the
+ * pool before it stops accepting.
+ */
+export function createHealthRoutes(checks: ReadinessCheck[], isDraining: () => boolean = () => false): Router {
   const router = Router();
 
   router.get('/healthz', (_req, res) => {
@@ -16,6 +21,10 @@ export function createHealthRoutes(checks: ReadinessCheck[]): Router {
   });
 
   router.get('/readyz', async (_req, res) => {
+    if (isDraining()) {
+      res.status(503).json({ status: 'draining' });
+      return;
+    }
     const results = await Promise.all(
       checks.map(async ({ name, check }) => {
         try {

@@ -17,6 +17,9 @@ import type { ClientIp } from '../security/clientIp.js';
 import { allowOneNamespaceSocket, createConnectionGate } from '../security/connectionLimits.js';
 import { capUnsentOutput } from '../security/outputCap.js';
 
+/** The cookie of an Engine.IO handshake that holds the session id (Socket.IO's usual name). */
+export const ENGINE_SESSION_COOKIE = 'io';
+
 /** What the server keeps on each `/chat` socket. */
 export interface SocketData {
   /** The chat this socket is attached to, after `chat:start` or `chat:resume`. */
@@ -58,6 +61,10 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
   const io: ChatServer = new Server(httpServer, {
     serveClient: false,
     maxHttpBufferSize: 100_000,
+    // The handshake names its Engine.IO session in a cookie: a load balancer learns from it which
+    // node holds the session and routes its long-polling requests (`?sid=`) there, even when the
+    // browser keeps no cookie (deploy/haproxy.cfg, PROTOCOL §10). It carries no secret.
+    cookie: { name: ENGINE_SESSION_COOKIE, path: '/', httpOnly: true, sameSite: 'lax' },
     cors: { origin: (origin, callback) => callback(null, isOriginAllowed(origin, undefined) ? origin ?? false : false) },
     // Refused at the handshake: foreign origins (cross-site WebSocket hijacking) and, via
     // the gate below, connections past the node's or the IP's cap.
@@ -86,7 +93,8 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
   };
 }
 
-function redisAdapter({ connections, prefix, sharded }: NonNullable<SocketServerDeps['redis']>) {
+/** The Socket.IO adapter over Redis: room broadcasts reach every node's sockets (the admin CLI's too). */
+export function redisAdapter({ connections, prefix, sharded }: NonNullable<SocketServerDeps['redis']>) {
   const pub = adapterPublisher(connections.pub, () => {}); // the outage is logged by connectRedis
   return sharded
     ? createShardedAdapter(pub, connections.adapterSub, { channelPrefix: prefix })

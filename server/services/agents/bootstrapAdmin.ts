@@ -66,3 +66,19 @@ async function settleBootstrapAdmin(adminToken: string | undefined, ctx: Service
     return { kind: 'created' };
   });
 }
+
+/**
+ * `atende admin rotate-token`: the bootstrap admin gets a new token (created, or un-revoked, if
+ * need be); the old one stops working at once. Returned here, shown once, stored as its hash.
+ */
+export async function rotateBootstrapAdminToken(ctx: Pick<ServiceContext, 'db' | 'logger'>): Promise<string> {
+  const { token, hash } = issueAgentToken();
+  await ctx.db.transaction(async (tx) => {
+    await agentsRepository.lockBootstrap(tx);
+    const bootstrap = await agentsRepository.findByEmail(tx, BOOTSTRAP_ADMIN_EMAIL);
+    if (bootstrap) await agentsRepository.update(tx, bootstrap.id, { tokenHash: hash, role: 'admin', revokedAt: null });
+    else await agentsRepository.insert(tx, { name: 'Admin', email: BOOTSTRAP_ADMIN_EMAIL, role: 'admin', tokenHash: hash });
+  });
+  ctx.logger.info('bootstrap admin token rotated');
+  return token;
+}

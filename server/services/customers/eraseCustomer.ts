@@ -20,7 +20,11 @@ const SHORTEST_IDENTIFIER = 3;
  * and its open chats end. Ticket numbers, counts and the customer's id stay. Each of its
  * tickets is audited (`client.erased`, by the admin). Erasing again is harmless.
  */
-export async function eraseCustomer(id: string, admin: AgentRow, ctx: ServiceContext): Promise<{ id: string; erasedAt: string }> {
+export async function eraseCustomer(
+  id: string,
+  admin: AgentRow,
+  ctx: Pick<ServiceContext, 'db' | 'bus' | 'metrics' | 'customers' | 'logger'>,
+): Promise<{ id: string; erasedAt: string }> {
   const { erasedAt, closedSessions } = await inTicketTransaction(ctx, async (tx, facts) => {
     const [customer] = await customersRepository.lockInIdOrder(tx, [id]);
     if (!customer) throw new AppError('NOT_FOUND', 'No such customer');

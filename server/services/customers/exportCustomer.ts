@@ -15,7 +15,7 @@ import type { ServiceContext } from '../context.js';
  * its ratings) with every message, and the e-mails sent to it. Never agents' notes (they are
  * not the customer's to read), nor secrets (token hashes).
  */
-export async function exportCustomer(id: string, ctx: ServiceContext) {
+export async function exportCustomer(id: string, ctx: Pick<ServiceContext, 'db'>) {
   const customer = await customersRepository.findById(ctx.db, id);
   if (!customer) throw new AppError('NOT_FOUND', 'No such customer');
   const [tickets, sessions, emails] = await Promise.all([

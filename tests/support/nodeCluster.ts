@@ -1,0 +1,42 @@
+import { freePort, startRedisServer, type LocalRedis } from '../../scripts/dev/redisServer.js';
+import { openTestPostgres, type TestDatabase } from './databases.js';
+import { spawnNode, type NodeProcess } from './processNode.js';
+
+/**
+ * Node processes on one scratch PostgreSQL database and one redis-server of their own, each on
+ * a port chosen once and kept across restarts (a load balancer's configuration names them).
+ */
+export interface NodeCluster {
+  database: TestDatabase;
+  redis: LocalRedis;
+  ports: number[];
+  nodes: NodeProcess[];
+  /** SIGTERMs node `index` (resolves with its exit code), the node keeps its port for `start`. */
+  stop(index: number): Promise<number | null>;
+  /** Starts node `index` again on its port. */
+  start(index: number): Promise<NodeProcess>;
+  close(): Promise<void>;
+}
+
+export async function startNodeCluster(size: number, env: Record<string, string>): Promise<NodeCluster> {
+  const [database, redis] = await Promise.all([openTestPostgres(), startRedisServer()]);
+  const ports = await Promise.all(Array.from({ length: size }, () => freePort()));
+  const envOf = (port: number) => ({ ...env, DATABASE_URL: database.url!, REDIS_URL: redis.url, PORT: String(port) });
+  const nodes = await Promise.all(ports.map((port) => spawnNode(envOf(port))));
+  return {
+    database,
+    redis,
+    ports,
+    nodes,
+    stop: (index) => nodes[index]!.stop(),
+    async start(index) {
+      nodes[index] = await spawnNode(envOf(ports[index]!));
+      return nodes[index]!;
+    },
+    async close() {
+      await Promise.all(nodes.map((node) => node.stop()));
+      await redis.stop();
+      await database.close();
+    },
+  };
+}
