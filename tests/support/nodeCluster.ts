@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { freePort, startRedisServer, type LocalRedis } from '../../scripts/dev/redisServer.js';
 import { openTestPostgres, type TestDatabase } from './databases.js';
 import { spawnNode, type NodeProcess } from './processNode.js';
@@ -18,10 +21,24 @@ export interface NodeCluster {
   close(): Promise<void>;
 }
 
+/**
+ * Routing `manual` unless `env` names its own automations file: with routing on and nobody
+ * online a visitor would be offered the offline form (PROTOCOL §9), and these clusters are
+ * about the way through the load balancer, not about who answers.
+ */
 export async function startNodeCluster(size: number, env: Record<string, string>): Promise<NodeCluster> {
   const [database, redis] = await Promise.all([openTestPostgres(), startRedisServer()]);
   const ports = await Promise.all(Array.from({ length: size }, () => freePort()));
-  const envOf = (port: number) => ({ ...env, DATABASE_URL: database.url!, REDIS_URL: redis.url, PORT: String(port) });
+  const automationsDir = mkdtempSync(join(tmpdir(), 'atende-cluster-'));
+  const automationsFile = join(automationsDir, 'automations.json');
+  writeFileSync(automationsFile, JSON.stringify({ routing: { mode: 'manual' } }));
+  const envOf = (port: number) => ({
+    AUTOMATIONS_FILE: automationsFile,
+    ...env,
+    DATABASE_URL: database.url!,
+    REDIS_URL: redis.url,
+    PORT: String(port),
+  });
   const nodes = await Promise.all(ports.map((port) => spawnNode(envOf(port))));
   return {
     database,
@@ -37,6 +54,7 @@ export async function startNodeCluster(size: number, env: Record<string, string>
       await Promise.all(nodes.map((node) => node.stop()));
       await redis.stop();
       await database.close();
+      rmSync(automationsDir, { recursive: true, force: true });
     },
   };
 }
