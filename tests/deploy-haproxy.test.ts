@@ -11,7 +11,7 @@ import { startHaproxy, waitUntil, type HaproxyBalancer } from './support/loadBal
 import { startNodeCluster, type NodeCluster } from './support/nodeCluster.js';
 import { printNodeOutputOnFailure } from './support/processNode.js';
 import { ReconnectingVisitor } from './support/reconnectingVisitor.js';
-import { expectChatOverLongPolling, expectChatOverWebSocket, expectLimitsPerRealAddress } from './support/throughProxy.js';
+import { expectChatOverLongPolling, expectChatOverWebSocket, expectLimitsPerRealAddress, FAILED_AUTH_PER_MINUTE } from './support/throughProxy.js';
 
 /**
  * deploy/haproxy.cfg, run by Debian's HAProxy in front of three node processes on one
@@ -50,7 +50,7 @@ describe.skipIf(!available)('three nodes behind HAProxy (deploy/haproxy.cfg)', (
       CORS_ORIGINS: shopOrigin,
       TRUST_PROXY: PROXY_ADDRESS,
       SHUTDOWN_DELAY_MS: String(SHUTDOWN_DELAY_MS),
-      RATE_FAILED_AUTH_PER_MINUTE: '5',
+      RATE_FAILED_AUTH_PER_MINUTE: String(FAILED_AUTH_PER_MINUTE),
     });
     proxy = await startHaproxy(cluster.ports);
     await everyNodeUp();

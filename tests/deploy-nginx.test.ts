@@ -3,7 +3,7 @@ import { newAdminToken } from './support/agent.js';
 import { startNginx, type LoadBalancer } from './support/loadBalancers.js';
 import { startNodeCluster, type NodeCluster } from './support/nodeCluster.js';
 import { printNodeOutputOnFailure } from './support/processNode.js';
-import { expectChatOverLongPolling, expectChatOverWebSocket, expectLimitsPerRealAddress } from './support/throughProxy.js';
+import { expectChatOverLongPolling, expectChatOverWebSocket, expectLimitsPerRealAddress, FAILED_AUTH_PER_MINUTE } from './support/throughProxy.js';
 
 /**
  * deploy/nginx.conf, run by Debian's nginx in front of three node processes on one PostgreSQL
@@ -24,7 +24,7 @@ describe.skipIf(!available)('three nodes behind nginx (deploy/nginx.conf)', () =
       ADMIN_TOKEN: newAdminToken(),
       // nginx connects to the nodes from 127.0.0.1; clients come from other loopback addresses.
       TRUST_PROXY: '127.0.0.1',
-      RATE_FAILED_AUTH_PER_MINUTE: '5',
+      RATE_FAILED_AUTH_PER_MINUTE: String(FAILED_AUTH_PER_MINUTE),
     });
     proxy = await startNginx(cluster.ports);
   });
