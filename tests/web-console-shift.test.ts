@@ -441,13 +441,11 @@ describe('two agents and a visitor, at the same time', () => {
 });
 
 /** PROTOCOL §8's presence procedures, by wire name: this file compiles whether or not the node has them. */
-type PresenceApi = { agents: { presence: { query(): Promise<{ id: string; name: string; status: string; openChats: number; capacity: number }[]> } } };
-const presenceOf = (api: AgentClient) => (api as unknown as PresenceApi).agents.presence.query();
+const presenceOf = (api: AgentClient) => api.agents.presence.query();
 
 describe('presence, routing and the queue (PROTOCOL §8)', () => {
   let presenceDb: TestDatabase;
   let presenceNode: AtendeNode;
-  let hasPresence = false;
   let admin: AgentClient;
   const carla = { token: '', id: '', name: 'Carla Admin' };
   const davi = { token: '', id: '', name: 'Davi Agent' };
@@ -460,11 +458,6 @@ describe('presence, routing and the queue (PROTOCOL §8)', () => {
     // A presence window shorter than the default minute keeps the wait for "offline" short.
     presenceNode = await startTestNode(presenceDb.handle, { ADMIN_TOKEN: adminToken, PRESENCE_TIMEOUT_MS: '20000' });
     admin = agentClient(presenceNode.url, adminToken);
-    hasPresence = await presenceOf(admin).then(
-      () => true,
-      () => false,
-    );
-    if (!hasPresence) return;
     for (const [who, role] of [[carla, 'admin'], [davi, 'agent']] as const) {
       const created = await admin.agents.create.mutate({ name: who.name, email: uniqueContact(who.name).email, role });
       who.token = created.token;
@@ -486,8 +479,7 @@ describe('presence, routing and the queue (PROTOCOL §8)', () => {
       await page.locator('main[data-live][data-loaded]').waitFor();
     });
 
-  it('Online / Ausente in the header is server state: it survives a reload, and the team sees it', async (test) => {
-    if (!hasPresence) test.skip();
+  it('Online / Ausente in the header is server state: it survives a reload, and the team sees it', async () => {
     await Promise.all([consoleAt(carlaCtx.page, carla.token), consoleAt(daviCtx.page, davi.token)]);
     // Carla works away from the routing (live and away, she keeps what she takes).
     await chooseStatus(carlaCtx.page, 'Disponibilidade', 'away');
@@ -511,8 +503,7 @@ describe('presence, routing and the queue (PROTOCOL §8)', () => {
     await daviInTeam.getByText('Ausente').waitFor();
   }, 120_000);
 
-  it('a chat waits in the queue while nobody is online, oldest first with how long; Carla takes it from there', async (test) => {
-    if (!hasPresence) test.skip();
+  it('a chat waits in the queue while nobody is online, oldest first with how long; Carla takes it from there', async () => {
     const { socket, started } = await startChatOn(presenceNode.url);
     const later = await startChatOn(presenceNode.url);
     try {
@@ -531,8 +522,7 @@ describe('presence, routing and the queue (PROTOCOL §8)', () => {
     }
   }, 60_000);
 
-  it('online, Davi gets a new chat routed to him: in Minhas, live, with its unread badge', async (test) => {
-    if (!hasPresence) test.skip();
+  it('online, Davi gets a new chat routed to him: in Minhas, live, with its unread badge', async () => {
     const { page } = daviCtx;
     await page.getByLabel('Disponibilidade').selectOption('online');
     await page.locator('.my-status[data-status="online"]').waitFor();
@@ -548,8 +538,7 @@ describe('presence, routing and the queue (PROTOCOL §8)', () => {
     }
   });
 
-  it('Carla sets Davi’s capacity on the settings page; the team list shows it', async (test) => {
-    if (!hasPresence) test.skip();
+  it('Carla sets Davi’s capacity on the settings page; the team list shows it', async () => {
     const { page } = carlaCtx;
     await page.getByRole('link', { name: 'Configurações' }).click();
     const capacity = page.getByLabel(`Capacidade (`).and(page.locator(`#agent-${davi.id}-capacity`));
@@ -560,8 +549,7 @@ describe('presence, routing and the queue (PROTOCOL §8)', () => {
     await page.locator(`.team li[data-agent="${davi.id}"]`, { hasText: '/3 chats' }).waitFor();
   });
 
-  it('closing Davi’s browser makes him offline for Carla within a minute', async (test) => {
-    if (!hasPresence) test.skip();
+  it('closing Davi’s browser makes him offline for Carla within a minute', async () => {
     await daviCtx.context.close();
     const closedAt = Date.now();
     await carlaCtx.page.locator(`.team li[data-agent="${davi.id}"][data-presence="offline"]`).waitFor({ timeout: 60_000 });
