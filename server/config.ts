@@ -9,6 +9,13 @@ const optionalString = z
 const environmentSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
+  /**
+   * Connections the kernel may hold for this node before it accepts them (capped by the
+   * kernel's net.core.somaxconn). Node's default, 511, overflows when thousands of visitors
+   * reconnect at once after a node dies: each connection dropped then waits for its SYN to be
+   * sent again (1 s, 3 s, 7 s, …).
+   */
+  LISTEN_BACKLOG: z.coerce.number().int().min(1).max(65535).default(8192),
   DATABASE_URL: optionalString.pipe(
     z
       .string()

@@ -15,10 +15,10 @@ export function serveHttp(httpServer: HttpServer, app: (req: IncomingMessage, re
 }
 
 /** Listens on `port` (0 = any free one) and resolves with the URL a local client reaches it at. */
-export async function listen(httpServer: HttpServer, port: number, host: string): Promise<{ url: string; port: number }> {
+export async function listen(httpServer: HttpServer, port: number, host: string, backlog?: number): Promise<{ url: string; port: number }> {
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
-    httpServer.listen(port, host, () => {
+    httpServer.listen({ port, host, ...(backlog ? { backlog } : {}) }, () => {
       httpServer.off('error', reject);
       resolve();
     });

@@ -179,7 +179,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
     liveness,
   });
   serveHttp(httpServer, app);
-  const { url, port } = await listen(httpServer, config.PORT, config.HOST);
+  const { url, port } = await listen(httpServer, config.PORT, config.HOST, config.LISTEN_BACKLOG);
   logger.info({ port, driver: database.driver, redis: Boolean(redis) }, 'Atende node listening');
   // PORT=0 (tests, scripts): the default PUBLIC_URL names the port actually taken.
   if (config.PORT === 0 && config.PUBLIC_URL === 'http://localhost:0') ctx.policy.publicUrl = url;

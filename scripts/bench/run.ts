@@ -4,8 +4,8 @@
  * postgres://postgres@127.0.0.1:5432) and redis-server on the PATH.
  *
  *   npm run bench                         default sizes (about 5 minutes)
- *   npm run bench -- --full               issue sizes: 1k/5k/18k sockets, 1M tickets / 5M messages, 1M tickets for reports
- *   npm run bench -- --only messages      one scenario (connections, chat-start, messages, agent-queries, routing, reports)
+ *   npm run bench -- --full               issue sizes: 1k/5k/18k sockets, 1M tickets / 5M messages, 1M tickets for reports, a storm of 10k
+ *   npm run bench -- --only messages      one scenario (connections, chat-start, messages, agent-queries, routing, reports, storm)
  *   npm run bench -- --sockets 1000,5000,18000 --tickets 1000000 --messages 5000000
  *   npm run bench -- --out /tmp/b.md      somewhere else (--out - prints only)
  */
@@ -22,6 +22,7 @@ import { runConnections } from './scenarios/connections.js';
 import { runMessages } from './scenarios/messages.js';
 import { runRouting } from './scenarios/routing.js';
 import { runReports } from './scenarios/reports.js';
+import { runStorm } from './scenarios/storm.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const { values } = parseArgs({
@@ -39,6 +40,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '200' },
     'report-tickets': { type: 'string' },
     'report-runs': { type: 'string', default: '100' },
+    'storm-visitors': { type: 'string' },
     out: { type: 'string', default: 'BENCHMARKS.md' },
   },
 });
@@ -85,6 +87,8 @@ await step('routing', '6. Routing', () => runRouting({ levels: numbers(values['s
 await step('reports', '7. Reports', () =>
   runReports({ tickets: Number(values['report-tickets'] ?? (values.full ? 1_000_000 : 100_000)), runs: Number(values['report-runs']) }),
 );
+
+await step('storm', '8. Reconnect storm', () => runStorm({ visitors: Number(values['storm-visitors'] ?? (values.full ? 10_000 : 2_000)) }));
 
 const document = renderDocument({
   reports,

@@ -12,6 +12,8 @@ import { serveCommands } from '../lib/workers.js';
 interface Held {
   socket: Socket;
   resumeToken?: string;
+  /** The message `sendOne` had acknowledged (committed), which a resume must give back. */
+  acked?: { clientMsgId: string; seq: number };
 }
 
 const held: Held[] = [];
@@ -179,6 +181,85 @@ serveCommands({
     subscription.unsubscribe();
     socket.close();
     return { toAgent, acks };
+  },
+
+  /** Every held socket sends one message and keeps what was acknowledged. */
+  async sendOne() {
+    let failed = 0;
+    await pool(held.length, 200, async (i) => {
+      const entry = held[i]!;
+      const clientMsgId = randomUUID();
+      try {
+        const message = await ask<{ seq: number }>(entry.socket, 'message:send', { body: 'Minha entrega não chegou', clientMsgId });
+        entry.acked = { clientMsgId, seq: message.seq };
+      } catch {
+        failed++;
+      }
+    });
+    return { clientMsgIds: held.flatMap((entry) => (entry.acked ? [entry.acked.clientMsgId] : [])), failed };
+  },
+
+  /**
+   * The storm after a node dies: every held session (its node just killed) reconnects to `url`
+   * and resumes, all at once, or spread over `spreadMs` (a uniform random delay each, as the
+   * widget's jittered backoff does). A refusal carrying `retryAfterMs` is waited out and tried
+   * again, as the widget does; any other handshake error counts as failed. Times from the call.
+   */
+  async storm(args: { url: string; spreadMs?: number; localAddress?: string }) {
+    const began = performance.now();
+    const resumedAt: number[] = [];
+    const connectMs: number[] = [];
+    const resumeMs: number[] = [];
+    let handshakeFailures = 0;
+    let refusals = 0;
+    let resumeErrors = 0;
+    let lost = 0;
+    let firstError: string | undefined;
+    const sessions = held.splice(0);
+    for (const { socket } of sessions) socket.close();
+    const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const resumed: Held[] = [];
+    await Promise.all(
+      sessions.map(async (entry) => {
+        if (args.spreadMs) await wait(Math.random() * args.spreadMs);
+        for (;;) {
+          let socket: Socket;
+          const tried = performance.now();
+          try {
+            socket = await connect(args.url, args.localAddress);
+            connectMs.push(performance.now() - tried);
+          } catch (error) {
+            const retryAfterMs = (error as { data?: { retryAfterMs?: number } }).data?.retryAfterMs;
+            if (typeof retryAfterMs === 'number') {
+              refusals++;
+              await wait(retryAfterMs * (0.5 + Math.random()));
+              continue;
+            }
+            handshakeFailures++;
+            firstError ??= `handshake: ${error instanceof Error ? error.message : String(error)}`;
+            return;
+          }
+          const asked = performance.now();
+          try {
+            const data = await ask<{ messages: Array<{ clientMsgId?: string | null }> }>(socket, 'chat:resume', {
+              resumeToken: entry.resumeToken,
+              lastSeq: 0,
+            });
+            resumedAt.push(performance.now() - began);
+            resumeMs.push(performance.now() - asked);
+            if (entry.acked && !data.messages.some((m) => m.clientMsgId === entry.acked!.clientMsgId)) lost++;
+            resumed.push({ ...entry, socket });
+          } catch (error) {
+            resumeErrors++;
+            firstError ??= error instanceof Error ? error.message : String(error);
+            socket.close();
+          }
+          return;
+        }
+      }),
+    );
+    held.push(...resumed);
+    return { sessions: sessions.length, resumedAt, connectMs, resumeMs, handshakeFailures, refusals, resumeErrors, lost, firstError, ms: performance.now() - began };
   },
 
   async close() {
