@@ -1,17 +1,18 @@
-import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
+import { rowsOf } from '../db/rows.js';
 import { chatMessages, chatSessions, type ChatMessageRow } from '../db/schema.js';
+import { MESSAGE_COLUMNS, toMessageRow, type RawMessage } from './messageRows.js';
 
 /** Reads of the `chat_messages` table; messages are written by `messageBatchesRepository`. */
 export const chatMessagesRepository = {
-  /** Messages with seq above `afterSeq`, in seq order. */
+  /** Messages with seq above `afterSeq`, in seq order (chat_messages_session_seq_key); every resume reads them. */
   async listAfter(ex: Executor, sessionId: string, afterSeq = 0, limit?: number): Promise<ChatMessageRow[]> {
-    const query = ex
-      .select()
-      .from(chatMessages)
-      .where(and(eq(chatMessages.sessionId, sessionId), gt(chatMessages.seq, afterSeq)))
-      .orderBy(asc(chatMessages.seq));
-    return limit === undefined ? query : query.limit(limit);
+    const result = await ex.execute(sql`
+      select ${MESSAGE_COLUMNS} from chat_messages
+      where session_id = ${sessionId}::uuid and seq > ${afterSeq}
+      order by seq ${limit === undefined ? sql`` : sql`limit ${limit}`}`);
+    return rowsOf<RawMessage>(result).map(toMessageRow);
   },
 
   /** The message a sender stored under this clientMsgId (chat_messages_session_client_msg_id_key). */

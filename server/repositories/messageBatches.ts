@@ -1,6 +1,8 @@
 import { and, inArray, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
+import { rowsOf } from '../db/rows.js';
 import { tickets, type ChatMessageRow } from '../db/schema.js';
+import { MESSAGE_COLUMNS, toMessageRow, type RawMessage } from './messageRows.js';
 
 // Every statement here takes its rows as one JSON parameter: the SQL and its parameter count
 // stay the same whatever the batch size, so building a statement costs next to nothing (with
@@ -16,41 +18,6 @@ export interface BatchMessageRow {
   senderName: string | null;
   body: string;
   clientMsgId: string | null;
-}
-
-/** Rows of a raw `execute`: postgres.js answers an array, PGlite `{ rows }`. */
-function rowsOf<T>(result: unknown): T[] {
-  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
-}
-
-// created_at as whole epoch milliseconds, truncated like Drizzle's Date mapping, so a message
-// read here and the same message read through Drizzle answer the same `createdAt`.
-const CREATED_MS = sql.raw('floor(extract(epoch from created_at) * 1000)::int8 as created_ms');
-
-interface RawMessage {
-  id: string;
-  session_id: string;
-  seq: number;
-  sender_type: ChatMessageRow['senderType'];
-  agent_id: string | null;
-  sender_name: string | null;
-  body: string;
-  client_msg_id: string | null;
-  created_ms: string | number | bigint;
-}
-
-function toRow(raw: RawMessage): ChatMessageRow {
-  return {
-    id: raw.id,
-    sessionId: raw.session_id,
-    seq: Number(raw.seq),
-    senderType: raw.sender_type,
-    agentId: raw.agent_id,
-    senderName: raw.sender_name,
-    body: raw.body,
-    clientMsgId: raw.client_msg_id,
-    createdAt: new Date(Number(raw.created_ms)),
-  };
 }
 
 /** SQL that writes chat messages: many messages of many sessions in one transaction (group commit), or the intake's first. */
@@ -82,11 +49,11 @@ export const messageBatchesRepository = {
   /** The messages already stored under these exact (session, clientMsgId) pairs. */
   async findByClientMsgIds(ex: Executor, keys: Array<{ sessionId: string; clientMsgId: string }>): Promise<ChatMessageRow[]> {
     const result = await ex.execute(sql`
-      select m.id, m.session_id, m.seq, m.sender_type, m.agent_id, m.sender_name, m.body, m.client_msg_id, ${CREATED_MS}
+      select ${MESSAGE_COLUMNS}
       from chat_messages m
       join jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) as k("sessionId" uuid, "clientMsgId" text)
         on m.session_id = k."sessionId" and m.client_msg_id = k."clientMsgId"`);
-    return rowsOf<RawMessage>(result).map(toRow);
+    return rowsOf<RawMessage>(result).map(toMessageRow);
   },
 
   /** One insert of every row; the caller holds the sessions' locks and chose the seqs. */
@@ -96,8 +63,8 @@ export const messageBatchesRepository = {
       select "id", "sessionId", "seq", "senderType", "agentId", "senderName", "body", "clientMsgId"
       from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(
         "id" uuid, "sessionId" uuid, "seq" int, "senderType" text, "agentId" uuid, "senderName" text, "body" text, "clientMsgId" text)
-      returning id, session_id, seq, sender_type, agent_id, sender_name, body, client_msg_id, ${CREATED_MS}`);
-    return rowsOf<RawMessage>(result).map(toRow);
+      returning ${MESSAGE_COLUMNS}`);
+    return rowsOf<RawMessage>(result).map(toMessageRow);
   },
 
   /** Sets each session's last seq (and activity time) in one statement. */

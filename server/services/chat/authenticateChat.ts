@@ -24,7 +24,7 @@ export interface AuthenticatedChat {
 export async function authenticateChat(resumeToken: string, ctx: ServiceContext): Promise<AuthenticatedChat> {
   if (isLinkToken(resumeToken)) return authenticateLink(resumeToken, ctx);
   const parsed = parseResumeToken(resumeToken);
-  const session = parsed ? await chatSessionsRepository.findWithTicketNumber(ctx.db, parsed.sessionId) : undefined;
+  const session = parsed ? await chatSessionsRepository.findResumable(ctx.db, parsed.sessionId) : undefined;
   if (!parsed || !session || !secretMatches(parsed.secret, session.resumeTokenHash)) {
     throw new AppError('UNAUTHORIZED', 'Invalid resume token');
   }
@@ -40,7 +40,7 @@ async function authenticateLink(token: string, ctx: ServiceContext): Promise<Aut
   if (!parsed || !linked || !ctx.links.verify(token, linked)) throw new AppError('UNAUTHORIZED', 'This link is not valid or has expired');
   // The conversation goes on in the ticket's latest session (one the customer opened by writing through a link).
   const latest = await chatSessionsRepository.findLatestOfTicket(ctx.db, linked.ticketId);
-  const session = latest && (await chatSessionsRepository.findWithTicketNumber(ctx.db, latest.id));
+  const session = latest && (await chatSessionsRepository.findResumable(ctx.db, latest.id));
   if (!session) throw new AppError('UNAUTHORIZED', 'This link is not valid or has expired');
   return { status: session.status, chat: chatRefOf(session), continuable: true };
 }
