@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import { beforeAll, expect, it } from 'vitest';
 import { agents, chatMessages, chatSessions, ticketEvents, tickets } from '../server/db/schema.js';
 import type { AtendeNode } from '../server/main.js';
@@ -213,5 +213,38 @@ describeOnEachDriver('group commit of messages', (db) => {
       expect([a.created, b.created].filter(Boolean)).toHaveLength(1);
     }
     expect(await seqsOf(ref.sessionId)).toEqual(['1:r0', '2:r1', '3:r2', '4:r3', '5:r4']);
+  });
+  // The transaction commits with the event log's append still on its way (eventLog.ts,
+  // transactionLoggingLast): when the append fails, its COMMIT is a rollback, and nothing of
+  // the batch may be acknowledged or kept.
+  it('a batch whose event-log append fails is not acknowledged, and none of it is stored', async () => {
+    const [refused, other] = await Promise.all([chat(), chat()]);
+    const database = db().handle.db;
+    await database.execute(sql.raw(`
+      create function refuse_logged_event() returns trigger language plpgsql as $$
+      begin
+        if new.payload->>'sessionId' = '${refused.ref.sessionId}' then raise exception 'refused by the test'; end if;
+        return new;
+      end $$`));
+    await database.execute(sql.raw('create trigger refuse_logged_event before insert on domain_events for each row execute function refuse_logged_event()'));
+    try {
+      const [failed, stored] = await writeTogether([
+        [refused.ref, 'lost?', 'refused-1'],
+        [other.ref, 'kept', 'other-1'],
+      ]);
+      expect(failed!.ok).toBe(false);
+      expect(stored!.ok).toBe(true);
+      expect(await seqsOf(refused.ref.sessionId)).toEqual([]);
+      expect(await seqsOf(other.ref.sessionId)).toEqual(['1:kept']);
+      const [session] = await database.select({ lastSeq: chatSessions.lastSeq }).from(chatSessions).where(eq(chatSessions.id, refused.ref.sessionId));
+      expect(session!.lastSeq).toBe(0);
+    } finally {
+      await database.execute(sql.raw('drop trigger refuse_logged_event on domain_events'));
+      await database.execute(sql.raw('drop function refuse_logged_event()'));
+    }
+    // The same message again, once the log takes it: stored with the seq the failed one did not keep.
+    const [retried] = await writeTogether([[refused.ref, 'lost?', 'refused-1']]);
+    expect(retried!.ok && retried.stored.created && retried.stored.row.seq).toBe(1);
+    expect(retried!.ok && retried.stored.eventId).toMatch(/^\d+$/);
   });
 });

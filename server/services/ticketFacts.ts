@@ -1,5 +1,4 @@
 import type { ContactField } from '../../shared/agentApi.js';
-import type { AgentEvent } from '../../shared/events.js';
 import type {
   ChatAbandonedEvent,
   ClientErasedEvent,
@@ -17,7 +16,7 @@ import type { CustomerRow } from '../db/schema.js';
 import { timeTransaction } from '../metrics.js';
 import { ticketEventsRepository, type NewTicketEvent } from '../repositories/ticketEvents.js';
 import type { ServiceContext } from './context.js';
-import { logEvents } from './events/eventLog.js';
+import { logEvents, transactionLoggingLast } from './events/eventLog.js';
 
 /**
  * One fact about a ticket: the audit rows it leaves in `ticket_events` and the event that
@@ -194,9 +193,8 @@ export async function inTicketTransaction<T>(
   options: { timed?: string } = {},
 ): Promise<T> {
   let events: LoggedEvent[] = [];
-  let logged: AgentEvent[] = [];
   const run = () =>
-    ctx.db.transaction(async (tx) => {
+    transactionLoggingLast(ctx.db, async (tx) => {
       events = []; // a transaction run again starts with no facts
       const result = await work(tx, {
         async record(facts) {
@@ -209,10 +207,9 @@ export async function inTicketTransaction<T>(
         },
       });
       // Last: it holds the event log's position lock until commit (repositories/domainEvents.ts).
-      logged = await logEvents(tx, events);
-      return result;
+      return { result, log: logEvents(tx, events) };
     });
-  const result = options.timed ? await timeTransaction(ctx.metrics, options.timed, run) : await run();
+  const { result, logged } = options.timed ? await timeTransaction(ctx.metrics, options.timed, run) : await run();
   for (const event of logged) ctx.bus.publish(event);
   return result;
 }

@@ -1,5 +1,7 @@
+import { is } from 'drizzle-orm';
+import { PostgresJsTransaction } from 'drizzle-orm/postgres-js';
 import type { AgentEvent, LoggedEvent } from '../../../shared/events.js';
-import type { Executor } from '../../db/client.js';
+import type { Database, Executor, Transaction } from '../../db/client.js';
 import { domainEventsRepository, type LoggedEventRow, type NewLoggedEvent } from '../../repositories/domainEvents.js';
 import { toMessage } from '../chat/messageView.js';
 
@@ -36,6 +38,31 @@ export async function logMessageEvents(
   const last = await domainEventsRepository.append(tx, rows);
   const first = last - rows.length + 1;
   return new Map(messages.map(({ messageId }, i) => [messageId, String(first + i)]));
+}
+
+/**
+ * A transaction whose last statement is the event log's append, committed with the append still
+ * on its way. The append holds the log's position lock until commit, and every writer of the
+ * cluster waits on that lock; awaited inside the transaction, the lock was also held for the
+ * answer's trip to this node and back with the COMMIT — under load, most of the time it was
+ * held. On postgres.js COMMIT is queued on the connection right behind the append instead.
+ * `work` starts the append without awaiting it and hands back its promise, read here once the
+ * transaction resolved: when the append failed, the COMMIT behind it was a rollback, and this
+ * fails as the transaction would have. (PGlite runs a transaction's statements one by one and
+ * does not queue COMMIT behind them: there the append is awaited inside, as before.)
+ */
+export async function transactionLoggingLast<R, L>(
+  db: Database,
+  work: (tx: Transaction) => Promise<{ result: R; log: Promise<L> }>,
+): Promise<{ result: R; logged: L }> {
+  const { result, log } = await db.transaction(async (tx) => {
+    const done = await work(tx);
+    done.log.catch(() => {}); // read below: a failure meanwhile is not an unhandled rejection
+    if (!is(tx, PostgresJsTransaction)) await done.log;
+    // Wrapped, so the transaction does not wait for it.
+    return { result: done.result, log: done.log };
+  });
+  return { result, logged: await log };
 }
 
 /** A message.created row names its message (already in chat_messages) instead of copying it. */

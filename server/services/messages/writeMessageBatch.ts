@@ -3,7 +3,7 @@ import type { ChatMessageRow } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
 import { messageBatchesRepository } from '../../repositories/messageBatches.js';
 import { ticketEventsRepository } from '../../repositories/ticketEvents.js';
-import { logMessageEvents } from '../events/eventLog.js';
+import { logMessageEvents, transactionLoggingLast } from '../events/eventLog.js';
 import type { MessageEntry, StoredMessage } from './messageEntry.js';
 import { planMessageBatch, type BatchPlan, type EntryPlan } from './planMessageBatch.js';
 import { sessionFull } from './sessionFull.js';
@@ -25,7 +25,7 @@ export async function writeMessageBatch(db: Database, entries: MessageEntry[], m
     input.clientMsgId ? [{ sessionId: chat.sessionId, clientMsgId: input.clientMsgId }] : [],
   );
 
-  return db.transaction(async (tx) => {
+  const { result, logged } = await transactionLoggingLast(db, async (tx) => {
     // Pipelined and run in this order by the server: the lookup's snapshot is taken after the
     // locks are held, so it sees every message committed by the writers the locks waited for.
     const [locked, stored] = await Promise.all([
@@ -33,9 +33,11 @@ export async function writeMessageBatch(db: Database, entries: MessageEntry[], m
       identified.length === 0 ? Promise.resolve([]) : messageBatchesRepository.findByClientMsgIds(tx, identified),
     ]);
     const plan = planMessageBatch(entries, locked, stored, maxMessages);
-    const inserted = await writePlannedRows(tx, plan);
-    return plan.plans.map((entryPlan) => outcomeOf(entryPlan, inserted, maxMessages));
+    const sent = sendPlannedRows(tx, plan);
+    return { result: { plan, rows: await sent.rows }, log: sent.eventIds };
   });
+  const inserted = insertedWithEventIds(result.rows, logged);
+  return result.plan.plans.map((entryPlan) => outcomeOf(entryPlan, inserted, maxMessages));
 }
 
 export interface Inserted {
@@ -44,23 +46,33 @@ export interface Inserted {
 }
 
 /**
- * The batch's writes, sent together (one round trip); answers the inserted rows by id, with
- * the eventIds of their message.created. The event log's append goes last: it holds the log's
- * position lock until commit (repositories/domainEvents.ts).
+ * The batch's writes, sent together (one round trip): `rows` answers the inserted rows, and
+ * `eventIds` the eventIds of their message.created, from the event log's append, which is sent
+ * last: it holds the log's position lock until commit (repositories/domainEvents.ts).
  */
-export async function writePlannedRows(tx: Transaction, plan: BatchPlan): Promise<Map<string, Inserted>> {
-  const inserted = new Map<string, Inserted>();
-  if (plan.rows.length === 0) return inserted;
-  const [insertedRows, , , , , eventIds] = await Promise.all([
+export function sendPlannedRows(tx: Transaction, plan: BatchPlan): { rows: Promise<ChatMessageRow[]>; eventIds: Promise<Map<string, string>> } {
+  if (plan.rows.length === 0) return { rows: Promise.resolve([]), eventIds: Promise.resolve(new Map()) };
+  const rows = Promise.all([
     messageBatchesRepository.insertMany(tx, plan.rows),
     messageBatchesRepository.setLastSeqs(tx, plan.lastSeqs),
     plan.audits.length > 0 ? ticketEventsRepository.append(tx, plan.audits) : undefined,
     plan.answeredTickets.length > 0 ? messageBatchesRepository.markFirstResponses(tx, plan.answeredTickets) : undefined,
     plan.customerMessages.size > 0 ? messageBatchesRepository.countCustomerMessages(tx, plan.customerMessages) : undefined,
-    logMessageEvents(tx, plan.created),
-  ]);
-  for (const row of insertedRows) inserted.set(row.id, { row, eventId: eventIds.get(row.id)! });
-  return inserted;
+  ]).then(([inserted]) => inserted);
+  const eventIds = logMessageEvents(tx, plan.created);
+  eventIds.catch(() => {}); // its reader may never come: a statement before it failed, and the transaction with it
+  return { rows, eventIds };
+}
+
+/** The batch's writes, awaited inside the transaction (a late reply writes more after them). */
+export async function writePlannedRows(tx: Transaction, plan: BatchPlan): Promise<Map<string, Inserted>> {
+  const sent = sendPlannedRows(tx, plan);
+  const [rows, eventIds] = await Promise.all([sent.rows, sent.eventIds]);
+  return insertedWithEventIds(rows, eventIds);
+}
+
+function insertedWithEventIds(rows: ChatMessageRow[], eventIds: Map<string, string>): Map<string, Inserted> {
+  return new Map(rows.map((row) => [row.id, { row, eventId: eventIds.get(row.id)! }]));
 }
 
 export function outcomeOf(plan: EntryPlan, inserted: Map<string, Inserted>, maxMessages: number): BatchOutcome {
