@@ -2,7 +2,6 @@ import { and, asc, desc, eq, ilike, inArray, ne, or, sql, type SQL } from 'drizz
 import type { Executor } from '../db/client.js';
 import { likePattern } from '../db/likePattern.js';
 import { clients, type CustomerRow } from '../db/schema.js';
-import { nameHasWordsStartingWith } from './ticketSearch.js';
 
 const SEARCH_LIMIT = 50;
 
@@ -24,20 +23,18 @@ export const customersRepository = {
   },
 
   /**
-   * Customers whose e-mail or name contains the text, whose name has words starting with the
-   * given ones (accents ignored), or whose phone is the given E.164 number or contains the
-   * typed digits; exact e-mail and phone matches first. Substrings of 3 characters or more use
-   * the trigram indexes (clients_*_trgm_idx).
+   * Customers whose e-mail or name contains the text, or whose phone is the given E.164 number
+   * or contains the typed digits; exact e-mail and phone matches first. A substring of 3
+   * characters or more is looked up in the trigram indexes (clients_*_trgm_idx).
    */
   async search(
     ex: Executor,
-    search: { text: string; words: string[]; phone: string | null; digits: string | null },
+    search: { text: string; phone: string | null; digits: string | null },
   ): Promise<CustomerRow[]> {
     const pattern = likePattern(search.text);
     const conditions: (SQL | undefined)[] = [
       ilike(clients.email, pattern),
       ilike(clients.name, pattern),
-      search.words.length > 0 ? nameHasWordsStartingWith(search.words) : undefined,
       search.phone ? eq(clients.phone, search.phone) : undefined,
       search.digits ? ilike(clients.phone, likePattern(search.digits)) : undefined,
     ];

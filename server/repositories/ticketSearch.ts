@@ -37,7 +37,7 @@ const nameWords = sql`to_tsvector('simple_unaccent', ${clients.name})`;
  * (`joa sil` finds "João da Silva"), by clients_name_search_idx. The words hold only letters
  * and digits (services/searchTerms.ts), so `word:*` needs no escaping.
  */
-export function nameHasWordsStartingWith(words: string[]): SQL {
+function nameHasWordsStartingWith(words: string[]): SQL {
   return sql`${nameWords} @@ to_tsquery('simple_unaccent', ${words.map((word) => `${word}:*`).join(' & ')})`;
 }
 

@@ -13,7 +13,7 @@ export function phoneDigitsOf(q: string): string | null {
 }
 
 /** Letters and digits in runs, as the text-search parser splits words (accents composed first). */
-export function wordsOf(q: string): string[] {
+function wordsOf(q: string): string[] {
   return (q.normalize('NFC').match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, WORDS_MAX).map((word) => word.slice(0, WORD_MAX));
 }
 

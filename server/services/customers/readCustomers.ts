@@ -6,7 +6,7 @@ import { chatSessionsRepository } from '../../repositories/chatSessions.js';
 import { customersRepository } from '../../repositories/customers.js';
 import { ticketsRepository } from '../../repositories/tickets.js';
 import type { ServiceContext } from '../context.js';
-import { phoneDigitsOf, wordsOf } from '../searchTerms.js';
+import { phoneDigitsOf } from '../searchTerms.js';
 import { toSessionSummary, toTicketSummary } from '../tickets/ticketViews.js';
 import { toClient } from './customerView.js';
 
@@ -25,7 +25,6 @@ export async function getCustomer(id: string, ctx: ServiceContext): Promise<Clie
 export async function findCustomers(q: string, ctx: ServiceContext): Promise<Client[]> {
   const rows = await customersRepository.search(ctx.db, {
     text: q,
-    words: wordsOf(q),
     phone: toE164(q, ctx.policy.defaultPhoneRegion),
     digits: phoneDigitsOf(q),
   });
