@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { beforeAll, expect, it } from 'vitest';
+import { ticketsRepository } from '../server/repositories/tickets.js';
 import { postMessage } from '../server/services/chat/postMessage.js';
 import { startChat } from '../server/services/chat/startChat.js';
+import { ticketSearchOf } from '../server/services/searchTerms.js';
 import { agentClient, newAdminToken, type AgentClient } from './support/agent.js';
 import { newClientMsgId, uniqueContact } from './support/customer.js';
 import { describeOnEachDriver } from './support/databases.js';
@@ -128,6 +130,23 @@ describeOnEachDriver('search: tickets.list q (PROTOCOL §11)', (db) => {
     const expected = [...created, byName.ticketNumber, byMessage.ticketNumber, bySubject.number].sort((a, b) => b - a);
 
     for (const limit of [1, 2, 3, 8, 100]) expect(await allPages({ q: tag }, limit)).toEqual(expected);
+    // Each path a candidate set may take gives the same pages: the newest tickets checked one by
+    // one (first walk), further as far as the matches found say (second walk), every match from
+    // the indexes. Newer tickets that do not match, and walks of 1 to 5 tickets, force each path.
+    for (let i = 0; i < 3; i++) await agent.tickets.create.mutate({ subject: 'Outro assunto', source: 'api', client: { email: uniqueContact().email } });
+    for (const walk of [1, 2, 5, 1000]) {
+      for (const limit of [1, 3]) {
+        const seen: number[] = [];
+        let beforeNumber: number | undefined;
+        for (;;) {
+          const rows = await ticketsRepository.listWithClient(db().handle.db, { search: { ...ticketSearchOf(tag), walk }, beforeNumber, limit: limit + 1 });
+          seen.push(...rows.slice(0, limit).map((row) => row.number));
+          if (rows.length <= limit) break;
+          beforeNumber = rows[limit - 1]!.number;
+        }
+        expect(seen, `walk ${walk}, limit ${limit}`).toEqual(expected);
+      }
+    }
 
     await agent.tickets.update.mutate({ id: byMessage.ticketId, status: 'PENDING' });
     const pendingIds = [created[1]!, created[3]!];

@@ -127,8 +127,9 @@ export const tickets = pgTable(
     index('tickets_created_at_idx').on(t.createdAt),
     // Reports: a channel's tickets created in a time range (metrics.timeseries, per bucket).
     index('tickets_source_created_at_idx').on(t.source, t.createdAt),
-    // Search (tickets.list q): the subject's words, Portuguese stems with accents ignored, and its fragments.
-    index('tickets_subject_search_idx').using('gin', sql`to_tsvector('portuguese_unaccent', ${t.subject})`),
+    // Search (tickets.list q): the subject's fragments. Its words are the stored column
+    // `subject_search` and tickets_subject_search_idx, written in drizzle/0009_search.sql and kept
+    // out of this model so no `select()` of a ticket carries them.
     index('tickets_subject_trgm_idx').using('gin', t.subject.op('gin_trgm_ops')),
     check('tickets_status_check', sql`${t.status} in ('OPEN', 'PENDING', 'RESOLVED', 'CLOSED')`),
     check('tickets_priority_check', sql`${t.priority} in ('LOW', 'NORMAL', 'HIGH', 'URGENT')`),
@@ -211,8 +212,9 @@ export const chatMessages = pgTable(
   (t) => [
     uniqueIndex('chat_messages_session_seq_key').on(t.sessionId, t.seq),
     uniqueIndex('chat_messages_session_client_msg_id_key').on(t.sessionId, t.clientMsgId),
-    // Search (tickets.list q): the words of every chat message, Portuguese stems with accents ignored.
-    index('chat_messages_body_search_idx').using('gin', sql`to_tsvector('portuguese_unaccent', ${t.body})`),
+    // Search (tickets.list q): the words of every message are the stored column `body_search`
+    // and chat_messages_body_search_idx, written in drizzle/0009_search.sql and kept out of this
+    // model so no `select()` of a message carries them.
     check('chat_messages_sender_type_check', sql`${t.senderType} in ('client', 'agent', 'bot', 'system')`),
   ],
 );

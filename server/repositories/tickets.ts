@@ -2,7 +2,7 @@ import { and, desc, eq, gt, inArray, isNull, lt, sql, type SQL } from 'drizzle-o
 import type { TicketPriority, TicketSource, TicketStatus } from '../../shared/tickets.js';
 import type { Executor } from '../db/client.js';
 import { clients, ticketReads, tickets, type TicketRow } from '../db/schema.js';
-import { ticketSearchBranches, type TicketSearch } from './ticketSearch.js';
+import { searchCandidates, type TicketSearch } from './ticketSearch.js';
 
 export type NewTicket = typeof tickets.$inferInsert;
 
@@ -57,23 +57,12 @@ function listConditions(filters: TicketFilters, unread: SQL): (SQL | undefined)[
   ];
 }
 
-/**
- * The ids of the tickets a search finds, as a union of its candidate sets: each set's first
- * page under the list's filters and cursor, newest first (the page the list shows is within it).
- */
-function searchCandidates(ex: Executor, filters: TicketFilters, search: TicketSearch): SQL {
-  // The branch reads no ticket_reads join, so the reader's mark is probed by ticket_reads_pkey.
+/** The list's filters, cursor included, as a search's candidate sets read them (no ticket_reads join there). */
+function searchFilters(filters: TicketFilters): SQL | undefined {
+  // The reader's mark is probed by ticket_reads_pkey.
   const read = sql`coalesce((select ${ticketReads.customerMessagesRead} from ${ticketReads}
     where ${ticketReads.agentId} = ${filters.readerId ?? null} and ${ticketReads.ticketId} = ${tickets.id}), 0)`;
-  const conditions = listConditions(filters, sql`${tickets.customerMessages} > ${read}`);
-  const branches = ticketSearchBranches(search).map(({ match, joinsClient }) => {
-    const from = ex.select({ id: tickets.id }).from(tickets);
-    const joined = joinsClient ? from.innerJoin(clients, eq(clients.id, tickets.clientId)) : from;
-    const query = joined.where(and(...conditions, match)).orderBy(desc(tickets.number));
-    return sql`(${filters.limit === undefined ? query : query.limit(filters.limit)})`;
-  });
-  // Nothing to look for (only punctuation, say): nothing matches.
-  return branches.length > 0 ? sql.join(branches, sql` union `) : sql`select null::uuid where false`;
+  return and(...listConditions(filters, sql`${tickets.customerMessages} > ${read}`));
 }
 
 /** SQL for the `tickets` table; reads that show a ticket join its customer's contact. */
@@ -110,22 +99,34 @@ export const ticketsRepository = {
   async listWithClient(ex: Executor, filters: TicketFilters): Promise<TicketListRow[]> {
     const read = sql<number>`coalesce(${ticketReads.customerMessagesRead}, 0)`;
     const conditions = filters.search
-      ? [sql`${tickets.id} in (${searchCandidates(ex, filters, filters.search)})`]
+      ? [sql`${tickets.id} in (${searchCandidates(filters.search, searchFilters(filters), filters.limit)})`]
       : listConditions(filters, gt(tickets.customerMessages, read));
-    const query = ex
-      .select({ ticket: tickets, client: clientBrief, unreadCount: sql<number>`${tickets.customerMessages} - ${read}` })
-      .from(tickets)
-      .innerJoin(clients, eq(clients.id, tickets.clientId))
-      // ticket_reads_pkey; without a reader the join finds nothing and nothing counts as read
-      .leftJoin(
-        ticketReads,
-        and(eq(ticketReads.ticketId, tickets.id), filters.readerId ? eq(ticketReads.agentId, filters.readerId) : sql`false`),
-      )
-      .where(and(...conditions))
-      .orderBy(desc(tickets.number));
-    const rows = filters.limit === undefined ? await query : await query.limit(filters.limit);
+    const list = (db: Executor) => {
+      const query = db
+        .select({ ticket: tickets, client: clientBrief, unreadCount: sql<number>`${tickets.customerMessages} - ${read}` })
+        .from(tickets)
+        .innerJoin(clients, eq(clients.id, tickets.clientId))
+        // ticket_reads_pkey; without a reader the join finds nothing and nothing counts as read
+        .leftJoin(
+          ticketReads,
+          and(eq(ticketReads.ticketId, tickets.id), filters.readerId ? eq(ticketReads.agentId, filters.readerId) : sql`false`),
+        )
+        .where(and(...conditions))
+        .orderBy(desc(tickets.number));
+      return filters.limit === undefined ? query : query.limit(filters.limit);
+    };
+    const rows = filters.search
+      ? await ex.transaction(async (tx) => {
+          // A search's fallback steps (rarely run) cost enough on paper to JIT-compile the
+          // statement: ~1 s of compiling for a query that runs in milliseconds. And its plan
+          // depends on the text (how many match): never a generic plan of the prepared statement.
+          await tx.execute(sql`select set_config('jit', 'off', true), set_config('plan_cache_mode', 'force_custom_plan', true)`);
+          return list(tx);
+        })
+      : await list(ex);
     return rows.map((row) => ({ ...row.ticket, client: row.client, unreadCount: Number(row.unreadCount) }));
   },
+
 
   /** The number of each of these tickets, by id (one query for all). */
   async numbersById(ex: Executor, ids: string[]): Promise<Map<string, number>> {

@@ -21,19 +21,27 @@ function wordsOf(q: string): string[] {
  * What `tickets.list { q }` looks for (PROTOCOL §11): `#123` is that ticket only; otherwise a
  * bare number is also a ticket number, the words are looked for in subjects and chat messages
  * (Portuguese stems, accents ignored) and as prefixes of customer names, the text as a
- * substring of subjects, names and e-mails, and phone-like digits inside phone numbers.
+ * substring of subjects, names and e-mails, and phone-like digits inside phone numbers. Parts
+ * that cannot match are left out, so their indexes are not read: a name has letters and no `@`,
+ * an e-mail no space.
  */
 export function ticketSearchOf(q: string): TicketSearch {
   const hashed = /^#(\d{1,9})$/.exec(q)?.[1];
-  if (hashed) return { number: Number(hashed), numberOnly: true, text: '', words: [], fragment: null, phoneDigits: null };
-  const number = /^\d{1,9}$/.test(q) ? Number(q) : null;
+  const nothing = { text: '', hasWords: false, fragment: null, nameWords: [], nameFragment: null, emailFragment: null, phoneDigits: null };
+  if (hashed) return { number: Number(hashed), numberOnly: true, ...nothing };
+  const words = wordsOf(q);
+  // A trigram index needs three characters in a row to look anything up.
+  const fragment = /[\p{L}\p{N}]{3}/u.test(q) ? q : null;
+  const nameLike = /\p{L}/u.test(q) && !q.includes('@');
   return {
-    number,
+    number: /^\d{1,9}$/.test(q) ? Number(q) : null,
     numberOnly: false,
     text: q,
-    words: wordsOf(q),
-    // A trigram index needs three characters in a row to look anything up.
-    fragment: /[\p{L}\p{N}]{3}/u.test(q) ? q : null,
+    hasWords: words.length > 0,
+    fragment,
+    nameWords: nameLike ? words : [],
+    nameFragment: nameLike ? fragment : null,
+    emailFragment: /\s/.test(q) ? null : fragment,
     phoneDigits: phoneDigitsOf(q),
   };
 }
