@@ -26,6 +26,8 @@ export const WASTED_ROWS = 10_000;
 
 /** What in an EXPLAIN ANALYZE plan grows with the tables: sequential scans of big tables, and big discards. */
 export function fullScans(node: PlanNode, found: string[] = []): string[] {
+  // A branch a one-time filter skipped (`never executed`) read nothing.
+  if (node['Actual Loops'] === 0) return found;
   const relation = node['Relation Name'];
   if (node['Node Type'] === 'Seq Scan' && relation && BIG_TABLES.has(relation)) found.push(`Seq Scan on ${relation}`);
   const removed = ((node['Rows Removed by Filter'] ?? 0) + (node['Rows Removed by Join Filter'] ?? 0)) * (node['Actual Loops'] ?? 1);
@@ -48,6 +50,7 @@ export async function timeCalls(call: () => Promise<unknown>, runs: number, warm
 
 /** The indexes a plan reads and how (`walked` backward, `bitmap`, `probed` by a loop), and the tables it scans: one line. */
 export function indexesRead(node: PlanNode, found = new Set<string>()): Set<string> {
+  if (node['Actual Loops'] === 0) return found;
   const index = node['Index Name'];
   if (index) {
     const how = node['Node Type'].startsWith('Bitmap') ? 'bitmap' : (node['Actual Loops'] ?? 1) > 1 ? 'probed' : node['Scan Direction'] === 'Backward' ? 'walked' : 'read';
@@ -81,7 +84,7 @@ export interface StatementPlan {
 /**
  * The statements `direct` runs (a service called on a logging database), each EXPLAIN ANALYZEd
  * with its parameters: how many there were, the full scans among their plans, and the plans.
- * Settings (`set local jit = off`) have no plan.
+ * Settings (`set local jit = off`, `select set_config(…)`) are run, not EXPLAINed.
  */
 export async function plansOf(
   sql: postgres.Sql,
@@ -92,11 +95,19 @@ export async function plansOf(
   await direct(logged);
   const scans: string[] = [];
   const plans: StatementPlan[] = [];
-  for (const { query, params } of captured.filter((statement) => !/^\s*set\b/i.test(statement.query))) {
-    const [row] = await sql.unsafe(`explain (analyze, format json) ${query}`, params as never[]);
-    const [explained] = (row as unknown as { 'QUERY PLAN': Array<{ Plan: PlanNode; 'Planning Time': number; 'Execution Time': number; JIT?: unknown }> })['QUERY PLAN'];
-    scans.push(...fullScans(explained!.Plan));
-    plans.push({ plan: explained!.Plan, planningMs: explained!['Planning Time'], executionMs: explained!['Execution Time'], jit: explained!.JIT !== undefined });
-  }
+  // One transaction, statements in their order: a setting the service makes for its statement
+  // (`set local jit = off`) is in force for the EXPLAIN of the statements after it.
+  await sql.begin(async (tx) => {
+    for (const { query, params } of captured) {
+      if (/^\s*(set\b|select set_config\()/i.test(query)) {
+        await tx.unsafe(query, params as never[]);
+        continue;
+      }
+      const [row] = await tx.unsafe(`explain (analyze, format json) ${query}`, params as never[]);
+      const [explained] = (row as unknown as { 'QUERY PLAN': Array<{ Plan: PlanNode; 'Planning Time': number; 'Execution Time': number; JIT?: unknown }> })['QUERY PLAN'];
+      scans.push(...fullScans(explained!.Plan));
+      plans.push({ plan: explained!.Plan, planningMs: explained!['Planning Time'], executionMs: explained!['Execution Time'], jit: explained!.JIT !== undefined });
+    }
+  });
   return { statements: captured.length, scans, plans };
 }

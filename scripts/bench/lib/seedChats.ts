@@ -17,6 +17,11 @@ function filled(sql: postgres.Sql, template: postgres.Fragment, i: postgres.Frag
  * stored in ticket order as chats are, so a session's messages share pages.
  */
 export async function seedTicketsAndChats(sql: postgres.Sql, options: { tickets: number; messages: number }) {
+  // As for any bulk load, the search indexes (GIN) are built once at the end, not row by row.
+  const searchIndexes = await sql<Array<{ name: string; definition: string }>>`
+    select indexname as name, indexdef as definition from pg_indexes
+    where schemaname = current_schema() and (indexname like '%\_search\_idx' or indexname like '%\_trgm\_idx')`;
+  for (const { name } of searchIndexes) await sql`drop index ${sql(name)}`;
   const customers = Math.max(10, Math.floor(options.tickets / 5));
   await seedAgentsAndCustomers(sql, customers);
   const subject = sql`(${sql.array(SUBJECTS)}::text[])[1 + (${hashOf(sql, sql`i`, 21)} % ${SUBJECTS.length})::int]`;
@@ -47,6 +52,8 @@ export async function seedTicketsAndChats(sql: postgres.Sql, options: { tickets:
     select s.id, i % ${perSession}::int + 1, case when i % ${perSession}::int % 2 = 0 then 'client' else 'agent' end, ${filled(sql, line, sql`i`)}
     from generate_series(0, ${options.messages}::int - 1) i
     join s on s.rn = 1 + i / ${perSession}::int`;
+  await sql`set maintenance_work_mem = '256MB'`;
+  for (const { definition } of searchIndexes) await sql.unsafe(definition);
   await sql`analyze`;
   return { customers, sessions };
 }
