@@ -25,8 +25,17 @@ export const ticketListInput = z.object({
   assigneeId: z.union([z.literal('me'), z.literal('none'), id]).optional(),
   /** Only tickets with customer messages after the caller's read mark. */
   unread: z.literal(true).optional(),
-  /** Free text over subject, customer name, e-mail and ticket number; `#123` is ticket 123 only. */
-  q: z.string().trim().max(200).optional(),
+  /** A search (PROTOCOL §11); the description is the OpenAPI document's. */
+  q: z
+    .string()
+    .trim()
+    .max(200)
+    .optional()
+    .describe(
+      'Search: ticket number (`#123`: that ticket only), words of the subject and of the chat messages (Portuguese stems, ' +
+        'accents ignored; not notes), word prefixes of the customer name, text inside the subject, name or e-mail ' +
+        '(3 characters or more), and phone digits as typed (4 or more)',
+    ),
   /** The `nextCursor` of the previous page, as given. */
   cursor: z.string().max(200).nullish(),
   limit: z.number().int().min(1).max(LIST_LIMIT_MAX).default(LIST_LIMIT_DEFAULT),

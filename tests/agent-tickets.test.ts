@@ -181,7 +181,9 @@ describeOnEachDriver('agent API: tickets', (db) => {
     expect(await numbers({ q: contact.email.toUpperCase() })).toEqual([web.number, email.number, started.ticketNumber]);
     expect(await numbers({ q: `fatura ${tag}` })).toEqual([email.number]);
     expect(await numbers({ q: `${tag} 100%` })).toEqual([email.number]);
-    expect(await numbers({ q: `${tag}%` })).toEqual([]);
+    // `%` is no wildcard: a substring holds it as typed, and word search reads past it.
+    expect(await numbers({ q: `${tag.slice(0, 3)}%${tag.slice(4)}` })).toEqual([]);
+    expect(await numbers({ q: `${tag}%` })).toEqual([web.number, email.number, started.ticketNumber]);
     expect(await numbers({ q: `#${email.number}` })).toEqual([email.number]);
 
     const chatPage = await agent.tickets.list.query({ source: 'chat', limit: 100 });

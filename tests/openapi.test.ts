@@ -56,6 +56,10 @@ describe('OpenAPI document (/openapi.json) and /docs', () => {
     expect(reply.properties).not.toHaveProperty('id');
     const list = document.paths['/api/v1/tickets'].get.parameters.find((p: { name: string }) => p.name === 'limit');
     expect(list.schema).toMatchObject({ type: 'integer', maximum: 100 });
+    // The search parameter says what it searches (PROTOCOL §11), from the zod schema's description.
+    const q = document.paths['/api/v1/tickets'].get.parameters.find((p: { name: string }) => p.name === 'q');
+    expect(q.description).toMatch(/Portuguese stems, accents ignored; not notes/);
+    expect(q.schema).toMatchObject({ type: 'string', maxLength: 200 });
   });
 
   it('has an entry for every Express route under /api, and no entry without a route', () => {

@@ -8,6 +8,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import * as schema from './schema.js';
 import { migratePgliteDatabase, migratePostgresDatabase } from './migrate.js';
+import { pgliteExtensions } from './pgliteExtensions.js';
 
 export type Schema = typeof schema;
 export type Database = PgDatabase<PgQueryResultHKT, Schema>;
@@ -98,7 +99,7 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
     location = resolve(dataDir, 'pglite');
     mkdirSync(location, { recursive: true });
   }
-  const client = new PGlite(location);
+  const client = new PGlite(location, { extensions: pgliteExtensions });
   await client.waitReady;
   return wrapPglite(client);
 }

@@ -74,6 +74,12 @@ export const clients = pgTable(
     uniqueIndex('clients_email_key').on(t.email),
     uniqueIndex('clients_phone_key').on(t.phone),
     index('clients_name_idx').on(sql`lower(${t.name})`),
+    // Search (tickets.list q, PROTOCOL §11): the name's words, accents ignored and unstemmed
+    // (names are not inflected); fragments of the name, e-mail and phone by trigrams.
+    index('clients_name_search_idx').using('gin', sql`to_tsvector('simple_unaccent', ${t.name})`),
+    index('clients_name_trgm_idx').using('gin', t.name.op('gin_trgm_ops')),
+    index('clients_email_trgm_idx').using('gin', t.email.op('gin_trgm_ops')),
+    index('clients_phone_trgm_idx').using('gin', t.phone.op('gin_trgm_ops')),
     check('clients_contact_check', sql`${t.email} is not null or ${t.phone} is not null or ${t.erasedAt} is not null`),
   ],
 );
@@ -121,6 +127,10 @@ export const tickets = pgTable(
     index('tickets_created_at_idx').on(t.createdAt),
     // Reports: a channel's tickets created in a time range (metrics.timeseries, per bucket).
     index('tickets_source_created_at_idx').on(t.source, t.createdAt),
+    // Search (tickets.list q): the subject's fragments. Its words are the stored column
+    // `subject_search` and tickets_subject_search_idx, written in drizzle/0009_search.sql and kept
+    // out of this model so no `select()` of a ticket carries them.
+    index('tickets_subject_trgm_idx').using('gin', t.subject.op('gin_trgm_ops')),
     check('tickets_status_check', sql`${t.status} in ('OPEN', 'PENDING', 'RESOLVED', 'CLOSED')`),
     check('tickets_priority_check', sql`${t.priority} in ('LOW', 'NORMAL', 'HIGH', 'URGENT')`),
     check('tickets_source_check', sql`${t.source} in ('chat', 'email', 'phone', 'web', 'api')`),
@@ -202,6 +212,9 @@ export const chatMessages = pgTable(
   (t) => [
     uniqueIndex('chat_messages_session_seq_key').on(t.sessionId, t.seq),
     uniqueIndex('chat_messages_session_client_msg_id_key').on(t.sessionId, t.clientMsgId),
+    // Search (tickets.list q): the words of every message are the stored column `body_search`
+    // and chat_messages_body_search_idx, written in drizzle/0009_search.sql and kept out of this
+    // model so no `select()` of a message carries them.
     check('chat_messages_sender_type_check', sql`${t.senderType} in ('client', 'agent', 'bot', 'system')`),
   ],
 );

@@ -84,7 +84,9 @@ function operationEntry(operation: RestOperation): Record<string, unknown> {
     const required = new Set((schema.required as string[] | undefined) ?? []);
     for (const [name, property] of Object.entries(properties)) {
       if (pathNames.includes(name)) continue;
-      parameters.push({ name, in: 'query', required: required.has(name), schema: property });
+      // A described input (`.describe()`) documents its parameter, as /docs shows it.
+      const { description, ...schema } = property;
+      parameters.push({ name, in: 'query', required: required.has(name), ...(description ? { description } : {}), schema });
     }
   } else {
     requestBody = { required: true, content: json(withoutProperties(schema, pathNames)) };

@@ -24,7 +24,8 @@ export const customersRepository = {
 
   /**
    * Customers whose e-mail or name contains the text, or whose phone is the given E.164 number
-   * or contains the typed digits; exact e-mail and phone matches first.
+   * or contains the typed digits; exact e-mail and phone matches first. A substring of 3
+   * characters or more is looked up in the trigram indexes (clients_*_trgm_idx).
    */
   async search(
     ex: Executor,

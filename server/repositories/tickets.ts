@@ -1,8 +1,8 @@
-import { and, desc, eq, gt, ilike, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import type { TicketPriority, TicketSource, TicketStatus } from '../../shared/tickets.js';
 import type { Executor } from '../db/client.js';
-import { likePattern } from '../db/likePattern.js';
 import { clients, ticketReads, tickets, type TicketRow } from '../db/schema.js';
+import { searchCandidates, type TicketSearch } from './ticketSearch.js';
 
 export type NewTicket = typeof tickets.$inferInsert;
 
@@ -16,11 +16,8 @@ export interface TicketFilters {
   readerId?: string;
   /** Only tickets with customer messages after the reader's mark. */
   unread?: boolean;
-  /**
-   * Free text: a case-insensitive substring of the subject, customer name or e-mail, or the
-   * ticket number when it is one; `#123` is that ticket number only.
-   */
-  q?: string;
+  /** Search (PROTOCOL §11): tickets matching any part of it (see ticketSearch.ts). */
+  search?: TicketSearch;
   /** Only tickets numbered below this one (the keyset cursor). */
   beforeNumber?: number;
   /** Unset: every matching ticket. */
@@ -41,18 +38,31 @@ export type TicketListRow = TicketWithClient & { unreadCount: number };
 
 const clientBrief = { id: clients.id, name: clients.name, email: clients.email, phone: clients.phone };
 
-function freeText(q: string): SQL | undefined {
-  // `#123` means that ticket: the unique index answers it without scanning.
-  const hashed = /^#(\d{1,9})$/.exec(q)?.[1];
-  if (hashed) return eq(tickets.number, Number(hashed));
-  const pattern = likePattern(q);
-  const number = /^(\d{1,9})$/.exec(q)?.[1];
-  return or(
-    ilike(tickets.subject, pattern),
-    ilike(clients.name, pattern),
-    ilike(clients.email, pattern),
-    number ? eq(tickets.number, Number(number)) : undefined,
-  );
+/** The list's filters but the search, on `tickets`; `unread` is the reader's condition as the caller can express it. */
+function listConditions(filters: TicketFilters, unread: SQL): (SQL | undefined)[] {
+  return [
+    // tickets_source_number_idx
+    filters.source ? eq(tickets.source, filters.source) : undefined,
+    // tickets_status_number_idx
+    filters.status ? eq(tickets.status, filters.status) : undefined,
+    // tickets_client_number_idx
+    filters.clientId ? eq(tickets.clientId, filters.clientId) : undefined,
+    // tickets_assignee_number_idx (a btree keeps nulls: unassigned tickets walk it too)
+    filters.assigneeId === null ? isNull(tickets.assigneeId) : undefined,
+    filters.assigneeId ? eq(tickets.assigneeId, filters.assigneeId) : undefined,
+    // no index of its own: checked on each ticket the other filters walk, by ticket_reads_pkey
+    filters.unread ? unread : undefined,
+    // the cursor: the number tail of the filter's index, or tickets_number_key.
+    filters.beforeNumber !== undefined ? lt(tickets.number, filters.beforeNumber) : undefined,
+  ];
+}
+
+/** The list's filters, cursor included, as a search's candidate sets read them (no ticket_reads join there). */
+function searchFilters(filters: TicketFilters): SQL | undefined {
+  // The reader's mark is probed by ticket_reads_pkey.
+  const read = sql`coalesce((select ${ticketReads.customerMessagesRead} from ${ticketReads}
+    where ${ticketReads.agentId} = ${filters.readerId ?? null} and ${ticketReads.ticketId} = ${tickets.id}), 0)`;
+  return and(...listConditions(filters, sql`${tickets.customerMessages} > ${read}`));
 }
 
 /** SQL for the `tickets` table; reads that show a ticket join its customer's contact. */
@@ -83,41 +93,40 @@ export const ticketsRepository = {
    * number is unique and only grows, so `number < cursor` pages never repeat or skip a ticket,
    * whatever is inserted meanwhile; each filter has a `(column, number)` index to walk. The
    * unread count is the ticket's counter minus the reader's mark: one primary-key probe of
-   * `ticket_reads` per ticket walked, never a count of messages.
+   * `ticket_reads` per ticket walked, never a count of messages. A search narrows the list to
+   * the union of its candidate sets, each walked under every other filter (ticketSearch.ts).
    */
   async listWithClient(ex: Executor, filters: TicketFilters): Promise<TicketListRow[]> {
     const read = sql<number>`coalesce(${ticketReads.customerMessagesRead}, 0)`;
-    const conditions = [
-      // tickets_source_number_idx
-      filters.source ? eq(tickets.source, filters.source) : undefined,
-      // tickets_status_number_idx
-      filters.status ? eq(tickets.status, filters.status) : undefined,
-      // tickets_client_number_idx
-      filters.clientId ? eq(tickets.clientId, filters.clientId) : undefined,
-      // tickets_assignee_number_idx (a btree keeps nulls: unassigned tickets walk it too)
-      filters.assigneeId === null ? isNull(tickets.assigneeId) : undefined,
-      filters.assigneeId ? eq(tickets.assigneeId, filters.assigneeId) : undefined,
-      // no index of its own: checked on each ticket the other filters walk, by ticket_reads_pkey
-      filters.unread ? gt(tickets.customerMessages, read) : undefined,
-      // `#123` uses tickets_number_key; other text is a substring scan.
-      filters.q ? freeText(filters.q) : undefined,
-      // the cursor: the number tail of the filter's index, or tickets_number_key.
-      filters.beforeNumber !== undefined ? lt(tickets.number, filters.beforeNumber) : undefined,
-    ];
-    const query = ex
-      .select({ ticket: tickets, client: clientBrief, unreadCount: sql<number>`${tickets.customerMessages} - ${read}` })
-      .from(tickets)
-      .innerJoin(clients, eq(clients.id, tickets.clientId))
-      // ticket_reads_pkey; without a reader the join finds nothing and nothing counts as read
-      .leftJoin(
-        ticketReads,
-        and(eq(ticketReads.ticketId, tickets.id), filters.readerId ? eq(ticketReads.agentId, filters.readerId) : sql`false`),
-      )
-      .where(and(...conditions))
-      .orderBy(desc(tickets.number));
-    const rows = filters.limit === undefined ? await query : await query.limit(filters.limit);
+    const conditions = filters.search
+      ? [sql`${tickets.id} in (${searchCandidates(filters.search, searchFilters(filters), filters.limit)})`]
+      : listConditions(filters, gt(tickets.customerMessages, read));
+    const list = (db: Executor) => {
+      const query = db
+        .select({ ticket: tickets, client: clientBrief, unreadCount: sql<number>`${tickets.customerMessages} - ${read}` })
+        .from(tickets)
+        .innerJoin(clients, eq(clients.id, tickets.clientId))
+        // ticket_reads_pkey; without a reader the join finds nothing and nothing counts as read
+        .leftJoin(
+          ticketReads,
+          and(eq(ticketReads.ticketId, tickets.id), filters.readerId ? eq(ticketReads.agentId, filters.readerId) : sql`false`),
+        )
+        .where(and(...conditions))
+        .orderBy(desc(tickets.number));
+      return filters.limit === undefined ? query : query.limit(filters.limit);
+    };
+    const rows = filters.search
+      ? await ex.transaction(async (tx) => {
+          // A search's fallback steps (rarely run) cost enough on paper to JIT-compile the
+          // statement: ~1 s of compiling for a query that runs in milliseconds. And its plan
+          // depends on the text (how many match): never a generic plan of the prepared statement.
+          await tx.execute(sql`select set_config('jit', 'off', true), set_config('plan_cache_mode', 'force_custom_plan', true)`);
+          return list(tx);
+        })
+      : await list(ex);
     return rows.map((row) => ({ ...row.ticket, client: row.client, unreadCount: Number(row.unreadCount) }));
   },
+
 
   /** The number of each of these tickets, by id (one query for all). */
   async numbersById(ex: Executor, ids: string[]): Promise<Map<string, number>> {

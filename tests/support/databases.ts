@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, inject } from 'vitest';
+import { pgliteExtensions } from '../../server/db/pgliteExtensions.js';
 import { openDatabase, wrapPglite, type DatabaseHandle, type DriverName } from '../../server/db/client.js';
 import { TEST_POOL_SIZE } from '../../scripts/dev/nodeEnv.js';
 import { createPostgresDatabase } from '../../scripts/dev/postgres.js';
@@ -16,7 +17,7 @@ export interface TestDatabase {
 /** A migrated in-memory PGlite database, loaded from the run's template. */
 export async function openTestPglite(): Promise<TestDatabase> {
   const template = readFileSync(inject('pgliteTemplate'));
-  const client = new PGlite({ loadDataDir: new Blob([template]) });
+  const client = new PGlite({ loadDataDir: new Blob([template]), extensions: pgliteExtensions });
   await client.waitReady;
   const handle = wrapPglite(client);
   return { driver: 'pglite', handle, close: () => handle.close() };

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { migratePgliteDatabase } from '../../server/db/migrate.js';
+import { pgliteExtensions } from '../../server/db/pgliteExtensions.js';
 import { postgresAvailable } from '../../scripts/dev/postgres.js';
 
 /**
@@ -12,7 +13,7 @@ import { postgresAvailable } from '../../scripts/dev/postgres.js';
 export default async function setup({ provide }: { provide: (key: string, value: unknown) => void }) {
   const dir = mkdtempSync(join(tmpdir(), 'atende-pglite-'));
   const file = join(dir, 'template.tar.gz');
-  const pglite = new PGlite();
+  const pglite = new PGlite({ extensions: pgliteExtensions });
   await migratePgliteDatabase(pglite);
   const dump = await pglite.dumpDataDir('gzip');
   writeFileSync(file, Buffer.from(await dump.arrayBuffer()));

@@ -6,6 +6,7 @@ import { chatSessionsRepository } from '../../repositories/chatSessions.js';
 import { customersRepository } from '../../repositories/customers.js';
 import { ticketsRepository } from '../../repositories/tickets.js';
 import type { ServiceContext } from '../context.js';
+import { phoneDigitsOf } from '../searchTerms.js';
 import { toSessionSummary, toTicketSummary } from '../tickets/ticketViews.js';
 import { toClient } from './customerView.js';
 
@@ -22,12 +23,10 @@ export async function getCustomer(id: string, ctx: ServiceContext): Promise<Clie
 
 /** Customers matching an e-mail, a phone number (as typed, or some of its digits) or a name. */
 export async function findCustomers(q: string, ctx: ServiceContext): Promise<Client[]> {
-  const digits = q.replace(/\D/g, '');
   const rows = await customersRepository.search(ctx.db, {
     text: q,
     phone: toE164(q, ctx.policy.defaultPhoneRegion),
-    // Fewer digits than this match nearly every phone number.
-    digits: digits.length >= 4 && /^[\d\s()+.-]+$/.test(q) ? digits : null,
+    digits: phoneDigitsOf(q),
   });
   return rows.map(toClient);
 }

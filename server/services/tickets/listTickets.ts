@@ -4,6 +4,7 @@ import type { AgentRow } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
 import { ticketsRepository } from '../../repositories/tickets.js';
 import type { ServiceContext } from '../context.js';
+import { ticketSearchOf } from '../searchTerms.js';
 import { toTicketSummary } from './ticketViews.js';
 
 /**
@@ -18,7 +19,7 @@ export async function listTickets(input: TicketListInput, reader: AgentRow, ctx:
     assigneeId: input.assigneeId === 'me' ? reader.id : input.assigneeId === 'none' ? null : input.assigneeId,
     readerId: reader.id,
     unread: input.unread,
-    q: input.q || undefined,
+    search: input.q ? ticketSearchOf(input.q) : undefined,
     beforeNumber: input.cursor ? decodeCursor(input.cursor) : undefined,
     // One more than asked tells whether another page exists without counting.
     limit: input.limit + 1,

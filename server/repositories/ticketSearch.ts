@@ -1,0 +1,179 @@
+import { and, ilike, like, or, sql, type SQL } from 'drizzle-orm';
+import { likePattern } from '../db/likePattern.js';
+import { chatMessages, chatSessions, clients, tickets } from '../db/schema.js';
+
+/**
+ * What a search text asks for (PROTOCOL §11), decided by the service (services/searchTerms.ts);
+ * each part is answered by its own index (drizzle/0009_search.sql).
+ */
+export interface TicketSearch {
+  /** `#123` or a bare number: that ticket (tickets_number_key). */
+  number: number | null;
+  /** `#123`: nothing but that number is looked for. */
+  numberOnly: boolean;
+  /** The text as typed, for word search in subjects and chat messages: Portuguese stems, accents ignored. */
+  text: string;
+  /** Whether the text has any word for that search to find. */
+  hasWords: boolean;
+  /** The text, when it holds 3 characters in a row a trigram index can use: a substring of the subject to find. */
+  fragment: string | null;
+  /** Words (letters and digits) to find in customer names, each a prefix, accents ignored. */
+  nameWords: string[];
+  /** A substring of customer names to find. */
+  nameFragment: string | null;
+  /** A substring of customer e-mails to find. */
+  emailFragment: string | null;
+  /** The digits of a phone number as typed (`(11) 98765`), 4 or more: a substring of the E.164 phone. */
+  phoneDigits: string | null;
+  /** How many tickets to check one by one before the indexes; SEARCH_WALK unless a test wants either path. */
+  walk?: number;
+}
+
+/**
+ * How many of the newest tickets under the list's filters a search first checks one by one for a
+ * page of matches. A text in more than a few tickets in this many fills its page there, or
+ * further on as far as what it found says a page takes (up to SEARCH_WALK_MAX); a rarer one
+ * is looked up in its indexes. Measured at 1M tickets / 5M messages (BENCHMARKS.md): checking a
+ * ticket costs ~10 µs, fetching a match from an index up to ~100 µs.
+ */
+export const SEARCH_WALK = 1000;
+export const SEARCH_WALK_MAX = 8000;
+
+// The word vectors: stored generated columns (drizzle/0009_search.sql), kept out of the Drizzle
+// model so no `select()` of a ticket or message carries them.
+const subjectWords = sql`${tickets}.subject_search`;
+const messageWords = sql`${chatMessages}.body_search`;
+const nameWords = sql`to_tsvector('simple_unaccent', ${clients.name})`;
+
+/**
+ * A customer whose name has a word starting with each of these, accents and case ignored
+ * (`joa sil` finds "João da Silva"), by clients_name_search_idx. The words hold only letters
+ * and digits (services/searchTerms.ts), so `word:*` needs no escaping.
+ */
+function nameHasWordsStartingWith(words: string[]): SQL {
+  return sql`${nameWords} @@ to_tsquery('simple_unaccent', ${words.map((word) => `${word}:*`).join(' & ')})`;
+}
+
+/** A customer's name (words by prefix, or a substring), e-mail (a substring) or phone (some of its digits). */
+function customerMatch(search: TicketSearch): SQL | undefined {
+  return or(
+    search.nameWords.length > 0 ? nameHasWordsStartingWith(search.nameWords) : undefined,
+    // clients_name_trgm_idx, clients_email_trgm_idx, clients_phone_trgm_idx
+    search.nameFragment ? ilike(clients.name, likePattern(search.nameFragment)) : undefined,
+    search.emailFragment ? ilike(clients.email, likePattern(search.emailFragment)) : undefined,
+    search.phoneDigits ? like(clients.phone, likePattern(search.phoneDigits)) : undefined,
+  );
+}
+
+/** A ticket matches by its subject or by one of its chat messages (never its notes). */
+interface Matcher {
+  /** The condition on a row of `tickets`, checked on each ticket walked. */
+  match: SQL;
+  /**
+   * From the indexes, unordered, the `id, number` of every matching ticket under the filters
+   * (or enough of them to hold the first `limit`): its cost is the number of matches.
+   */
+  every: (filters: SQL | undefined, limit: number | undefined) => SQL;
+}
+
+function subjectMatcher(search: TicketSearch, words: SQL | undefined): Matcher | undefined {
+  const match = or(
+    // tickets_subject_search_idx
+    words ? sql`${subjectWords} @@ ${words}` : undefined,
+    // tickets_subject_trgm_idx
+    search.fragment ? ilike(tickets.subject, likePattern(search.fragment)) : undefined,
+  );
+  if (!match) return undefined;
+  // OFFSET 0 keeps the planner from answering a LIMIT above by walking every ticket.
+  return { match, every: (filters) => sql`select ${tickets.id} as id, ${tickets.number} as number from ${tickets} where ${and(filters, match)} offset 0` };
+}
+
+// Past this many customers found, their tickets are found walking tickets newest first.
+const CUSTOMERS_ONE_BY_ONE = 200;
+
+/**
+ * The first page of the tickets of the customers a search finds, under the filters: the
+ * customers first (BitmapOr of their indexes), then, when they are few, each one's newest
+ * tickets (tickets_client_number_idx); when many (a common first name), the newest tickets
+ * under the filters whose customer is one of them — a walk the share of them keeps short. (`IS
+ * TRUE` keeps the IN a hashed subplan: as a semi-join the planner looped over them per ticket.)
+ */
+function customersPage(search: TicketSearch, filters: SQL | undefined, limit: number | undefined): SQL | undefined {
+  const customer = customerMatch(search);
+  if (!customer) return undefined;
+  const page = limit === undefined ? sql`` : sql` limit ${limit}`;
+  const few = sql`(select count(*) from found) <= ${CUSTOMERS_ONE_BY_ONE}`;
+  return sql`(with found as materialized (select ${clients.id} as client_id from ${clients} where ${customer})
+    select id from (
+      (select page.id, page.number from found cross join lateral (select ${tickets.id} as id, ${tickets.number} as number from ${tickets}
+        where ${and(sql`${tickets.clientId} = found.client_id`, filters)} order by ${tickets.number} desc${page}) page where ${few})
+      union all
+      (select ${tickets.id}, ${tickets.number} from ${tickets} where ${and(filters, sql`(${tickets.clientId} in (select client_id from found)) is true`, sql`not ${few}`)}
+        order by ${tickets.number} desc${page})
+    ) tickets_found order by number desc${page})`;
+}
+
+function messageMatcher(words: SQL): Matcher {
+  return {
+    // chat_sessions_ticket_idx, then the session's messages by chat_messages_session_seq_key
+    match: sql`exists (select 1 from ${chatSessions} inner join ${chatMessages} on ${chatMessages.sessionId} = ${chatSessions.id}
+      where ${chatSessions.ticketId} = ${tickets.id} and ${messageWords} @@ ${words})`,
+    // chat_messages_body_search_idx; then, per message found, its session and its ticket by
+    // primary key (subqueries, so no join reads every session to hash them).
+    every: (filters) => sql`select t.id, t.number from (select distinct (select ${chatSessions.ticketId} from ${chatSessions}
+        where ${chatSessions.id} = ${chatMessages.sessionId}) as ticket_id from ${chatMessages} where ${messageWords} @@ ${words}) found
+      cross join lateral (select ${tickets.id} as id, ${tickets.number} as number from ${tickets}
+        where ${and(sql`${tickets.id} = found.ticket_id`, filters)}) t`,
+  };
+}
+
+/**
+ * The first page (newest first) of the tickets under `filters` that match, in steps each of
+ * bounded cost whatever the planner would guess of how common the text is: the newest
+ * SEARCH_WALK tickets checked one by one; if that found some but not a page, further, as far as
+ * their share says a page takes (at most SEARCH_WALK_MAX); if still short, every match from the
+ * indexes. An ORDER BY … LIMIT over every ticket is never left to the planner: when it thinks a
+ * text common it walks all tickets looking for it, seconds for a rare one (seen at 1M tickets).
+ */
+function pageOfMatches(filters: SQL | undefined, matcher: Matcher, limit: number | undefined, walk: number): SQL {
+  if (limit === undefined) return sql`(select id from (${matcher.every(filters, undefined)}) every_match)`;
+  // The newest `budget` tickets under the filters, named as the table so the match reads their
+  // columns; a subquery with a LIMIT is finished before the match runs on its rows.
+  const walked = (budget: SQL) => sql`select id, number from (select * from ${tickets} where ${filters ?? sql`true`}
+    order by ${tickets.number} desc limit ${budget}) ${tickets} where ${matcher.match} order by number desc limit ${limit}`;
+  // Found w of a page in `walk` tickets: a page takes about walk · limit / w of them (half again
+  // for luck); past SEARCH_WALK_MAX the text is rare enough for its index.
+  const further = sql`(select case when count(*) between 1 and ${limit - 1} and ceil(1.5 * ${limit} * ${walk} / count(*)) <= ${SEARCH_WALK_MAX}
+    then ceil(1.5 * ${limit} * ${walk} / count(*))::int else 0 end from first_walk)`;
+  return sql`(with first_walk as materialized (${walked(sql`${walk}`)}),
+      second_walk as materialized (${walked(further)})
+    select id from first_walk
+    union all
+    select id from second_walk
+    union all
+    (select id from (${matcher.every(filters, limit)}) every_match
+      where (select count(*) from first_walk) < ${limit} and (select count(*) from second_walk) < ${limit}
+      order by number desc limit ${limit}))`;
+}
+
+/**
+ * The ids of the tickets a search finds under the list's other filters and cursor (`filters`,
+ * on `tickets`): a union of candidate sets (number, subject, customer, chat messages), each its
+ * own first page newest first, so the page the list shows is within the union.
+ */
+export function searchCandidates(search: TicketSearch, filters: SQL | undefined, limit: number | undefined): SQL {
+  const branches: SQL[] = [];
+  if (search.number !== null) {
+    branches.push(sql`(select ${tickets.id} from ${tickets} where ${and(filters, sql`${tickets.number} = ${search.number}`)})`);
+  }
+  if (!search.numberOnly) {
+    const words = search.hasWords ? sql`plainto_tsquery('portuguese_unaccent', ${search.text})` : undefined;
+    for (const matcher of [subjectMatcher(search, words), words ? messageMatcher(words) : undefined]) {
+      if (matcher) branches.push(pageOfMatches(filters, matcher, limit, search.walk ?? SEARCH_WALK));
+    }
+    const customers = customersPage(search, filters, limit);
+    if (customers) branches.push(customers);
+  }
+  // Nothing to look for (only punctuation, say): nothing matches.
+  return branches.length > 0 ? sql.join(branches, sql` union `) : sql`select null::uuid where false`;
+}
