@@ -18,7 +18,10 @@ export interface SourceFigures {
   avgHandleTimeMs: number | null;
 }
 
-/** Created in the range: a walk of tickets_created_at_idx. */
+/**
+ * Created in the range: a walk of tickets_created_at_source_status_idx, or, given a session's
+ * `ticket_created_at`, of chat_sessions_ticket_created_at_idx.
+ */
 function createdIn(range: TimeRange, alias: SQLWrapper = tickets.createdAt): SQL {
   const from = range.from ? sql`${alias} >= ${range.from}::timestamptz` : sql`true`;
   const to = range.to ? sql`${alias} < ${range.to}::timestamptz` : sql`true`;
@@ -56,22 +59,21 @@ export interface AgentFigures {
 const ms = (value: unknown): number | null => (value === null || value === undefined ? null : Math.round(Number(value)));
 
 /**
- * For each chat session `s` of a query: its first customer message (`first_customer.at`) and
- * the first agent message at or after it (`first_agent.at`, null when no agent answered).
+ * A chat session's first response in ms: from its first customer message to the first agent
+ * message after it (null while none), both kept on the session by the message writes.
  */
-const firstResponseJoins = sql`
-      cross join lateral (
-        select min(m.created_at) as at from chat_messages m where m.session_id = s.id and m.sender_type = 'client'
-      ) first_customer
-      cross join lateral (
-        select min(m.created_at) as at from chat_messages m
-        where m.session_id = s.id and m.sender_type = 'agent' and m.created_at >= first_customer.at
-      ) first_agent`;
-const responseMs = sql`extract(epoch from (first_agent.at - first_customer.at)) * 1000`;
+const responseMs = sql`extract(epoch from (s.first_agent_reply_at - s.first_customer_message_at)) * 1000`;
 
 /**
- * Chat sessions of chat tickets created in the range, with how long the first agent reply
- * took (`response_ms`, null when no agent replied after a customer message).
+ * The chat sessions of the tickets created in the range, found by their ticket's creation time
+ * (chat sessions only ever belong to chat tickets: a chat opens its ticket, and a ticket's
+ * source never changes).
+ */
+const sessionsOfRange = (range: TimeRange): SQL => createdIn(range, sql`s.ticket_created_at`);
+
+/**
+ * Chat tickets created in the range, and their chat sessions with how long the first agent
+ * reply took (`response_ms`, null when no agent replied after a customer message).
  */
 function sessionResponses(range: TimeRange): SQL {
   return sql`
@@ -81,8 +83,7 @@ function sessionResponses(range: TimeRange): SQL {
     session_responses as (
       select s.id, s.ticket_id, s.unanswered, ${responseMs} as response_ms
       from chat_sessions s
-      ${firstResponseJoins}
-      where s.ticket_id in (select id from chat)
+      where ${sessionsOfRange(range)}
     )`;
 }
 
@@ -182,19 +183,17 @@ export const metricsRepository = {
   async assistantFigures(ex: Executor, range: TimeRange): Promise<AssistantFigures> {
     const result = await ex.execute<{ escalated: number; confidence: string | null; bot_resolved: number }>(sql`
       with chat as (
-        select * from ${tickets} where ${tickets.source} = 'chat' and ${createdIn(range)}
+        select id, escalated, first_response_at from ${tickets} where ${tickets.source} = 'chat' and ${createdIn(range)}
       )
       select
         (select count(*)::int from chat where escalated) as escalated,
+        -- The escalation sets the flag and writes its event together: only flagged tickets have one.
         (select avg((e.data->>'confidence')::float8) from ticket_events e
-          where e.type = 'chat.escalated' and e.ticket_id in (select id from chat)) as confidence,
-        (select count(*)::int from chat
-          where not escalated and first_response_at is null
-            and exists (
-              -- A chat the bot answered and the visitor closed; walk-aways (timeout) are not resolutions.
-              select 1 from chat_sessions s join chat_messages m on m.session_id = s.id
-              where s.ticket_id = chat.id and s.close_reason = 'client' and m.sender_type = 'bot'
-            )) as bot_resolved`);
+          where e.type = 'chat.escalated' and e.ticket_id in (select id from chat where escalated)) as confidence,
+        -- A chat the bot answered and the visitor closed; walk-aways (timeout) are not resolutions.
+        (select count(distinct s.ticket_id)::int from chat_sessions s join chat on chat.id = s.ticket_id
+          where ${sessionsOfRange(range)} and s.close_reason = 'client' and not chat.escalated and chat.first_response_at is null
+            and exists (select 1 from chat_messages m where m.session_id = s.id and m.sender_type = 'bot')) as bot_resolved`);
     const row = rowsOf<Record<string, unknown>>(result)[0] ?? {};
     return {
       escalatedChats: Number(row.escalated ?? 0),
@@ -242,12 +241,9 @@ export const metricsRepository = {
    */
   async csatFigures(ex: Executor, range: TimeRange): Promise<CsatFigures> {
     const result = await ex.execute(sql`
-      with chat as (
-        select id from ${tickets} where ${tickets.source} = 'chat' and ${createdIn(range)}
-      ),
-      sessions as (
+      with sessions as (
         select s.rating_score from chat_sessions s
-        where s.ticket_id in (select id from chat) and not s.offline and (s.status = 'closed' or s.rated_at is not null)
+        where ${sessionsOfRange(range)} and not s.offline and (s.status = 'closed' or s.rated_at is not null)
       )
       select avg(rating_score) as avg, count(rating_score)::int as responses, count(*)::int as ended from sessions`);
     const row = rowsOf<Record<string, unknown>>(result)[0] ?? {};
@@ -302,8 +298,9 @@ export const metricsRepository = {
    * `metrics.timeseries`: per bucket of the range, the tickets created in it (by source, and how
    * many are resolved or closed now) and, over their chats, how many ended unanswered and the
    * p50 first response — the summary's definitions, so the buckets add up to it. Every bucket
-   * is present. Each bucket is an index range of tickets_created_at_idx (chats:
-   * tickets_source_created_at_idx), so nothing is computed per ticket but its counts.
+   * is present. Each bucket is two index ranges: tickets_created_at_source_status_idx for the
+   * counts (the index alone where the visibility map allows), chat_sessions_ticket_created_at_idx
+   * for the chats, whose first response each session keeps; no join, no look-up per row.
    * CSAT (§9) is the mean rating of those chats' sessions, rounded like the summary's.
    */
   async timeseries(ex: Executor, query: TimeseriesQuery): Promise<TimeseriesRow[]> {
@@ -325,10 +322,8 @@ export const metricsRepository = {
         select (count(*) filter (where s.unanswered))::int as unanswered,
           percentile_cont(0.5) within group (order by ${responseMs}) as first_response_p50,
           round(avg(s.rating_score) filter (where not s.offline)::numeric, 2)::float8 as csat_avg
-        from ${tickets} t
-        join chat_sessions s on s.ticket_id = t.id
-        ${firstResponseJoins}
-        where t.source = 'chat' and t.created_at >= b.lo and t.created_at < b.hi
+        from chat_sessions s
+        where s.ticket_created_at >= b.lo and s.ticket_created_at < b.hi
       ) chats
       order by b.start`);
     });

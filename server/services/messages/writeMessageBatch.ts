@@ -53,7 +53,7 @@ export async function writePlannedRows(tx: Transaction, plan: BatchPlan): Promis
   if (plan.rows.length === 0) return inserted;
   const [insertedRows, , , , , eventIds] = await Promise.all([
     messageBatchesRepository.insertMany(tx, plan.rows),
-    messageBatchesRepository.setLastSeqs(tx, plan.lastSeqs),
+    messageBatchesRepository.updateSessions(tx, plan.sessions),
     plan.audits.length > 0 ? ticketEventsRepository.append(tx, plan.audits) : undefined,
     plan.answeredTickets.length > 0 ? messageBatchesRepository.markFirstResponses(tx, plan.answeredTickets) : undefined,
     plan.customerMessages.size > 0 ? messageBatchesRepository.countCustomerMessages(tx, plan.customerMessages) : undefined,

@@ -1,0 +1,34 @@
+CREATE INDEX "tickets_created_at_source_status_idx" ON "tickets" USING btree ("created_at","source","status");--> statement-breakpoint
+DROP INDEX "tickets_created_at_idx";--> statement-breakpoint
+-- Hand-edited: the new columns added nullable and filled in one pass; ticket_created_at is then
+-- made NOT NULL. Sessions from before these columns take their first-response facts from their
+-- messages, as the message writes keep them: the first customer message in seq order, and the
+-- first agent message after it in seq order, never earlier than the customer's.
+ALTER TABLE "chat_sessions" ADD COLUMN "ticket_created_at" timestamp with time zone;--> statement-breakpoint
+ALTER TABLE "chat_sessions" ADD COLUMN "first_customer_message_at" timestamp with time zone;--> statement-breakpoint
+ALTER TABLE "chat_sessions" ADD COLUMN "first_agent_reply_at" timestamp with time zone;--> statement-breakpoint
+WITH first_customer AS (
+  SELECT "session_id", min("seq") AS seq FROM "chat_messages" WHERE "sender_type" = 'client' GROUP BY "session_id"
+), first_reply AS (
+  SELECT m."session_id", min(m."seq") AS seq
+  FROM "chat_messages" m JOIN first_customer c ON c."session_id" = m."session_id"
+  WHERE m."sender_type" = 'agent' AND m."seq" > c.seq
+  GROUP BY m."session_id"
+), facts AS (
+  SELECT s."id", t."created_at" AS ticket_created_at, cm."created_at" AS customer_at,
+    CASE WHEN am."created_at" IS NOT NULL THEN greatest(am."created_at", cm."created_at") END AS reply_at
+  FROM "chat_sessions" s
+  JOIN "tickets" t ON t."id" = s."ticket_id"
+  LEFT JOIN first_customer c ON c."session_id" = s."id"
+  LEFT JOIN "chat_messages" cm ON cm."session_id" = c."session_id" AND cm."seq" = c.seq
+  LEFT JOIN first_reply r ON r."session_id" = s."id"
+  LEFT JOIN "chat_messages" am ON am."session_id" = r."session_id" AND am."seq" = r.seq
+)
+UPDATE "chat_sessions" s SET
+  "ticket_created_at" = f.ticket_created_at,
+  "first_customer_message_at" = f.customer_at,
+  "first_agent_reply_at" = f.reply_at
+FROM facts f
+WHERE s."id" = f."id";--> statement-breakpoint
+ALTER TABLE "chat_sessions" ALTER COLUMN "ticket_created_at" SET NOT NULL;--> statement-breakpoint
+CREATE INDEX "chat_sessions_ticket_created_at_idx" ON "chat_sessions" USING btree ("ticket_created_at");
