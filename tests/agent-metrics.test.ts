@@ -10,6 +10,7 @@ import {
   type TicketEventRow,
   type TicketRow,
 } from '../server/db/schema.js';
+import { ticketsRepository } from '../server/repositories/tickets.js';
 import { startChat } from '../server/services/chat/startChat.js';
 import type { MetricsSummary } from '../shared/agentApi.js';
 import { TICKET_SOURCES, type TicketSource, type TicketStatus } from '../shared/tickets.js';
@@ -253,6 +254,9 @@ describeOnEachDriver('agent API: metrics', (db) => {
         (await agent.tickets.create.mutate({ subject: 'seed', source: seed.source as Exclude<TicketSource, 'chat'>, client: { email: contact.email } })).id;
       await seedTicket(seed, ticketId, chat);
     }
+    // Which tickets are a returning customer's, by the back-dated creation times (as creation keeps it).
+    const seeded = await db().handle.db.select({ clientId: tickets.clientId }).from(tickets);
+    for (const clientId of new Set(seeded.map((row) => row.clientId))) await ticketsRepository.markReturning(db().handle.db, clientId);
   });
 
   /** Back-dated directly: the API stamps times with now(). */

@@ -108,6 +108,14 @@ export const tickets = pgTable(
      * never counts messages.
      */
     customerMessages: integer('customer_messages').notNull().default(0),
+    /**
+     * Whether its customer had a ticket (any channel) created before this one — the
+     * `ticket.created` event's `returningClient` — kept by ticket creation, and worked out
+     * again by creation time for the customer's tickets when a merge brings others in. A
+     * customer with a ticket in a range is a returning one (metrics.summary) exactly when one of
+     * its tickets in the range has this set: no look-up per customer.
+     */
+    returningClient: boolean('returning_client').notNull().default(false),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -118,9 +126,18 @@ export const tickets = pgTable(
     index('tickets_status_number_idx').on(t.status, t.number),
     index('tickets_client_number_idx').on(t.clientId, t.number),
     index('tickets_assignee_number_idx').on(t.assigneeId, t.number),
-    // Reports count a range's tickets by source and status from the index alone (an index-only
-    // scan where the visibility map allows); source never changes, status is indexed anyway.
-    index('tickets_created_at_source_status_idx').on(t.createdAt, t.source, t.status),
+    // Reports read a range's tickets from this index alone (an index-only scan where the
+    // visibility map allows): counts by source and status, handling times, returning customers.
+    // Source never changes; the rest changes with status (indexed anyway) or in a merge.
+    index('tickets_created_at_reports_idx').on(
+      t.createdAt,
+      t.source,
+      t.status,
+      t.resolvedAt,
+      t.closedAt,
+      t.returningClient,
+      t.clientId,
+    ),
     // Reports: a channel's tickets created in a time range (metrics.timeseries, per bucket).
     index('tickets_source_created_at_idx').on(t.source, t.createdAt),
     check('tickets_status_check', sql`${t.status} in ('OPEN', 'PENDING', 'RESOLVED', 'CLOSED')`),

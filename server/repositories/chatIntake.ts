@@ -9,6 +9,8 @@ export interface ChatIntakeRecords {
   description: string;
   category: string;
   clientId: string;
+  /** The customer had a ticket before this one (it existed). */
+  returningClient: boolean;
   sessionId: string;
   userName: string;
   userEmail: string;
@@ -41,8 +43,9 @@ export const chatIntakeRepository = {
   async insert(ex: Executor, r: ChatIntakeRecords): Promise<{ number: number; createdAt: Date }> {
     const result = await ex.execute(sql`
     with ticket as (
-      insert into tickets (id, subject, description, status, source, category, client_id, customer_messages)
-      values (${r.ticketId}::uuid, ${r.subject}, ${r.description}, 'OPEN', 'chat', ${r.category}, ${r.clientId}::uuid, ${r.customerMessages}::int)
+      insert into tickets (id, subject, description, status, source, category, client_id, customer_messages, returning_client)
+      values (${r.ticketId}::uuid, ${r.subject}, ${r.description}, 'OPEN', 'chat', ${r.category}, ${r.clientId}::uuid, ${r.customerMessages}::int,
+              ${r.returningClient}::boolean)
       returning number, created_at
     ), session as (
       insert into chat_sessions (id, client_id, ticket_id, user_name, user_email, user_phone, locale, resume_token_hash, verified, matched_by, last_seq,

@@ -19,7 +19,7 @@ export interface SourceFigures {
 }
 
 /**
- * Created in the range: a walk of tickets_created_at_source_status_idx, or, given a session's
+ * Created in the range: a walk of tickets_created_at_reports_idx, or, given a session's
  * `ticket_created_at`, of chat_sessions_ticket_created_at_idx.
  */
 function createdIn(range: TimeRange, alias: SQLWrapper = tickets.createdAt): SQL {
@@ -159,19 +159,14 @@ export const metricsRepository = {
 
   /**
    * Customers with a ticket created in the range who have more than one ticket created before
-   * the range ends (any channel): they came back, in the range or from before it.
+   * the range ends (any channel): they came back, in the range or from before it. Exactly the
+   * customers with a ticket in the range that is not their first (`returning_client`): the last
+   * of their tickets before the range ends is in the range, and it is their first only when it
+   * is their only one.
    */
   async countReturningClients(ex: Executor, range: TimeRange): Promise<number> {
     const result = await ex.execute<{ n: number }>(sql`
-      with active as (
-        select distinct ${tickets.clientId} as client_id from ${tickets} where ${createdIn(range)}
-      )
-      select count(*)::int as n from active
-      where (
-        select count(*) from ${tickets} t
-        where t.client_id = active.client_id
-          and ${range.to ? sql`t.created_at < ${range.to}::timestamptz` : sql`true`}
-      ) > 1`);
+      select count(distinct ${tickets.clientId})::int as n from ${tickets} where ${createdIn(range)} and ${tickets.returningClient}`);
     return Number(rowsOf<{ n: number }>(result)[0]?.n ?? 0);
   },
 
@@ -298,7 +293,7 @@ export const metricsRepository = {
    * `metrics.timeseries`: per bucket of the range, the tickets created in it (by source, and how
    * many are resolved or closed now) and, over their chats, how many ended unanswered and the
    * p50 first response — the summary's definitions, so the buckets add up to it. Every bucket
-   * is present. Each bucket is two index ranges: tickets_created_at_source_status_idx for the
+   * is present. Each bucket is two index ranges: tickets_created_at_reports_idx for the
    * counts (the index alone where the visibility map allows), chat_sessions_ticket_created_at_idx
    * for the chats, whose first response each session keeps; no join, no look-up per row.
    * CSAT (§9) is the mean rating of those chats' sessions, rounded like the summary's.

@@ -34,13 +34,15 @@ export async function seedReports(sql: postgres.Sql, tickets: number) {
   await sql`
     with c as (select id, row_number() over (order by id) as rn from clients),
          a as (select id, row_number() over (order by id) as rn from agents)
-    insert into tickets (subject, status, source, category, client_id, assignee_id, created_at)
+    insert into tickets (subject, status, source, category, client_id, assignee_id, created_at, returning_client)
     select 'Ticket ' || i,
            (array['OPEN', 'PENDING', 'RESOLVED', 'CLOSED'])[1 + i % 4],
            (array['chat', 'email', 'phone', 'web', 'api'])[1 + i % 5],
            'Chat Support', c.id,
            case when i % 3 = 0 then a.id end,
-           now() - make_interval(secs => (${tickets}::int - i) * ${YEAR_SECONDS / tickets}::float8)
+           now() - make_interval(secs => (${tickets}::int - i) * ${YEAR_SECONDS / tickets}::float8),
+           -- Customer 1 + i % customers: its first ticket is among the first \`customers\`.
+           i > ${customers}::int
     from generate_series(1, ${tickets}::int) i
     join c on c.rn = 1 + i % ${customers}::int
     join a on a.rn = 1 + i % 20`;

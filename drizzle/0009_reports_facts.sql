@@ -1,6 +1,13 @@
-CREATE INDEX "tickets_created_at_source_status_idx" ON "tickets" USING btree ("created_at","source","status");--> statement-breakpoint
+-- Hand-edited (drizzle-kit's statements, reordered, with the backfills). Tickets: which are a
+-- returning customer's, worked out by creation time (number breaking ties) as ticket creation
+-- and merges keep it; then the reports index, built once over the filled column.
+ALTER TABLE "tickets" ADD COLUMN "returning_client" boolean DEFAULT false NOT NULL;--> statement-breakpoint
+UPDATE "tickets" t SET "returning_client" = true
+FROM (SELECT "id", row_number() OVER (PARTITION BY "client_id" ORDER BY "created_at", "number") AS n FROM "tickets") o
+WHERE t."id" = o."id" AND o.n > 1;--> statement-breakpoint
 DROP INDEX "tickets_created_at_idx";--> statement-breakpoint
--- Hand-edited: the new columns added nullable and filled in one pass; ticket_created_at is then
+CREATE INDEX "tickets_created_at_reports_idx" ON "tickets" USING btree ("created_at","source","status","resolved_at","closed_at","returning_client","client_id");--> statement-breakpoint
+-- Chat sessions: the new columns added nullable and filled in one pass; ticket_created_at is then
 -- made NOT NULL. Sessions from before these columns take their first-response facts from their
 -- messages, as the message writes keep them: the first customer message in seq order, and the
 -- first agent message after it in seq order, never earlier than the customer's.

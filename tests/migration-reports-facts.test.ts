@@ -12,14 +12,16 @@ import { migrationsFolder } from '../server/db/migrate.js';
 import { createPostgresDatabase } from '../scripts/dev/postgres.js';
 
 /**
- * Migration 0009_first_response against rows written the old way (before it, with no
- * first-response columns on chat_sessions): it fills each session's ticket_created_at and its
- * first-response facts from its messages, and every session reports the first response the
- * reports computed from the messages before — but in the two cases where seq order and
- * timestamps disagree, where seq order (the thread's order, PROTOCOL §2) now decides.
+ * Migration 0009_reports_facts against rows written the old way (before it, with no
+ * first-response columns on chat_sessions and no returning_client on tickets): it fills each
+ * session's ticket_created_at and its first-response facts from its messages, and every
+ * session reports the first response the reports computed from the messages before — but in
+ * the two cases where seq order and timestamps disagree, where seq order (the thread's order,
+ * PROTOCOL §2) now decides; and it marks the tickets of returning customers so that
+ * `returningClients` counts what it counted before, over any range.
  */
 
-const MIGRATION = '0009_first_response';
+const MIGRATION = '0009_reports_facts';
 const BASE = Date.parse('2024-05-01T12:00:00Z');
 const at = (seconds: number) => new Date(BASE + seconds * 1000).toISOString();
 
@@ -71,6 +73,33 @@ const BEFORE_SQL = `
     where m.session_id = s.id and m.sender_type = 'agent' and m.created_at >= first_customer.at
   ) first_agent`;
 
+/** `returningClients` before this migration, over [from, to). */
+const returningBefore = (from: string, to: string) => `
+  with active as (select distinct client_id from tickets where created_at >= '${from}' and created_at < '${to}')
+  select count(*)::int as n from active
+  where (select count(*) from tickets t where t.client_id = active.client_id and t.created_at < '${to}') > 1`;
+const returningNow = (from: string, to: string) => `
+  select count(distinct client_id)::int as n from tickets where created_at >= '${from}' and created_at < '${to}' and returning_client`;
+
+// Other customers' tickets, inserted (numbered) in this order, with these creation times: B's
+// first-numbered ticket is its latest; two of its tickets share an instant (number decides).
+const OTHER_TICKETS: Array<[customer: 'B' | 'C', seconds: number, returning: boolean]> = [
+  ['B', 100, true],
+  ['B', 50, false],
+  ['B', 50, true],
+  ['C', 70, false],
+];
+const RANGES: Array<[number, number]> = [
+  [-4000, 0],
+  [-4000, -3000],
+  [-70, -60],
+  [40, 60],
+  [60, 120],
+  [50, 51],
+  [0, 200],
+  [-4000, 200],
+];
+
 /** The migrations folder as it was before MIGRATION: its files, and a journal that stops before it. */
 function migrationsBefore(dir: string): string {
   cpSync(migrationsFolder(), dir, { recursive: true });
@@ -99,6 +128,12 @@ function oldRowsSql(): string {
     statements.push(`insert into tickets (id, subject, source, client_id, created_at) values ('${ticketId}', 'old chat', 'chat', '00000000-0000-4000-8000-000000000001', '${at(-60 - i)}')`);
     session(sessionId(i), ticketId, c.messages);
   });
+  statements.push(`insert into clients (id, email, total_tickets) values ('00000000-0000-4000-8000-00000000000b', 'b@example.com', 3)`);
+  statements.push(`insert into clients (id, email, total_tickets) values ('00000000-0000-4000-8000-00000000000c', 'c@example.com', 1)`);
+  OTHER_TICKETS.forEach(([customer, seconds], i) =>
+    statements.push(`insert into tickets (id, subject, source, client_id, created_at)
+      values ('00000000-0000-4000-8000-5000000000${String(i).padStart(2, '0')}', 'other', 'email', '00000000-0000-4000-8000-00000000000${customer.toLowerCase()}', '${at(seconds)}')`),
+  );
   // A ticket with two chats: each session has its own first response.
   const twoChats = '00000000-0000-4000-8000-200000000000';
   statements.push(`insert into tickets (id, subject, source, client_id, created_at) values ('${twoChats}', 'two chats', 'chat', '00000000-0000-4000-8000-000000000001', '${at(-3600)}')`);
@@ -155,12 +190,14 @@ for (const driver of DRIVERS) {
     let db: Awaited<ReturnType<Driver['open']>>;
     let dir: string;
     const before = new Map<string, number | null>();
+    const returning = new Map<string, number>();
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), 'atende-migrations-'));
       db = await driver.open();
       await db.migrate(migrationsBefore(dir));
       await db.run(oldRowsSql());
       for (const row of await db.run(BEFORE_SQL)) before.set(String(row.id), row.response_ms === null ? null : Number(row.response_ms));
+      for (const [from, to] of RANGES) returning.set(`${from} ${to}`, Number((await db.run(returningBefore(at(from), at(to))))[0]!.n));
       await db.migrate(migrationsFolder());
     });
     afterAll(async () => {
@@ -193,6 +230,19 @@ for (const driver of DRIVERS) {
       const rows = [...(await sessions()).values()];
       expect(rows).toHaveLength(Object.keys(CASES).length + 2);
       for (const row of rows) expect(time(row.ticket_created_at)).toBe(time(row.ticket_at));
+    });
+
+    it("marks all but each customer's first ticket by creation time, and returningClients counts as before", async () => {
+      const flags = await db.run(`select id, returning_client from tickets where id::text like '00000000-0000-4000-8000-5%' order by id`);
+      expect(flags.map((row) => row.returning_client)).toEqual(OTHER_TICKETS.map(([, , flag]) => flag));
+      // The first customer's first ticket is the two-chat one (created an hour before the others).
+      const first = await db.run(`select count(*) filter (where not returning_client)::int as n, count(*)::int as total from tickets
+        where client_id = '00000000-0000-4000-8000-000000000001'`);
+      expect(first[0]).toMatchObject({ n: 1, total: Object.keys(CASES).length + 1 });
+      for (const [from, to] of RANGES) {
+        expect(Number((await db.run(returningNow(at(from), at(to))))[0]!.n), `${from} ${to}`).toBe(returning.get(`${from} ${to}`));
+      }
+      expect(new Set(returning.values()).size).toBeGreaterThan(2);
     });
 
     it('old sessions report the first response they reported before, but where seq order now decides', async () => {
