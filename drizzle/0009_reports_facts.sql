@@ -1,10 +1,13 @@
 -- Hand-edited (drizzle-kit's statements, reordered, with the backfills). Tickets: which are a
 -- returning customer's, worked out by creation time (number breaking ties) as ticket creation
--- and merges keep it; then the reports index, built once over the filled column.
-ALTER TABLE "tickets" ADD COLUMN "returning_client" boolean DEFAULT false NOT NULL;--> statement-breakpoint
-UPDATE "tickets" t SET "returning_client" = true
-FROM (SELECT "id", row_number() OVER (PARTITION BY "client_id" ORDER BY "created_at", "number") AS n FROM "tickets") o
-WHERE t."id" = o."id" AND o.n > 1;--> statement-breakpoint
+-- and merges keep it. Added as true (no table rewrite), then each customer's first ticket is
+-- set false (one row per customer rewritten, not one per ticket), then the default becomes
+-- false; the reports index is built once, over the filled column.
+ALTER TABLE "tickets" ADD COLUMN "returning_client" boolean DEFAULT true NOT NULL;--> statement-breakpoint
+UPDATE "tickets" t SET "returning_client" = false
+FROM (SELECT DISTINCT ON ("client_id") "id" FROM "tickets" ORDER BY "client_id", "created_at", "number") f
+WHERE t."id" = f."id";--> statement-breakpoint
+ALTER TABLE "tickets" ALTER COLUMN "returning_client" SET DEFAULT false;--> statement-breakpoint
 DROP INDEX "tickets_created_at_idx";--> statement-breakpoint
 CREATE INDEX "tickets_created_at_reports_idx" ON "tickets" USING btree ("created_at","source","status","resolved_at","closed_at","returning_client","client_id");--> statement-breakpoint
 -- Chat sessions: the new columns added nullable and filled in one pass; ticket_created_at is then
