@@ -10,6 +10,7 @@ import {
   type TicketEventRow,
   type TicketRow,
 } from '../server/db/schema.js';
+import { ticketsRepository } from '../server/repositories/tickets.js';
 import { startChat } from '../server/services/chat/startChat.js';
 import type { MetricsSummary } from '../shared/agentApi.js';
 import { TICKET_SOURCES, type TicketSource, type TicketStatus } from '../shared/tickets.js';
@@ -253,6 +254,9 @@ describeOnEachDriver('agent API: metrics', (db) => {
         (await agent.tickets.create.mutate({ subject: 'seed', source: seed.source as Exclude<TicketSource, 'chat'>, client: { email: contact.email } })).id;
       await seedTicket(seed, ticketId, chat);
     }
+    // Which tickets are a returning customer's, by the back-dated creation times (as creation keeps it).
+    const seeded = await db().handle.db.select({ clientId: tickets.clientId }).from(tickets);
+    for (const clientId of new Set(seeded.map((row) => row.clientId))) await ticketsRepository.markReturning(db().handle.db, clientId);
   });
 
   /** Back-dated directly: the API stamps times with now(). */
@@ -271,10 +275,19 @@ describeOnEachDriver('agent API: metrics', (db) => {
         assigneeId: seed.assignee ? agentIds[seed.assignee] : null,
       })
       .where(eq(tickets.id, ticketId));
+    // The sessions keep their ticket's creation time (reports select chats by it).
+    await handle.update(chatSessions).set({ ticketCreatedAt: new Date(seed.createdAt) }).where(eq(chatSessions.ticketId, ticketId));
     const writeMessages = async (sessionId: string, messages: Array<[ChatMessageRow['senderType'], number]>) => {
       for (const [i, [senderType, seconds]] of messages.entries()) {
         await handle.insert(chatMessages).values({ sessionId, seq: i + 1, senderType, body: `${senderType} ${seconds}`, createdAt: at(seconds) });
       }
+      // The first-response facts the message writes would have kept, back-dated with the messages.
+      const customer = messages.findIndex(([type]) => type === 'client');
+      const reply = customer < 0 ? undefined : messages.slice(customer).find(([type]) => type === 'agent');
+      await handle
+        .update(chatSessions)
+        .set({ firstCustomerMessageAt: customer < 0 ? null : at(messages[customer]![1]), firstAgentReplyAt: reply ? at(reply[1]) : null })
+        .where(eq(chatSessions.id, sessionId));
     };
     if (chat && seed.messages) await writeMessages(chat.sessionId, seed.messages);
     if (chat && seed.ended) {
@@ -295,6 +308,7 @@ describeOnEachDriver('agent API: metrics', (db) => {
         .values({
           clientId: chat.clientId,
           ticketId,
+          ticketCreatedAt: new Date(seed.createdAt),
           userName: 'later',
           userEmail: 'later@example.com',
           userPhone: '+5511999999999',

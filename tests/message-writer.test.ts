@@ -244,7 +244,7 @@ describeOnEachDriver('group commit of messages', (db) => {
     }
     // The same message again, once the log takes it: stored with the seq the failed one did not keep.
     const [retried] = await writeTogether([[refused.ref, 'lost?', 'refused-1']]);
-    expect(retried!.ok && retried.stored.created && retried.stored.row.seq).toBe(1);
-    expect(retried!.ok && retried.stored.eventId).toMatch(/^\d+$/);
+    expect(retried!.ok && retried!.stored.created && retried!.stored.row.seq).toBe(1);
+    expect(retried!.ok && retried!.stored.eventId).toMatch(/^\d+$/);
   });
 });

@@ -114,6 +114,14 @@ export const tickets = pgTable(
      * never counts messages.
      */
     customerMessages: integer('customer_messages').notNull().default(0),
+    /**
+     * Whether its customer had a ticket (any channel) created before this one — the
+     * `ticket.created` event's `returningClient` — kept by ticket creation, and worked out
+     * again by creation time for the customer's tickets when a merge brings others in. A
+     * customer with a ticket in a range is a returning one (metrics.summary) exactly when one of
+     * its tickets in the range has this set: no look-up per customer.
+     */
+    returningClient: boolean('returning_client').notNull().default(false),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -124,7 +132,18 @@ export const tickets = pgTable(
     index('tickets_status_number_idx').on(t.status, t.number),
     index('tickets_client_number_idx').on(t.clientId, t.number),
     index('tickets_assignee_number_idx').on(t.assigneeId, t.number),
-    index('tickets_created_at_idx').on(t.createdAt),
+    // Reports read a range's tickets from this index alone (an index-only scan where the
+    // visibility map allows): counts by source and status, handling times, returning customers.
+    // Source never changes; the rest changes with status (indexed anyway) or in a merge.
+    index('tickets_created_at_reports_idx').on(
+      t.createdAt,
+      t.source,
+      t.status,
+      t.resolvedAt,
+      t.closedAt,
+      t.returningClient,
+      t.clientId,
+    ),
     // Reports: a channel's tickets created in a time range (metrics.timeseries, per bucket).
     index('tickets_source_created_at_idx').on(t.source, t.createdAt),
     // Search (tickets.list q): the subject's fragments. Its words are the stored column
@@ -147,6 +166,11 @@ export const chatSessions = pgTable(
     ticketId: uuid('ticket_id')
       .notNull()
       .references(() => tickets.id),
+    /**
+     * Its ticket's `created_at`, which never changes: reports take the chats of the tickets
+     * created in a range from chat_sessions_ticket_created_at_idx, with no join per session.
+     */
+    ticketCreatedAt: timestamp('ticket_created_at', { withTimezone: true }).notNull(),
     /** Exactly what the visitor typed (the customer row may hold other values). */
     userName: text('user_name').notNull(),
     userEmail: text('user_email').notNull(),
@@ -178,10 +202,20 @@ export const chatSessions = pgTable(
     startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
     lastActivityAt: timestamp('last_activity_at', { withTimezone: true }).notNull().defaultNow(),
     endedAt: timestamp('ended_at', { withTimezone: true }),
+    /**
+     * First response (PROTOCOL §8), kept by the statements that write the session's messages so
+     * reports never look through messages: when its first customer message was written, and
+     * when the first agent message after that one in seq order was (a late reply by e-mail
+     * counts; a bot's does not) — never earlier than the customer's. Null until they happen.
+     */
+    firstCustomerMessageAt: timestamp('first_customer_message_at', { withTimezone: true }),
+    firstAgentReplyAt: timestamp('first_agent_reply_at', { withTimezone: true }),
   },
   (t) => [
     index('chat_sessions_ticket_idx').on(t.ticketId),
     index('chat_sessions_client_idx').on(t.clientId),
+    // Reports: the chats of the tickets created in a range (metrics.timeseries per bucket, metrics.summary).
+    index('chat_sessions_ticket_created_at_idx').on(t.ticketCreatedAt),
     // The idle sweeper scans active sessions by last activity.
     index('chat_sessions_active_activity_idx')
       .on(t.lastActivityAt)

@@ -211,7 +211,7 @@ export const chatSessionsRepository = {
   async insertContinuation(
     ex: Executor,
     from: ChatSessionRow,
-    values: { id: string; resumeTokenHash: string; lastSeq: number },
+    values: { id: string; resumeTokenHash: string; lastSeq: number; opensWithCustomerMessage: boolean },
   ): Promise<ChatSessionRow> {
     const [row] = await ex
       .insert(chatSessions)
@@ -219,6 +219,7 @@ export const chatSessionsRepository = {
         id: values.id,
         clientId: from.clientId,
         ticketId: from.ticketId,
+        ticketCreatedAt: from.ticketCreatedAt,
         userName: from.userName,
         userEmail: from.userEmail,
         userPhone: from.userPhone,
@@ -227,6 +228,8 @@ export const chatSessionsRepository = {
         matchedBy: from.matchedBy,
         resumeTokenHash: values.resumeTokenHash,
         lastSeq: values.lastSeq,
+        // When its first message (written by this transaction, at its now()) is the customer's.
+        firstCustomerMessageAt: values.opensWithCustomerMessage ? sql`now()` : null,
       })
       .returning();
     if (!row) throw new Error('continuation session insert returned nothing');

@@ -20,6 +20,18 @@ export interface BatchMessageRow {
   clientMsgId: string | null;
 }
 
+/** What one batch changes on a session it writes messages into. */
+export interface SessionWrite {
+  /** The seq of the session's last message in the batch. */
+  lastSeq: number;
+  /** A customer message is among them. */
+  customer: boolean;
+  /** An agent message is among them: a reply when the session already had a customer message. */
+  agent: boolean;
+  /** An agent message follows a customer message of the batch (in seq order): a reply in any case. */
+  agentAfterCustomer: boolean;
+}
+
 /** SQL that writes chat messages: many messages of many sessions in one transaction (group commit), or the intake's first. */
 export const messageBatchesRepository = {
   /**
@@ -67,12 +79,25 @@ export const messageBatchesRepository = {
     return rowsOf<RawMessage>(result).map(toMessageRow);
   },
 
-  /** Sets each session's last seq (and activity time) in one statement. */
-  async setLastSeqs(ex: Executor, lastSeqs: Map<string, number>): Promise<void> {
-    const values = [...lastSeqs].map(([id, lastSeq]) => ({ id, lastSeq }));
+  /**
+   * Sets each session's last seq and activity time, and the first-response facts its new
+   * messages make (chat_sessions.first_customer_message_at, first_agent_reply_at), in one
+   * statement: the row is updated anyway, so reports cost the message path nothing. The
+   * messages are stamped with this transaction's now(), and so are the facts; a reply is never
+   * earlier than the customer message it answers (a transaction that began before that one
+   * committed stamps an earlier now()).
+   */
+  async updateSessions(ex: Executor, sessions: Map<string, SessionWrite>): Promise<void> {
+    const values = [...sessions].map(([id, write]) => ({ id, ...write }));
     await ex.execute(sql`
-      update chat_sessions s set last_seq = v."lastSeq", last_activity_at = now()
-      from jsonb_to_recordset(${JSON.stringify(values)}::jsonb) as v("id" uuid, "lastSeq" int)
+      update chat_sessions s set last_seq = v."lastSeq", last_activity_at = now(),
+        first_customer_message_at = coalesce(s.first_customer_message_at, case when v."customer" then now() end),
+        -- greatest() skips a null: the customer's message in this same batch (now()).
+        first_agent_reply_at = coalesce(s.first_agent_reply_at, case
+          when v."agentAfterCustomer" or (v."agent" and s.first_customer_message_at is not null)
+          then greatest(now(), s.first_customer_message_at)
+        end)
+      from jsonb_to_recordset(${JSON.stringify(values)}::jsonb) as v("id" uuid, "lastSeq" int, "customer" boolean, "agent" boolean, "agentAfterCustomer" boolean)
       where s.id = v."id"`);
   },
 

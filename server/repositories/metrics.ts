@@ -1,28 +1,17 @@
-import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
-import { TICKET_SOURCES, type TicketSource } from '../../shared/tickets.js';
+import { sql, type SQL } from 'drizzle-orm';
+import type { TicketSource } from '../../shared/tickets.js';
 import type { Executor } from '../db/client.js';
 import { rowsOf } from '../db/rows.js';
 import { tickets } from '../db/schema.js';
+import { createdIn, responseMs, roundedMs, sessionsOfRange, type TimeRange } from './metricsRanges.js';
 
-export interface TimeRange {
-  /** Inclusive, ISO-8601. */
-  from?: string;
-  /** Exclusive, ISO-8601. */
-  to?: string;
-}
+export type { TimeRange };
 
 export interface SourceFigures {
   source: TicketSource;
   total: number;
   resolved: number;
   avgHandleTimeMs: number | null;
-}
-
-/** Created in the range: a walk of tickets_created_at_idx. */
-function createdIn(range: TimeRange, alias: SQLWrapper = tickets.createdAt): SQL {
-  const from = range.from ? sql`${alias} >= ${range.from}::timestamptz` : sql`true`;
-  const to = range.to ? sql`${alias} < ${range.to}::timestamptz` : sql`true`;
-  return sql`${from} and ${to}`;
 }
 
 export interface AssistantFigures {
@@ -46,6 +35,13 @@ export interface CsatFigures {
   responseRate: number | null;
 }
 
+/** What the summary tells of a range's chats: the assistant's part, first responses and waits, satisfaction. */
+export interface ChatFigures {
+  assistant: AssistantFigures;
+  responses: ResponseFigures;
+  csat: CsatFigures;
+}
+
 export interface AgentFigures {
   agentId: string;
   chats: number;
@@ -53,82 +49,26 @@ export interface AgentFigures {
   resolved: number;
 }
 
-const ms = (value: unknown): number | null => (value === null || value === undefined ? null : Math.round(Number(value)));
-
 /**
- * For each chat session `s` of a query: its first customer message (`first_customer.at`) and
- * the first agent message at or after it (`first_agent.at`, null when no agent answered).
+ * Chat tickets created in the range (`chat`), and their chat sessions with how long the first
+ * agent reply took (`session_responses`, `response_ms` null when no agent replied after a
+ * customer message): each read once, by its index range.
  */
-const firstResponseJoins = sql`
-      cross join lateral (
-        select min(m.created_at) as at from chat_messages m where m.session_id = s.id and m.sender_type = 'client'
-      ) first_customer
-      cross join lateral (
-        select min(m.created_at) as at from chat_messages m
-        where m.session_id = s.id and m.sender_type = 'agent' and m.created_at >= first_customer.at
-      ) first_agent`;
-const responseMs = sql`extract(epoch from (first_agent.at - first_customer.at)) * 1000`;
-
-/**
- * Chat sessions of chat tickets created in the range, with how long the first agent reply
- * took (`response_ms`, null when no agent replied after a customer message).
- */
-function sessionResponses(range: TimeRange): SQL {
+function chatsOfRange(range: TimeRange): SQL {
   return sql`
-    chat as (
-      select id, assignee_id, created_at from ${tickets} where ${tickets.source} = 'chat' and ${createdIn(range)}
+    chat as materialized (
+      select id, assignee_id, created_at, escalated, escalated_at, first_response_at
+      from ${tickets} where ${tickets.source} = 'chat' and ${createdIn(range)}
     ),
-    session_responses as (
-      select s.id, s.ticket_id, s.unanswered, ${responseMs} as response_ms
+    session_responses as materialized (
+      select s.id, s.ticket_id, s.unanswered, s.offline, s.status, s.rated_at, s.rating_score, s.close_reason, ${responseMs} as response_ms
       from chat_sessions s
-      ${firstResponseJoins}
-      where s.ticket_id in (select id from chat)
+      where ${sessionsOfRange(range)}
     )`;
 }
 
-export interface TimeseriesQuery {
-  /** Inclusive, ISO-8601. */
-  from: string;
-  /** Exclusive, ISO-8601. */
-  to: string;
-  bucket: 'hour' | 'day';
-  /** IANA name. */
-  timeZone: string;
-}
-
-export interface TimeseriesRow {
-  startMs: number;
-  bySource: Record<TicketSource, number>;
-  resolved: number;
-  unanswered: number;
-  firstResponseMsP50: number | null;
-  csatAvg: number | null;
-}
-
-/** The start of the zone's hour holding `from` (zones may be offset by 30 or 45 minutes). */
-function hourOrigin(query: TimeseriesQuery): SQL {
-  const from = sql`${query.from}::timestamptz`;
-  return sql`(${from} - make_interval(secs => mod(extract(epoch from (${from} at time zone ${query.timeZone}::text)), 3600)::float8))`;
-}
-
-/**
- * Every bucket from the one holding `from` to the one holding the last instant before `to`,
- * as `[lo, hi)` clipped to the range. Days are the zone's calendar days (23 or 25 hours across
- * a DST change); hours are real hours from the zone's hour boundary at `from`, so the
- * repeated hour of a fall-back night is two buckets.
- */
-function bucketBounds(query: TimeseriesQuery): SQL {
-  const zone = sql`${query.timeZone}::text`;
-  const from = sql`${query.from}::timestamptz`;
-  const to = sql`${query.to}::timestamptz`;
-  const last = sql`(${to} - interval '1 microsecond')`;
-  const buckets =
-    query.bucket === 'day'
-      ? sql`select d at time zone ${zone} as start, (d + interval '1 day') at time zone ${zone} as next
-          from generate_series(date_trunc('day', ${from} at time zone ${zone}), ${last} at time zone ${zone}, interval '1 day') d`
-      : sql`select h as start, h + interval '1 hour' as next from generate_series(${hourOrigin(query)}, ${last}, interval '1 hour') h`;
-  return sql`select start, greatest(start, ${from}) as lo, least(next, ${to}) as hi from (${buckets}) b`;
-}
+const mean = (value: unknown, places: number): number | null =>
+  value === null || value === undefined ? null : Math.round(Number(value) * 10 ** places) / 10 ** places;
 
 /** Reporting reads over tickets (with their events, sessions and messages) for the metrics summary. */
 export const metricsRepository = {
@@ -158,105 +98,77 @@ export const metricsRepository = {
 
   /**
    * Customers with a ticket created in the range who have more than one ticket created before
-   * the range ends (any channel): they came back, in the range or from before it.
+   * the range ends (any channel): they came back, in the range or from before it. Exactly the
+   * customers with a ticket in the range that is not their first (`returning_client`): the last
+   * of their tickets before the range ends is in the range, and it is their first only when it
+   * is their only one.
    */
   async countReturningClients(ex: Executor, range: TimeRange): Promise<number> {
     const result = await ex.execute<{ n: number }>(sql`
-      with active as (
-        select distinct ${tickets.clientId} as client_id from ${tickets} where ${createdIn(range)}
-      )
-      select count(*)::int as n from active
-      where (
-        select count(*) from ${tickets} t
-        where t.client_id = active.client_id
-          and ${range.to ? sql`t.created_at < ${range.to}::timestamptz` : sql`true`}
-      ) > 1`);
+      select count(distinct ${tickets.clientId})::int as n from ${tickets} where ${createdIn(range)} and ${tickets.returningClient}`);
     return Number(rowsOf<{ n: number }>(result)[0]?.n ?? 0);
   },
 
   /**
-   * Over chat tickets created in the range: how many the assistant escalated (and with what
-   * confidence, on average), and how many ended resolved by the bot alone — answered by it,
-   * never escalated, never answered by an agent.
+   * Over the chat tickets created in the range and their chat sessions, in one statement that
+   * reads each once:
+   * - the assistant: chats it escalated (the escalation sets the flag and writes its event, with
+   *   the confidence, together) and chats it resolved alone — answered by the bot, closed by the
+   *   visitor, never escalated, never answered by an agent (walk-aways are not resolutions);
+   * - first response over the sessions (mean, and percentiles by percentile_cont), sessions that
+   *   ended unanswered, and the mean wait from the moment a chat waits for a person (its
+   *   creation; its escalation when the assistant handed it over) to its first assignment in
+   *   the audit trail, 0 when assigned before that (null while none was assigned);
+   * - satisfaction over the sessions that ended or were rated (offline-form sessions, never
+   *   live chats, left out): the mean score, how many were rated, and of how many.
    */
-  async assistantFigures(ex: Executor, range: TimeRange): Promise<AssistantFigures> {
-    const result = await ex.execute<{ escalated: number; confidence: string | null; bot_resolved: number }>(sql`
-      with chat as (
-        select * from ${tickets} where ${tickets.source} = 'chat' and ${createdIn(range)}
+  async chatFigures(ex: Executor, range: TimeRange): Promise<ChatFigures> {
+    const result = await ex.execute(sql`
+      with ${chatsOfRange(range)},
+      first_assignment as (
+        select chat.id, coalesce(chat.escalated_at, chat.created_at) as waiting_since, min(e.created_at) as assigned_at
+        from chat join ticket_events e on e.ticket_id = chat.id
+        where (e.type = 'ticket.assigned' and e.data->>'assigneeId' is not null)
+           or (e.type = 'ticket.updated' and e.data->'changes'->'assigneeId'->>'to' is not null)
+        group by chat.id, chat.escalated_at, chat.created_at
+      ),
+      ratable as (
+        select rating_score from session_responses where not offline and (status = 'closed' or rated_at is not null)
       )
       select
         (select count(*)::int from chat where escalated) as escalated,
         (select avg((e.data->>'confidence')::float8) from ticket_events e
-          where e.type = 'chat.escalated' and e.ticket_id in (select id from chat)) as confidence,
-        (select count(*)::int from chat
-          where not escalated and first_response_at is null
-            and exists (
-              -- A chat the bot answered and the visitor closed; walk-aways (timeout) are not resolutions.
-              select 1 from chat_sessions s join chat_messages m on m.session_id = s.id
-              where s.ticket_id = chat.id and s.close_reason = 'client' and m.sender_type = 'bot'
-            )) as bot_resolved`);
-    const row = rowsOf<Record<string, unknown>>(result)[0] ?? {};
-    return {
-      escalatedChats: Number(row.escalated ?? 0),
-      avgEscalationConfidence: row.confidence === null || row.confidence === undefined ? null : Math.round(Number(row.confidence) * 1000) / 1000,
-      botResolvedChats: Number(row.bot_resolved ?? 0),
-    };
-  },
-
-  /**
-   * Over the chat sessions of chat tickets created in the range: first-response time (mean and
-   * percentiles, computed by percentile_cont), how many ended unanswered, and the mean wait from
-   * the moment a chat ticket waits for a person (its creation; its escalation when the assistant
-   * handed it over) to its first assignment, 0 when assigned before that (null while no chat
-   * ticket was assigned).
-   */
-  async responseFigures(ex: Executor, range: TimeRange): Promise<ResponseFigures> {
-    const result = await ex.execute(sql`
-      with ${sessionResponses(range)},
-      first_assignment as (
-        -- A chat waits for a person from its start, or with the assistant from its escalation.
-        select chat.id, coalesce(t.escalated_at, chat.created_at) as waiting_since, min(e.created_at) as assigned_at
-        from chat join ${tickets} t on t.id = chat.id join ticket_events e on e.ticket_id = chat.id
-        where (e.type = 'ticket.assigned' and e.data->>'assigneeId' is not null)
-           or (e.type = 'ticket.updated' and e.data->'changes'->'assigneeId'->>'to' is not null)
-        group by chat.id, t.escalated_at, chat.created_at
-      )
-      select
-        (select avg(response_ms) from session_responses) as avg,
-        (select percentile_cont(0.5) within group (order by response_ms) from session_responses) as p50,
-        (select percentile_cont(0.9) within group (order by response_ms) from session_responses) as p90,
-        (select count(*)::int from session_responses where unanswered) as unanswered,
-        (select avg(greatest(0, extract(epoch from (assigned_at - waiting_since)) * 1000)) from first_assignment) as queue_wait`);
-    const row = rowsOf<Record<string, unknown>>(result)[0] ?? {};
-    return {
-      firstResponseMs: { avg: ms(row.avg), p50: ms(row.p50), p90: ms(row.p90) },
-      unansweredChats: Number(row.unanswered ?? 0),
-      avgQueueWaitMs: ms(row.queue_wait),
-    };
-  },
-
-  /**
-   * Satisfaction over the chat sessions of chat tickets created in the range (offline-form
-   * sessions, never live chats, are not counted): the mean score, how many were rated, and
-   * how many of the chats that ended (or were rated) were.
-   */
-  async csatFigures(ex: Executor, range: TimeRange): Promise<CsatFigures> {
-    const result = await ex.execute(sql`
-      with chat as (
-        select id from ${tickets} where ${tickets.source} = 'chat' and ${createdIn(range)}
-      ),
-      sessions as (
-        select s.rating_score from chat_sessions s
-        where s.ticket_id in (select id from chat) and not s.offline and (s.status = 'closed' or s.rated_at is not null)
-      )
-      select avg(rating_score) as avg, count(rating_score)::int as responses, count(*)::int as ended from sessions`);
+          where e.type = 'chat.escalated' and e.ticket_id in (select id from chat where escalated)) as confidence,
+        (select count(distinct s.ticket_id)::int from session_responses s join chat on chat.id = s.ticket_id
+          where s.close_reason = 'client' and not chat.escalated and chat.first_response_at is null
+            and exists (select 1 from chat_messages m where m.session_id = s.id and m.sender_type = 'bot')) as bot_resolved,
+        r.avg, r.p50, r.p90, r.unanswered,
+        (select avg(greatest(0, extract(epoch from (assigned_at - waiting_since)) * 1000)) from first_assignment) as queue_wait,
+        c.csat_avg, c.responses, c.ended
+      from (
+        select avg(response_ms) as avg,
+          percentile_cont(0.5) within group (order by response_ms) as p50,
+          percentile_cont(0.9) within group (order by response_ms) as p90,
+          (count(*) filter (where unanswered))::int as unanswered
+        from session_responses
+      ) r, (
+        select avg(rating_score) as csat_avg, count(rating_score)::int as responses, count(*)::int as ended from ratable
+      ) c`);
     const row = rowsOf<Record<string, unknown>>(result)[0] ?? {};
     const responses = Number(row.responses ?? 0);
     const ended = Number(row.ended ?? 0);
     return {
-      avg: row.avg === null || row.avg === undefined ? null : Math.round(Number(row.avg) * 100) / 100,
-      responses,
-      responseRate: ended > 0 ? responses / ended : null,
+      assistant: {
+        escalatedChats: Number(row.escalated ?? 0),
+        avgEscalationConfidence: mean(row.confidence, 3),
+        botResolvedChats: Number(row.bot_resolved ?? 0),
+      },
+      responses: {
+        firstResponseMs: { avg: roundedMs(row.avg), p50: roundedMs(row.p50), p90: roundedMs(row.p90) },
+        unansweredChats: Number(row.unanswered ?? 0),
+        avgQueueWaitMs: roundedMs(row.queue_wait),
+      },
+      csat: { avg: mean(row.csat_avg, 2), responses, responseRate: ended > 0 ? responses / ended : null },
     };
   },
 
@@ -268,7 +180,7 @@ export const metricsRepository = {
    */
   async agentFigures(ex: Executor, range: TimeRange): Promise<AgentFigures[]> {
     const result = await ex.execute(sql`
-      with ${sessionResponses(range)},
+      with ${chatsOfRange(range)},
       assigned as (
         select chat.assignee_id as agent_id, count(distinct chat.id)::int as chats,
           percentile_cont(0.5) within group (order by r.response_ms) as p50
@@ -294,51 +206,8 @@ export const metricsRepository = {
     return rowsOf<Record<string, unknown>>(result).map((row) => ({
       agentId: String(row.agent_id),
       chats: Number(row.chats),
-      firstResponseMsP50: ms(row.p50),
+      firstResponseMsP50: roundedMs(row.p50),
       resolved: Number(row.resolved),
-    }));
-  },
-  /**
-   * `metrics.timeseries`: per bucket of the range, the tickets created in it (by source, and how
-   * many are resolved or closed now) and, over their chats, how many ended unanswered and the
-   * p50 first response — the summary's definitions, so the buckets add up to it. Every bucket
-   * is present. Each bucket is an index range of tickets_created_at_idx (chats:
-   * tickets_source_created_at_idx), so nothing is computed per ticket but its counts.
-   * CSAT (§9) is the mean rating of those chats' sessions, rounded like the summary's.
-   */
-  async timeseries(ex: Executor, query: TimeseriesQuery): Promise<TimeseriesRow[]> {
-    const perSource = TICKET_SOURCES.map((source) => sql`(count(*) filter (where t.source = ${source}))::int as ${sql.identifier(`n_${source}`)}`);
-    const result = await ex.transaction(async (tx) => {
-      // The planner cannot tell how many buckets generate_series yields (it assumes 1,000) and
-      // so overestimates enough to JIT-compile: 0.1–0.3 s of compiling for a query that runs
-      // in less. Off for this statement only.
-      await tx.execute(sql`set local jit = off`);
-      return tx.execute(sql`
-      select extract(epoch from b.start) * 1000 as start_ms, counts.*, chats.*
-      from (${bucketBounds(query)}) b
-      cross join lateral (
-        select ${sql.join(perSource, sql`, `)},
-          (count(*) filter (where t.status in ('RESOLVED', 'CLOSED')))::int as resolved
-        from ${tickets} t where t.created_at >= b.lo and t.created_at < b.hi
-      ) counts
-      cross join lateral (
-        select (count(*) filter (where s.unanswered))::int as unanswered,
-          percentile_cont(0.5) within group (order by ${responseMs}) as first_response_p50,
-          round(avg(s.rating_score) filter (where not s.offline)::numeric, 2)::float8 as csat_avg
-        from ${tickets} t
-        join chat_sessions s on s.ticket_id = t.id
-        ${firstResponseJoins}
-        where t.source = 'chat' and t.created_at >= b.lo and t.created_at < b.hi
-      ) chats
-      order by b.start`);
-    });
-    return rowsOf<Record<string, unknown>>(result).map((row) => ({
-      startMs: Math.round(Number(row.start_ms)),
-      bySource: Object.fromEntries(TICKET_SOURCES.map((source) => [source, Number(row[`n_${source}`])])) as Record<TicketSource, number>,
-      resolved: Number(row.resolved),
-      unanswered: Number(row.unanswered),
-      firstResponseMsP50: ms(row.first_response_p50),
-      csatAvg: row.csat_avg === null || row.csat_avg === undefined ? null : Number(row.csat_avg),
     }));
   },
 };

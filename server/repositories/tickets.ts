@@ -182,6 +182,21 @@ export const ticketsRepository = {
       .returning({ id: tickets.id, number: tickets.number });
   },
 
+  /**
+   * Works out `returning_client` again for every ticket of a customer, by creation time (number
+   * breaking ties): set on all but its first. After a merge the customer holds tickets that were
+   * each another record's first.
+   */
+  async markReturning(ex: Executor, clientId: string): Promise<void> {
+    await ex.execute(sql`
+      update ${tickets} t set returning_client = o.n > 1
+      from (
+        -- tickets_client_number_idx
+        select id, row_number() over (order by created_at, number) as n from ${tickets} where client_id = ${clientId}::uuid
+      ) o
+      where t.id = o.id and t.returning_client is distinct from (o.n > 1)`);
+  },
+
   /** Escalates once: priority HIGH, `escalated`, `escalated_at`. Nothing when it already was. */
   async markEscalated(ex: Executor, ticketId: string): Promise<{ escalatedAt: Date; priorityBefore: TicketPriority } | undefined> {
     const [before] = await ex.select({ priority: tickets.priority }).from(tickets).where(eq(tickets.id, ticketId));

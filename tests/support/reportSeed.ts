@@ -38,9 +38,17 @@ export async function seedReportTickets(node: AtendeNode, db: TestDatabase, agen
       for (const [i, message] of messages.entries()) {
         await handle.insert(chatMessages).values({ sessionId: chat.sessionId, seq: i + 1, senderType: message.senderType, body: 'seed', createdAt: message.at });
       }
+      // The first-response facts the message writes would have kept, back-dated with the messages.
+      const reply = messages.find((message) => message.senderType === 'agent');
       await handle
         .update(chatSessions)
-        .set({ startedAt: created, ...(seed.unanswered ? { status: 'closed', closeReason: 'timeout', unanswered: true, endedAt: created } : {}) })
+        .set({
+          startedAt: created,
+          ticketCreatedAt: created,
+          firstCustomerMessageAt: created,
+          firstAgentReplyAt: reply?.at ?? null,
+          ...(seed.unanswered ? { status: 'closed', closeReason: 'timeout', unanswered: true, endedAt: created } : {}),
+        })
         .where(eq(chatSessions.id, chat.sessionId));
     } else {
       ticketId = (await agent.tickets.create.mutate({ subject: 'seed', source: seed.source, client: { email: contact.email } })).id;

@@ -38,8 +38,8 @@ export async function seedTicketsAndChats(sql: postgres.Sql, options: { tickets:
     from generate_series(1, ${options.tickets}::int) i
     join c on c.rn = 1 + i % ${customers}::int
     join a on a.rn = 1 + i % 20`;
-  await sql`insert into chat_sessions (client_id, ticket_id, user_name, user_email, user_phone, resume_token_hash, status, started_at)
-    select client_id, id, 'Customer', 'c@bench.example', '+5511900000000', md5(id::text), 'closed', created_at
+  await sql`insert into chat_sessions (client_id, ticket_id, ticket_created_at, user_name, user_email, user_phone, resume_token_hash, status, started_at)
+    select client_id, id, created_at, 'Customer', 'c@bench.example', '+5511900000000', md5(id::text), 'closed', created_at
     from tickets where source = 'chat' order by number`;
   const [{ sessions }] = (await sql`select count(*)::int as sessions from chat_sessions`) as unknown as [{ sessions: number }];
   const perSession = Math.max(1, Math.ceil(options.messages / sessions));

@@ -60,8 +60,8 @@ serveCommands({
         const [client] = await tx`insert into clients (email, name, phone, total_tickets) values (${c.email}, ${c.name}, ${c.phone}, 1) on conflict do nothing returning *`;
         const [ticket] = await tx`insert into tickets (subject, description, status, source, category, client_id)
           values (${`Chat iniciado - ${c.name}`}, ${`Chat iniciado em ${new Date().toLocaleString('pt-BR')}`}, 'OPEN', 'chat', 'Chat Support', ${client!.id}) returning *`;
-        const [session] = await tx`insert into chat_sessions (id, client_id, ticket_id, user_name, user_email, user_phone, locale, resume_token_hash, last_seq)
-          values (${randomUUID()}, ${client!.id}, ${ticket!.id}, ${c.name}, ${c.email}, ${c.phone}, 'pt-BR', ${randomBytes(32).toString('hex')}, 0) returning *`;
+        const [session] = await tx`insert into chat_sessions (id, client_id, ticket_id, ticket_created_at, user_name, user_email, user_phone, locale, resume_token_hash, last_seq)
+          values (${randomUUID()}, ${client!.id}, ${ticket!.id}, now(), ${c.name}, ${c.email}, ${c.phone}, 'pt-BR', ${randomBytes(32).toString('hex')}, 0) returning *`;
         await tx`insert into ticket_events (ticket_id, actor_type, actor_id, type, data)
           values (${ticket!.id}, 'client', ${client!.id}, 'ticket.created', ${tx.json({ source: 'chat', sessionId: session!.id })})`;
       });
@@ -78,9 +78,9 @@ serveCommands({
         returning id),
       t as (
         insert into tickets (subject, status, source, client_id)
-        select 'Chat', 'OPEN', 'chat', id from c returning id, client_id)
-      insert into chat_sessions (client_id, ticket_id, user_name, user_email, user_phone, resume_token_hash)
-      select client_id, id, 'Bench', 'b@example.com', '+5511999999999', md5(random()::text) from t
+        select 'Chat', 'OPEN', 'chat', id from c returning id, client_id, created_at)
+      insert into chat_sessions (client_id, ticket_id, ticket_created_at, user_name, user_email, user_phone, resume_token_hash)
+      select client_id, id, created_at, 'Bench', 'b@example.com', '+5511999999999', md5(random()::text) from t
       returning id`;
     sessions = rows.map((row) => row.id as string);
     for (const id of sessions) lastSeq.set(id, 0);

@@ -34,24 +34,28 @@ export async function seedReports(sql: postgres.Sql, tickets: number) {
   await sql`
     with c as (select id, row_number() over (order by id) as rn from clients),
          a as (select id, row_number() over (order by id) as rn from agents)
-    insert into tickets (subject, status, source, category, client_id, assignee_id, created_at)
+    insert into tickets (subject, status, source, category, client_id, assignee_id, created_at, returning_client)
     select 'Ticket ' || i,
            (array['OPEN', 'PENDING', 'RESOLVED', 'CLOSED'])[1 + i % 4],
            (array['chat', 'email', 'phone', 'web', 'api'])[1 + i % 5],
            'Chat Support', c.id,
            case when i % 3 = 0 then a.id end,
-           now() - make_interval(secs => (${tickets}::int - i) * ${YEAR_SECONDS / tickets}::float8)
+           now() - make_interval(secs => (${tickets}::int - i) * ${YEAR_SECONDS / tickets}::float8),
+           -- Customer 1 + i % customers: its first ticket is among the first \`customers\`.
+           i > ${customers}::int
     from generate_series(1, ${tickets}::int) i
     join c on c.rn = 1 + i % ${customers}::int
     join a on a.rn = 1 + i % 20`;
-  await sql`insert into chat_sessions (client_id, ticket_id, user_name, user_email, user_phone, resume_token_hash, status, unanswered, started_at, ended_at)
-    select client_id, id, 'Customer', 'c@bench.example', '+5511900000000', md5(id::text), 'closed', number % 7 = 0, created_at, created_at + interval '10 minutes'
+  // The sessions' first-response facts as the message writes keep them, then those messages.
+  await sql`insert into chat_sessions (client_id, ticket_id, ticket_created_at, user_name, user_email, user_phone, resume_token_hash, status, unanswered, started_at, ended_at,
+                                       first_customer_message_at, first_agent_reply_at)
+    select client_id, id, created_at, 'Customer', 'c@bench.example', '+5511900000000', md5(id::text), 'closed', number % 7 = 0, created_at, created_at + interval '10 minutes',
+           created_at, case when number % 7 <> 0 then created_at + make_interval(secs => 5 + number % 300) end
     from tickets where source = 'chat'`;
   await sql`insert into chat_messages (session_id, seq, sender_type, body, created_at)
-    select s.id, 1, 'client', 'Olá', s.started_at from chat_sessions s`;
+    select s.id, 1, 'client', 'Olá', s.first_customer_message_at from chat_sessions s`;
   await sql`insert into chat_messages (session_id, seq, sender_type, body, created_at)
-    select s.id, 2, 'agent', 'Bom dia', s.started_at + make_interval(secs => 5 + t.number % 300)
-    from chat_sessions s join tickets t on t.id = s.ticket_id where not s.unanswered`;
+    select s.id, 2, 'agent', 'Bom dia', s.first_agent_reply_at from chat_sessions s where s.first_agent_reply_at is not null`;
   await sql`analyze`;
 }
 

@@ -50,7 +50,12 @@ async function continueChat(chat: ChatRef, input: MessageSendInput, ctx: Service
     if (!ticket || !latest) throw new AppError('NOT_FOUND', 'No such chat');
     if (latest.status === 'active') return { kind: 'open' as const, sessionId: latest.id };
     const sessionId = randomUUID();
-    await chatSessionsRepository.insertContinuation(tx, latest, { id: sessionId, resumeTokenHash: issueResumeToken(sessionId).hash, lastSeq: 1 });
+    await chatSessionsRepository.insertContinuation(tx, latest, {
+      id: sessionId,
+      resumeTokenHash: issueResumeToken(sessionId).hash,
+      lastSeq: 1,
+      opensWithCustomerMessage: true,
+    });
     const [row] = await messageBatchesRepository.insertMany(tx, [messageRow(sessionId, 1, author, input.body, input.clientMsgId)]);
     await messageBatchesRepository.countCustomerMessages(tx, new Map([[chat.ticketId, 1]]));
     if (ticket.status !== 'OPEN') {

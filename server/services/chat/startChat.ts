@@ -91,6 +91,7 @@ async function openChat(input: ChatStartInput, ctx: ServiceContext): Promise<Sta
         description: `Chat iniciado em ${formatStartTime(now, ctx.policy.timeZone)}`,
         category: CHAT_CATEGORY,
         clientId: client.id,
+        returningClient: returning,
         sessionId,
         userName: input.name,
         userEmail: input.email,

@@ -11,7 +11,8 @@ import { toClient } from './customerView.js';
 /**
  * Merges two records of one person, in one transaction: every ticket and chat of the source
  * moves to the target, the ticket counts add up, the target's empty e-mail, phone and name
- * are filled from the source, the source is deleted, and each moved ticket is audited.
+ * are filled from the source, the source is deleted, and each moved ticket is audited. Which
+ * of the target's tickets are a returning customer's is worked out again (reports count them).
  */
 export async function mergeCustomers(
   input: { sourceId: string; targetId: string },
@@ -26,6 +27,7 @@ export async function mergeCustomers(
     if (!target) throw new AppError('NOT_FOUND', 'No such customer (target)');
 
     const moved = await ticketsRepository.moveToClient(tx, source.id, target.id);
+    await ticketsRepository.markReturning(tx, target.id);
     const sessionsMoved = await chatSessionsRepository.moveToClient(tx, source.id, target.id);
     // Deleted before its e-mail and phone are given to the target: both are unique.
     await customersRepository.delete(tx, source.id);

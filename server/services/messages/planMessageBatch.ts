@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ChatMessageRow } from '../../db/schema.js';
-import type { BatchMessageRow } from '../../repositories/messageBatches.js';
+import type { BatchMessageRow, SessionWrite } from '../../repositories/messageBatches.js';
 import type { NewTicketEvent } from '../../repositories/ticketEvents.js';
 import type { MessageAuthor, MessageEntry, MessageTarget } from './messageEntry.js';
 
@@ -16,8 +16,8 @@ export type EntryPlan =
 export interface BatchPlan {
   plans: EntryPlan[];
   rows: BatchMessageRow[];
-  /** The last seq of each session that takes a message. */
-  lastSeqs: Map<string, number>;
+  /** What changes on each session that takes a message: its last seq, its first-response facts. */
+  sessions: Map<string, SessionWrite>;
   audits: NewTicketEvent[];
   /** Tickets an agent answered in this batch (their first response, if it is the first). */
   answeredTickets: string[];
@@ -50,6 +50,7 @@ export function planMessageBatch(
   const answeredTickets = new Set<string>();
   const customerMessages = new Map<string, number>();
   const created: BatchPlan['created'] = [];
+  const sessions = new Map<string, SessionWrite>();
 
   const plans = entries.map(({ chat, author, input }): EntryPlan => {
     const clientMsgId = input.clientMsgId ?? null;
@@ -68,6 +69,7 @@ export function planMessageBatch(
     if (sameId) claimed.set(sameId, row.id);
     rows.push(row);
     created.push({ messageId: row.id, chat });
+    sessions.set(chat.sessionId, nextWrite(sessions.get(chat.sessionId), seq, author.type));
     if (author.type === 'agent') {
       audits.push(agentMessageAudit(chat, author, row.id, seq));
       answeredTickets.add(chat.ticketId);
@@ -76,9 +78,22 @@ export function planMessageBatch(
     return { kind: 'insert', id: row.id };
   });
 
-  const written = new Set(rows.map((row) => row.sessionId));
-  const lastSeqs = new Map([...lastSeq].filter(([sessionId]) => written.has(sessionId)));
-  return { plans, rows, lastSeqs, audits, answeredTickets: [...answeredTickets], customerMessages, created };
+  return { plans, rows, sessions, audits, answeredTickets: [...answeredTickets], customerMessages, created };
+}
+
+/**
+ * A session's write with one more message of `sender`, in seq order: an agent's message after
+ * a customer's of the same batch is a reply whatever the session held before (both are
+ * written at the transaction's now(), a response of 0 ms); one before it is not.
+ */
+function nextWrite(write: SessionWrite | undefined, seq: number, sender: MessageAuthor['type']): SessionWrite {
+  const { customer = false, agent = false, agentAfterCustomer = false } = write ?? {};
+  return {
+    lastSeq: seq,
+    customer: customer || sender === 'client',
+    agent: agent || sender === 'agent',
+    agentAfterCustomer: agentAfterCustomer || (customer && sender === 'agent'),
+  };
 }
 
 /** A message row with its id chosen here, so rows that refer to it go out with its insert. */

@@ -54,7 +54,7 @@ export function sendPlannedRows(tx: Transaction, plan: BatchPlan): { rows: Promi
   if (plan.rows.length === 0) return { rows: Promise.resolve([]), eventIds: Promise.resolve(new Map()) };
   const rows = Promise.all([
     messageBatchesRepository.insertMany(tx, plan.rows),
-    messageBatchesRepository.setLastSeqs(tx, plan.lastSeqs),
+    messageBatchesRepository.updateSessions(tx, plan.sessions),
     plan.audits.length > 0 ? ticketEventsRepository.append(tx, plan.audits) : undefined,
     plan.answeredTickets.length > 0 ? messageBatchesRepository.markFirstResponses(tx, plan.answeredTickets) : undefined,
     plan.customerMessages.size > 0 ? messageBatchesRepository.countCustomerMessages(tx, plan.customerMessages) : undefined,

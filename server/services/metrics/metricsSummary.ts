@@ -9,13 +9,11 @@ function bySource<T>(value: (source: (typeof TICKET_SOURCES)[number]) => T): ByS
 
 /** Channel figures over tickets created in [from, to); every source is present, even at zero. */
 export async function metricsSummary(range: TimeRange, ctx: ServiceContext): Promise<MetricsSummary> {
-  const [figures, returningClients, assistant, responses, byAgent, csat] = await Promise.all([
+  const [figures, returningClients, { assistant, responses, csat }, byAgent] = await Promise.all([
     metricsRepository.figuresBySource(ctx.db, range),
     metricsRepository.countReturningClients(ctx.db, range),
-    metricsRepository.assistantFigures(ctx.db, range),
-    metricsRepository.responseFigures(ctx.db, range),
+    metricsRepository.chatFigures(ctx.db, range),
     metricsRepository.agentFigures(ctx.db, range),
-    metricsRepository.csatFigures(ctx.db, range),
   ]);
   const chatTickets = figures.find((row) => row.source === 'chat')?.total ?? 0;
   const of = (source: string) => figures.find((row) => row.source === source);

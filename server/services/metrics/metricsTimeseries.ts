@@ -1,7 +1,7 @@
 import type { MetricsTimeseries } from '../../../shared/agentApi.js';
 import type { MetricsTimeseriesInput } from '../../../shared/agentSchemas.js';
 import { AppError, sqlState } from '../../errors.js';
-import { metricsRepository } from '../../repositories/metrics.js';
+import { metricsTimeseriesRepository } from '../../repositories/metricsTimeseries.js';
 import type { ServiceContext } from '../context.js';
 
 /** The zone reports use when the caller names none: the node's `TZ`, else the system's. */
@@ -13,7 +13,7 @@ export function defaultTimeZone(ctx: ServiceContext): string {
 export async function metricsTimeseries(input: MetricsTimeseriesInput, ctx: ServiceContext): Promise<MetricsTimeseries> {
   const timeZone = input.timeZone ?? defaultTimeZone(ctx);
   try {
-    const rows = await metricsRepository.timeseries(ctx.db, { from: input.from, to: input.to, bucket: input.bucket, timeZone });
+    const rows = await metricsTimeseriesRepository.timeseries(ctx.db, { from: input.from, to: input.to, bucket: input.bucket, timeZone });
     return {
       buckets: rows.map((row) => ({
         start: new Date(row.startMs).toISOString(),

@@ -31,6 +31,7 @@ export async function createTicket(input: TicketCreateInput, agent: AgentRow, ct
       status: 'OPEN',
       source: input.source,
       clientId: matched.client.id,
+      returningClient: matched.returning,
     });
     await facts.record(
       ticketFact.created({
