@@ -19,6 +19,15 @@ export const agentsRepository = {
     return row;
   },
 
+  /** These agents (revoked ones included), in one statement whatever their number. */
+  async findManyById(ex: Executor, ids: string[]): Promise<AgentRow[]> {
+    if (ids.length === 0) return [];
+    return ex
+      .select()
+      .from(agents)
+      .where(sql`${agents.id} in (select value::uuid from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`);
+  },
+
   async findByEmail(ex: Executor, email: string): Promise<AgentRow | undefined> {
     const [row] = await ex.select().from(agents).where(eq(agents.email, email));
     return row;

@@ -23,8 +23,8 @@ export interface PassOutcome {
 /**
  * One routing pass, in one transaction under the routing lock (so passes of every node take
  * turns and each sees what the one before committed): re-queue chats of agents long offline
- * (sweeps only), queue the chats that now wait, give queued chats to online agents with room,
- * and renumber the queue. After commit: each new assignee's customer gets `agent:joined`, and
+ * (sweeps only), give the chats that wait (queued, or waiting from now) to online agents with
+ * room, queue the rest, and renumber the queue. After commit: each new assignee's customer gets `agent:joined`, and
  * each queued customer whose place changed gets `queue:position`.
  */
 export async function runRoutingPass(request: PassRequest, settings: RoutingSettings, ctx: ServiceContext): Promise<PassOutcome> {
@@ -33,12 +33,7 @@ export async function runRoutingPass(request: PassRequest, settings: RoutingSett
     async (tx, facts) => {
       await routingRepository.lock(tx);
       const requeued = request.sweep ? await requeueChatsOfOfflineAgents(tx, facts, settings) : { assignments: [], busy: false };
-      await routingRepository.enqueue(tx, {
-        ticketIds: request.sweep ? undefined : request.ticketIds,
-        assistantOn: settings.assistantOn,
-      });
-      await routingRepository.dropSettled(tx);
-      const assigned = await assignWaitingChats(tx, facts, settings);
+      const assigned = await assignWaitingChats(tx, facts, settings, request.sweep ? undefined : request.ticketIds);
       const positions = await routingRepository.renumber(tx);
       return { requeued, assigned, positions };
     },

@@ -19,6 +19,15 @@ export interface Assignment {
   sessionIds?: string[];
 }
 
+/** One ticket's assignment as asked: the ticket (locked by the caller) and its new assignee. */
+export interface AssignmentRequest {
+  current: TicketRow;
+  /** null: unassign. */
+  assigneeId: string | null;
+  /** The ticket's open chat sessions, when the assigner already knows them (routing's queue). */
+  sessionIds?: string[];
+}
+
 /**
  * The one path of every assignment (`tickets.assign`, `tickets.update`'s `assigneeId`, and
  * routing when it comes), inside the caller's ticket transaction with `current` locked: checks
@@ -33,25 +42,61 @@ export async function assignInTransaction(
   assigneeId: string | null,
   actorId?: string,
 ): Promise<Assignment | undefined> {
-  if (assigneeId === current.assigneeId) return undefined;
-  const assignee = assigneeId === null ? null : await agentsRepository.findById(tx, assigneeId);
-  if (assignee === undefined || assignee?.revokedAt) {
-    throw new AppError('VALIDATION', 'Invalid input', { fields: { assigneeId: 'No such active agent' } });
-  }
-  const ticket = await ticketsRepository.update(tx, current.id, { assigneeId });
-  if (!ticket) throw new Error(`ticket ${current.id} vanished during its assignment`);
+  const [assignment] = await assignManyInTransaction(tx, facts, [{ current, assigneeId }], actorId);
+  return assignment;
+}
+
+/**
+ * `assignInTransaction` for many tickets at once (each once; a routing pass gives a burst of
+ * chats): the same checks, rows and facts, in the order asked, in three statements whatever
+ * their number — the assignees read in one, the tickets updated in one, the audit rows written
+ * in one. Tickets that already have the assignee asked are left out (no row, no event). Any
+ * assignee not an active agent fails the whole batch.
+ */
+export async function assignManyInTransaction(
+  tx: Transaction,
+  facts: TicketFacts,
+  requests: AssignmentRequest[],
+  actorId?: string,
+): Promise<Assignment[]> {
+  const changes = requests.filter((request) => request.assigneeId !== request.current.assigneeId);
+  if (changes.length === 0) return [];
+  const assignees = await activeAgents(tx, changes);
+  const updated = await ticketsRepository.setAssignees(tx, new Map(changes.map((change) => [change.current.id, change.assigneeId])));
+  const byId = new Map(updated.map((ticket) => [ticket.id, ticket]));
+  const assignments = changes.map(({ current, assigneeId, sessionIds }): Assignment => {
+    const ticket = byId.get(current.id);
+    if (!ticket) throw new Error(`ticket ${current.id} vanished during its assignment`);
+    const assignee = assigneeId === null ? null : assignees.get(assigneeId)!;
+    return { ticket, assignee, previousAssigneeId: current.assigneeId, ...(sessionIds ? { sessionIds } : {}) };
+  });
   await facts.record(
-    ticketFact.assigned({
-      type: 'ticket.assigned',
-      ticketId: ticket.id,
-      ticketNumber: ticket.number,
-      at: ticket.updatedAt.toISOString(),
-      assigneeId,
-      previousAssigneeId: current.assigneeId,
-      ...(actorId ? { actorId } : {}),
-    }),
+    assignments.map(({ ticket, assignee, previousAssigneeId }) =>
+      ticketFact.assigned({
+        type: 'ticket.assigned',
+        ticketId: ticket.id,
+        ticketNumber: ticket.number,
+        at: ticket.updatedAt.toISOString(),
+        assigneeId: assignee?.id ?? null,
+        previousAssigneeId,
+        ...(actorId ? { actorId } : {}),
+      }),
+    ),
   );
-  return { ticket, assignee, previousAssigneeId: current.assigneeId };
+  return assignments;
+}
+
+/** The agents these changes assign to, by id; throws unless every one is an active agent. */
+async function activeAgents(tx: Transaction, changes: AssignmentRequest[]): Promise<Map<string, AgentRow>> {
+  const ids = [...new Set(changes.flatMap((change) => (change.assigneeId === null ? [] : [change.assigneeId])))];
+  const found = new Map((await agentsRepository.findManyById(tx, ids)).map((agent) => [agent.id, agent]));
+  for (const id of ids) {
+    const agent = found.get(id);
+    if (!agent || agent.revokedAt) {
+      throw new AppError('VALIDATION', 'Invalid input', { fields: { assigneeId: 'No such active agent' } });
+    }
+  }
+  return found;
 }
 
 /**
