@@ -163,6 +163,22 @@ export const ticketsRepository = {
   },
 
   /**
+   * The assignee of each of these tickets (null: nobody), read under FOR KEY SHARE in id order:
+   * the newest committed one, held until the transaction ends (an assignment, which locks the
+   * ticket FOR UPDATE, waits). Message writes' row locks do not conflict with it.
+   */
+  async lockAssignees(ex: Executor, ids: string[]): Promise<Map<string, string | null>> {
+    if (ids.length === 0) return new Map();
+    const rows = await ex
+      .select({ id: tickets.id, assigneeId: tickets.assigneeId })
+      .from(tickets)
+      .where(idIn(ids))
+      .orderBy(tickets.id)
+      .for('key share');
+    return new Map(rows.map((row) => [row.id, row.assigneeId]));
+  },
+
+  /**
    * Sets each ticket's assignee (`assigneeId` by ticket id; null unassigns) in one statement, the
    * tickets locked by the caller. Answers the updated rows, in no particular order.
    */

@@ -48,9 +48,9 @@ export async function assignInTransaction(
 
 /**
  * `assignInTransaction` for many tickets at once (each once; a routing pass gives a burst of
- * chats): the same checks, rows and facts, in the order asked, in three statements whatever
- * their number — the assignees read in one, the tickets updated in one, the audit rows written
- * in one. Tickets that already have the assignee asked are left out (no row, no event). Any
+ * chats): the same checks, rows and facts, in the order asked, in a few statements whatever
+ * their number — the assignees read in one, the tickets updated in one (their open chats moved
+ * between agents in another, sent with it), the audit rows written in one. Tickets that already have the assignee asked are left out (no row, no event). Any
  * assignee not an active agent fails the whole batch.
  */
 export async function assignManyInTransaction(
@@ -62,7 +62,14 @@ export async function assignManyInTransaction(
   const changes = requests.filter((request) => request.assigneeId !== request.current.assigneeId);
   if (changes.length === 0) return [];
   const assignees = await activeAgents(tx, changes);
-  const updated = await ticketsRepository.setAssignees(tx, new Map(changes.map((change) => [change.current.id, change.assigneeId])));
+  // Sent together: the tickets change hands, and their open chats with them (agents.open_chats).
+  const [updated] = await Promise.all([
+    ticketsRepository.setAssignees(tx, new Map(changes.map((change) => [change.current.id, change.assigneeId]))),
+    agentsRepository.moveOpenChats(
+      tx,
+      changes.map((change) => ({ ticketId: change.current.id, from: change.current.assigneeId, to: change.assigneeId })),
+    ),
+  ]);
   const byId = new Map(updated.map((ticket) => [ticket.id, ticket]));
   const assignments = changes.map(({ current, assigneeId, sessionIds }): Assignment => {
     const ticket = byId.get(current.id);
