@@ -179,15 +179,15 @@ export const ticketsRepository = {
   },
 
   /**
-   * Sets each ticket's assignee (`assigneeId` by ticket id; null unassigns) in one statement, the
-   * tickets locked by the caller. Answers the updated rows, in no particular order.
+   * Sets each ticket's assignee (`assigneeId` by ticket id; null unassigns) and `updated_at` in
+   * one statement, the tickets locked by the caller. Answers the updated rows, in no particular order.
    */
-  async setAssignees(ex: Executor, assigneeByTicket: Map<string, string | null>): Promise<TicketRow[]> {
+  async setAssignees(ex: Executor, assigneeByTicket: Map<string, string | null>, updatedAt: Date): Promise<TicketRow[]> {
     if (assigneeByTicket.size === 0) return [];
     const byTicket = JSON.stringify(Object.fromEntries(assigneeByTicket));
     return ex
       .update(tickets)
-      .set({ assigneeId: sql`(${byTicket}::jsonb ->> ${tickets.id}::text)::uuid` })
+      .set({ assigneeId: sql`(${byTicket}::jsonb ->> ${tickets.id}::text)::uuid`, updatedAt })
       .where(sql`${tickets.id} in (select key::uuid from jsonb_object_keys(${byTicket}::jsonb) as key)`)
       .returning();
   },

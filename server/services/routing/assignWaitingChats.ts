@@ -15,6 +15,8 @@ export interface Assigned {
   assignments: Assignment[];
   /** A waiting chat's ticket was being written by someone else: a later pass must try again. */
   busy: boolean;
+  /** Chats are left in the queue (false: it is empty, nothing to number). */
+  queued: boolean;
 }
 
 /**
@@ -38,7 +40,7 @@ export async function assignWaitingChats(
     routingRepository.listWaiting(tx, options),
     agentsRepository.listRoutable(tx, settings.presenceTimeoutMs, settings.defaultCapacity),
   ]);
-  if (waiting.length === 0) return { assignments: [], busy: false };
+  if (waiting.length === 0) return { assignments: [], busy: false, queued: false };
   const sessionsOf = sessionsByTicket(waiting);
   const room = candidates.reduce((total, agent) => total + Math.max(0, agent.capacity - agent.openChats), 0);
   // Only the tickets that can be given now are locked (one statement): the oldest `room` of them.
@@ -52,7 +54,8 @@ export async function assignWaitingChats(
     routingRepository.enqueue(tx, { ...options, ticketIds: leftWaiting }),
     agentsRepository.markAssigned(tx, plan.turns),
   ]);
-  return { assignments, busy: plan.busy };
+  const queued = leftWaiting.length > 0 || waiting.some((chat) => chat.queued && !given.has(chat.ticketId));
+  return { assignments, busy: plan.busy, queued };
 }
 
 /** Each waiting ticket's open chats, tickets in queue order (a ticket's place is its oldest chat's). */

@@ -38,7 +38,7 @@ export async function runRoutingPass(request: PassRequest, settings: RoutingSett
       const drift = request.sweep ? await agentsRepository.recountOpenChats(tx) : [];
       const requeued = request.sweep ? await requeueChatsOfOfflineAgents(tx, facts, settings) : { assignments: [], busy: false };
       const assigned = await assignWaitingChats(tx, facts, settings, request.sweep ? undefined : request.ticketIds);
-      const positions = await routingRepository.renumber(tx);
+      const positions = assigned.queued ? await routingRepository.renumber(tx) : [];
       return { requeued, assigned, positions, drift };
     },
     { timed: 'routing_pass' },

@@ -49,8 +49,8 @@ export async function assignInTransaction(
 /**
  * `assignInTransaction` for many tickets at once (each once; a routing pass gives a burst of
  * chats): the same checks, rows and facts, in the order asked, in a few statements whatever
- * their number — the assignees read in one, the tickets updated in one (their open chats moved
- * between agents in another, sent with it), the audit rows written in one. Tickets that already have the assignee asked are left out (no row, no event). Any
+ * their number — the assignees read in one; then, sent together, the tickets updated in one,
+ * their open chats moved between agents in one, the audit rows written in one. Tickets that already have the assignee asked are left out (no row, no event). Any
  * assignee not an active agent fails the whole batch.
  */
 export async function assignManyInTransaction(
@@ -62,13 +62,27 @@ export async function assignManyInTransaction(
   const changes = requests.filter((request) => request.assigneeId !== request.current.assigneeId);
   if (changes.length === 0) return [];
   const assignees = await activeAgents(tx, changes);
-  // Sent together: the tickets change hands, and their open chats with them (agents.open_chats).
+  const at = new Date();
+  const recorded = changes.map(({ current, assigneeId }) =>
+    ticketFact.assigned({
+      type: 'ticket.assigned',
+      ticketId: current.id,
+      ticketNumber: current.number,
+      at: at.toISOString(),
+      assigneeId,
+      previousAssigneeId: current.assigneeId,
+      ...(actorId ? { actorId } : {}),
+    }),
+  );
+  // Sent together (one round trip): the tickets change hands, their open chats with them
+  // (agents.open_chats), and the audit rows are written. `at` is the tickets' updated_at.
   const [updated] = await Promise.all([
-    ticketsRepository.setAssignees(tx, new Map(changes.map((change) => [change.current.id, change.assigneeId]))),
+    ticketsRepository.setAssignees(tx, new Map(changes.map((change) => [change.current.id, change.assigneeId])), at),
     agentsRepository.moveOpenChats(
       tx,
       changes.map((change) => ({ ticketId: change.current.id, from: change.current.assigneeId, to: change.assigneeId })),
     ),
+    facts.record(recorded),
   ]);
   const byId = new Map(updated.map((ticket) => [ticket.id, ticket]));
   const assignments = changes.map(({ current, assigneeId, sessionIds }): Assignment => {
@@ -77,19 +91,6 @@ export async function assignManyInTransaction(
     const assignee = assigneeId === null ? null : assignees.get(assigneeId)!;
     return { ticket, assignee, previousAssigneeId: current.assigneeId, ...(sessionIds ? { sessionIds } : {}) };
   });
-  await facts.record(
-    assignments.map(({ ticket, assignee, previousAssigneeId }) =>
-      ticketFact.assigned({
-        type: 'ticket.assigned',
-        ticketId: ticket.id,
-        ticketNumber: ticket.number,
-        at: ticket.updatedAt.toISOString(),
-        assigneeId: assignee?.id ?? null,
-        previousAssigneeId,
-        ...(actorId ? { actorId } : {}),
-      }),
-    ),
-  );
   return assignments;
 }
 
