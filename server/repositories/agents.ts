@@ -137,24 +137,22 @@ export const agentsRepository = {
   },
 
   /**
-   * The agents routing may give a chat to now: unrevoked, `online` asked and live, with their
-   * open chats (kept in `open_chats`: no session is counted here), effective capacity and last
-   * routed chat (ms, null: never).
+   * The agents routing may give a chat to now (`routableAgents`): with their name, open chats
+   * (kept in `open_chats`: no session is counted here), effective capacity and last routed chat
+   * (ms, null: never).
    */
   async listRoutable(ex: Executor, presenceTimeoutMs: number, defaultCapacity: number): Promise<RoutableAgentRow[]> {
     const result = await ex.execute(sql`
-      select a.id, a.open_chats, coalesce(a.capacity, ${defaultCapacity}::int) as capacity,
-        (extract(epoch from a.last_assigned_at) * 1000)::float8 as last_assigned_ms
-      from agents a
-      where a.revoked_at is null and a.status = 'online' and a.last_seen_at >= ${presenceCutoff(presenceTimeoutMs)}`);
-    return rowsOf<{ id: string; open_chats: number | string; capacity: number | string; last_assigned_ms: number | string | null }>(result).map(
-      (row) => ({
-        id: row.id,
-        openChats: Number(row.open_chats),
-        capacity: Number(row.capacity),
-        lastAssignedAt: row.last_assigned_ms === null ? null : Number(row.last_assigned_ms),
-      }),
-    );
+      select r.id, r.name, r.open_chats, r.capacity, (extract(epoch from r.last_assigned_at) * 1000)::float8 as last_assigned_ms
+      from (${routableAgents(presenceTimeoutMs, defaultCapacity)}) as r`);
+    type Raw = { id: string; name: string; open_chats: number | string; capacity: number | string; last_assigned_ms: number | string | null };
+    return rowsOf<Raw>(result).map((row) => ({
+      id: row.id,
+      name: row.name,
+      openChats: Number(row.open_chats),
+      capacity: Number(row.capacity),
+      lastAssignedAt: row.last_assigned_ms === null ? null : Number(row.last_assigned_ms),
+    }));
   },
 
   /**
@@ -275,9 +273,21 @@ export interface PresenceRow {
 
 export interface RoutableAgentRow {
   id: string;
+  name: string;
   openChats: number;
   capacity: number;
   lastAssignedAt: number | null;
+}
+
+/**
+ * SQL of the agents routing may give a chat to now: unrevoked, `online` asked and live. Columns
+ * `id, name, open_chats, capacity` (effective: the default when unset), `last_assigned_at`.
+ */
+export function routableAgents(presenceTimeoutMs: number, defaultCapacity: number): SQL {
+  return sql`
+    select a.id, a.name, a.open_chats, coalesce(a.capacity, ${defaultCapacity}::int) as capacity, a.last_assigned_at
+    from agents a
+    where a.revoked_at is null and a.status = 'online' and a.last_seen_at >= ${presenceCutoff(presenceTimeoutMs)}`;
 }
 
 /** The oldest sighting that still makes an agent live; the statement's clock, the same on every node. */

@@ -1,6 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { rowsOf } from '../db/rows.js';
+import { tickets, type TicketRow } from '../db/schema.js';
 
 /** A chat that waits for a person, in queue order. */
 export interface WaitingChat {
@@ -50,25 +51,39 @@ export const routingRepository = {
    * them to the queue, and queues only those left waiting.
    */
   async listWaiting(ex: Executor, options: WaitingOptions): Promise<WaitingChat[]> {
-    const fresh =
-      options.ticketIds?.length === 0
-        ? sql``
-        : sql`
-        union all
-        select s.id, s.ticket_id, coalesce(t.escalated_at, s.started_at), false
-        from chat_sessions s join tickets t on t.id = s.ticket_id
-        where ${waitsForPerson(options)} and not exists (select 1 from chat_queue q where q.session_id = s.id)`;
     const result = await ex.execute(sql`
-      select w.session_id, w.ticket_id, w.queued from (
-        select session_id, ticket_id, queued_at, true as queued from chat_queue
-        ${fresh}
-      ) as w (session_id, ticket_id, queued_at, queued)
-      order by w.queued_at, w.session_id`);
+      select w.session_id, w.ticket_id, w.queued from (${waitingChats(options)}) as w order by w.queued_at, w.session_id`);
     return rowsOf<{ session_id: string; ticket_id: string; queued: boolean }>(result).map((row) => ({
       sessionId: row.session_id,
       ticketId: row.ticket_id,
       queued: row.queued,
     }));
+  },
+
+  /**
+   * Locks, in one statement and unless another transaction holds them, the tickets of the
+   * oldest waiting chats (as `listWaiting` lists them) that the agents in `routable` have room
+   * for — room counted in the same statement — so the lock goes out with the pass's reads
+   * instead of after them. Only tickets that can be given now are locked: a queued customer's
+   * message is never kept waiting by a pass that cannot give its chat.
+   */
+  async lockFirstWaiting(ex: Executor, options: WaitingOptions, routable: SQL): Promise<Map<string, TicketRow>> {
+    const rows = await ex
+      .select()
+      .from(tickets)
+      .where(
+        sql`${tickets.id} in (
+          with waiting as (${waitingChats(options)}),
+          ranked as (
+            select ticket_id, min(place) as place
+            from (select ticket_id, row_number() over (order by queued_at, session_id) as place from waiting) as w
+            group by ticket_id
+          )
+          select ticket_id from ranked order by place
+          limit (select coalesce(sum(greatest(r.capacity - r.open_chats, 0)), 0) from (${routable}) as r))`,
+      )
+      .for('update', { skipLocked: true });
+    return new Map(rows.map((row) => [row.id, row]));
   },
 
   /** Takes out of the queue the chats that ended or that someone was assigned to meanwhile. */
@@ -125,6 +140,22 @@ export const routingRepository = {
     return rowsOf<{ id: string }>(result).map((row) => row.id);
   },
 };
+
+/**
+ * SQL of the chats that wait: `session_id, ticket_id, queued_at, queued` — the queue's rows, and
+ * the chats of `options` that wait for a person and are not queued (none when `ticketIds` is empty).
+ */
+function waitingChats(options: WaitingOptions): SQL {
+  const fresh =
+    options.ticketIds?.length === 0
+      ? sql``
+      : sql`
+        union all
+        select s.id, s.ticket_id, coalesce(t.escalated_at, s.started_at), false
+        from chat_sessions s join tickets t on t.id = s.ticket_id
+        where ${waitsForPerson(options)} and not exists (select 1 from chat_queue q where q.session_id = s.id)`;
+  return sql`select session_id, ticket_id, queued_at, true as queued from chat_queue ${fresh}`;
+}
 
 /**
  * The chat (`s`, its ticket `t`) is open, nobody has its ticket, and it waits for a person:

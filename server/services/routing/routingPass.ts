@@ -38,14 +38,13 @@ export async function runRoutingPass(request: PassRequest, settings: RoutingSett
       const drift = request.sweep ? await agentsRepository.recountOpenChats(tx) : [];
       const requeued = request.sweep ? await requeueChatsOfOfflineAgents(tx, facts, settings) : { assignments: [], busy: false };
       const assigned = await assignWaitingChats(tx, facts, settings, request.sweep ? undefined : request.ticketIds);
-      const positions = assigned.queued ? await routingRepository.renumber(tx) : [];
-      return { requeued, assigned, positions, drift };
+      return { requeued, assigned, drift };
     },
     { timed: 'routing_pass' },
   );
   if (result.drift.length > 0) ctx.logger.warn({ agents: result.drift }, "agents' open chats differed from their sessions; recounted");
   await announceAll(result.assigned.assignments, ctx);
-  for (const { sessionId, position } of result.positions) ctx.customers.queuePosition(sessionId, { position });
+  for (const { sessionId, position } of result.assigned.positions) ctx.customers.queuePosition(sessionId, { position });
   return {
     assigned: result.assigned.assignments.length,
     requeued: result.requeued.assignments.length,

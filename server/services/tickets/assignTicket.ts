@@ -10,10 +10,13 @@ import type { ServiceContext } from '../context.js';
 import { inTicketTransaction, ticketFact, type TicketFacts } from '../ticketFacts.js';
 import { toTicket } from './ticketViews.js';
 
+/** An agent as an assignment names it. */
+export type AgentRef = Pick<AgentRow, 'id' | 'name'>;
+
 /** An assignment that happened: the new assignee (null: unassigned) and who held it before. */
 export interface Assignment {
   ticket: TicketRow;
-  assignee: AgentRow | null;
+  assignee: AgentRef | null;
   previousAssigneeId: string | null;
   /** The ticket's open chat sessions, when the assigner already knows them (routing's queue). */
   sessionIds?: string[];
@@ -42,26 +45,29 @@ export async function assignInTransaction(
   assigneeId: string | null,
   actorId?: string,
 ): Promise<Assignment | undefined> {
-  const [assignment] = await assignManyInTransaction(tx, facts, [{ current, assigneeId }], actorId);
+  const [assignment] = await assignManyInTransaction(tx, facts, [{ current, assigneeId }], { actorId });
   return assignment;
 }
 
 /**
  * `assignInTransaction` for many tickets at once (each once; a routing pass gives a burst of
  * chats): the same checks, rows and facts, in the order asked, in a few statements whatever
- * their number — the assignees read in one; then, sent together, the tickets updated in one,
- * their open chats moved between agents in one, the audit rows written in one. Tickets that already have the assignee asked are left out (no row, no event). Any
- * assignee not an active agent fails the whole batch.
+ * their number — the assignees read in one (unless `known`: routing read them in this
+ * transaction as online and unrevoked); then, sent together, the tickets updated in one, their
+ * open chats moved between agents in one, the audit rows written in one. Tickets that already
+ * have the assignee asked are left out (no row, no event). Any assignee not an active agent
+ * fails the whole batch.
  */
 export async function assignManyInTransaction(
   tx: Transaction,
   facts: TicketFacts,
   requests: AssignmentRequest[],
-  actorId?: string,
+  by: { actorId?: string; known?: ReadonlyMap<string, AgentRef> } = {},
 ): Promise<Assignment[]> {
+  const { actorId } = by;
   const changes = requests.filter((request) => request.assigneeId !== request.current.assigneeId);
   if (changes.length === 0) return [];
-  const assignees = await activeAgents(tx, changes);
+  const assignees = by.known ?? (await activeAgents(tx, changes));
   const at = new Date();
   const recorded = changes.map(({ current, assigneeId }) =>
     ticketFact.assigned({
@@ -88,14 +94,15 @@ export async function assignManyInTransaction(
   const assignments = changes.map(({ current, assigneeId, sessionIds }): Assignment => {
     const ticket = byId.get(current.id);
     if (!ticket) throw new Error(`ticket ${current.id} vanished during its assignment`);
-    const assignee = assigneeId === null ? null : assignees.get(assigneeId)!;
+    const assignee = assigneeId === null ? null : assignees.get(assigneeId);
+    if (assignee === undefined) throw new Error(`assignee ${assigneeId} of ticket ${current.id} unknown to its assigner`);
     return { ticket, assignee, previousAssigneeId: current.assigneeId, ...(sessionIds ? { sessionIds } : {}) };
   });
   return assignments;
 }
 
 /** The agents these changes assign to, by id; throws unless every one is an active agent. */
-async function activeAgents(tx: Transaction, changes: AssignmentRequest[]): Promise<Map<string, AgentRow>> {
+async function activeAgents(tx: Transaction, changes: AssignmentRequest[]): Promise<Map<string, AgentRef>> {
   const ids = [...new Set(changes.flatMap((change) => (change.assigneeId === null ? [] : [change.assigneeId])))];
   const found = new Map((await agentsRepository.findManyById(tx, ids)).map((agent) => [agent.id, agent]));
   for (const id of ids) {
