@@ -45,6 +45,13 @@ export const agents = pgTable(
     capacity: integer('capacity'),
     /** When routing last gave this agent a chat: round robin's turn and least busy's tie break. */
     lastAssignedAt: timestamp('last_assigned_at', { withTimezone: true }),
+    /**
+     * The agent's open chats (PROTOCOL §8 `openChats`): active chat sessions of tickets assigned
+     * to it. Kept by every statement that opens or ends a chat of an assigned ticket or moves a
+     * ticket between agents (services/agents/openChats.ts), so routing reads it instead of
+     * counting sessions on every pass; the periodic sweep recounts it.
+     */
+    openChats: integer('open_chats').notNull().default(0),
   },
   (t) => [
     uniqueIndex('agents_email_key').on(t.email),

@@ -19,6 +19,15 @@ export const agentsRepository = {
     return row;
   },
 
+  /** These agents (revoked ones included), in one statement whatever their number. */
+  async findManyById(ex: Executor, ids: string[]): Promise<AgentRow[]> {
+    if (ids.length === 0) return [];
+    return ex
+      .select()
+      .from(agents)
+      .where(sql`${agents.id} in (select value::uuid from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`);
+  },
+
   async findByEmail(ex: Executor, email: string): Promise<AgentRow | undefined> {
     const [row] = await ex.select().from(agents).where(eq(agents.email, email));
     return row;
@@ -111,16 +120,15 @@ export const agentsRepository = {
 
   /**
    * Every unrevoked agent as routing sees it (PROTOCOL §8 `agents.presence`): the status asked
-   * while live, else offline; open chats (its tickets' active sessions); effective capacity.
+   * while live, else offline; open chats (kept in `open_chats`); effective capacity.
    */
   async listPresence(ex: Executor, presenceTimeoutMs: number, defaultCapacity: number): Promise<PresenceRow[]> {
     const result = await ex.execute(sql`
-      with ${openChatsByAgent()}
       select a.id, a.name,
         case when a.last_seen_at >= ${presenceCutoff(presenceTimeoutMs)} then a.status else 'offline' end as status,
-        coalesce(o.n, 0)::int as open_chats,
+        a.open_chats,
         coalesce(a.capacity, ${defaultCapacity}::int) as capacity
-      from agents a left join open_chats o on o.agent_id = a.id
+      from agents a
       where a.revoked_at is null
       order by a.created_at, a.email`);
     return rowsOf<{ id: string; name: string; status: AgentStatus; open_chats: number | string; capacity: number | string }>(result).map(
@@ -129,24 +137,22 @@ export const agentsRepository = {
   },
 
   /**
-   * The agents routing may give a chat to now: unrevoked, `online` asked and live, with their
-   * open chats, effective capacity and last routed chat (ms, null: never).
+   * The agents routing may give a chat to now (`routableAgents`): with their name, open chats
+   * (kept in `open_chats`: no session is counted here), effective capacity and last routed chat
+   * (ms, null: never).
    */
   async listRoutable(ex: Executor, presenceTimeoutMs: number, defaultCapacity: number): Promise<RoutableAgentRow[]> {
     const result = await ex.execute(sql`
-      with ${openChatsByAgent()}
-      select a.id, coalesce(o.n, 0)::int as open_chats, coalesce(a.capacity, ${defaultCapacity}::int) as capacity,
-        (extract(epoch from a.last_assigned_at) * 1000)::float8 as last_assigned_ms
-      from agents a left join open_chats o on o.agent_id = a.id
-      where a.revoked_at is null and a.status = 'online' and a.last_seen_at >= ${presenceCutoff(presenceTimeoutMs)}`);
-    return rowsOf<{ id: string; open_chats: number | string; capacity: number | string; last_assigned_ms: number | string | null }>(result).map(
-      (row) => ({
-        id: row.id,
-        openChats: Number(row.open_chats),
-        capacity: Number(row.capacity),
-        lastAssignedAt: row.last_assigned_ms === null ? null : Number(row.last_assigned_ms),
-      }),
-    );
+      select r.id, r.name, r.open_chats, r.capacity, (extract(epoch from r.last_assigned_at) * 1000)::float8 as last_assigned_ms
+      from (${routableAgents(presenceTimeoutMs, defaultCapacity)}) as r`);
+    type Raw = { id: string; name: string; open_chats: number | string; capacity: number | string; last_assigned_ms: number | string | null };
+    return rowsOf<Raw>(result).map((row) => ({
+      id: row.id,
+      name: row.name,
+      openChats: Number(row.open_chats),
+      capacity: Number(row.capacity),
+      lastAssignedAt: row.last_assigned_ms === null ? null : Number(row.last_assigned_ms),
+    }));
   },
 
   /**
@@ -180,6 +186,77 @@ export const agentsRepository = {
       from turns where a.id = turns.id and a.id in (select id from locked)`);
   },
 
+  /**
+   * Adds to agents' open chats (negative: chats that ended), in one statement, rows locked in id
+   * order (see markSeen). Called late in the transaction that opened or ended the chats, after
+   * its ticket locks (services/agents/openChats.ts says why).
+   */
+  async addOpenChats(ex: Executor, deltas: Map<string, number>): Promise<void> {
+    const changes = [...deltas].filter(([, n]) => n !== 0).map(([id, n]) => ({ id, n }));
+    if (changes.length === 0) return;
+    await ex.execute(sql`
+      with deltas as (
+        select d.id, d.n from jsonb_to_recordset(${JSON.stringify(changes)}::jsonb) as d(id uuid, n int)
+      ), locked as (
+        select a.id from agents a where a.id in (select id from deltas) order by a.id for update
+      )
+      update agents a set open_chats = a.open_chats + deltas.n
+      from deltas where a.id = deltas.id and a.id in (select id from locked)`);
+  },
+
+  /**
+   * Moves the open chats of tickets changing hands — each ticket's active sessions, counted now —
+   * from its previous assignee to its new one (null: nobody), in one statement. The tickets are
+   * locked by the caller (FOR UPDATE): no chat of theirs opens meanwhile, and one that ends takes
+   * its chat from whoever holds the ticket once this commits.
+   */
+  async moveOpenChats(ex: Executor, moves: Array<{ ticketId: string; from: string | null; to: string | null }>): Promise<void> {
+    if (moves.length === 0) return;
+    await ex.execute(sql`
+      with moves as (
+        select m.ticket_id, m.from_id, m.to_id,
+          (select count(*) from chat_sessions s where s.ticket_id = m.ticket_id and s.status = 'active')::int as n
+        from jsonb_to_recordset(${JSON.stringify(moves.map(({ ticketId, from, to }) => ({ ticket_id: ticketId, from_id: from, to_id: to })))}::jsonb)
+          as m(ticket_id uuid, from_id uuid, to_id uuid)
+      ), deltas as (
+        select id, sum(n)::int as n from (
+          select to_id as id, n from moves where to_id is not null
+          union all
+          select from_id, -n from moves where from_id is not null
+        ) as d group by id
+      ), locked as (
+        select a.id from agents a where a.id in (select id from deltas where n <> 0) order by a.id for update
+      )
+      update agents a set open_chats = a.open_chats + deltas.n
+      from deltas where a.id = deltas.id and a.id in (select id from locked)`);
+  },
+
+  /**
+   * Counts every agent's open chats from the sessions and corrects `open_chats` where it differs;
+   * answers the agents corrected (each kept count and the true one). Every agent row is locked
+   * first (id order), so no transaction that changes a count is between its change and its
+   * commit while the sessions are counted: the count is exact.
+   */
+  async recountOpenChats(ex: Executor): Promise<Array<{ id: string; kept: number; counted: number }>> {
+    await ex.execute(sql`select id from agents order by id for update`);
+    const result = await ex.execute(sql`
+      with open_chats as (
+        select t.assignee_id as agent_id, count(*)::int as n
+        from chat_sessions s join tickets t on t.id = s.ticket_id
+        where s.status = 'active' and t.assignee_id is not null
+        group by t.assignee_id
+      )
+      update agents a set open_chats = coalesce(o.n, 0)
+      from agents kept left join open_chats o on o.agent_id = kept.id
+      where a.id = kept.id and a.open_chats <> coalesce(o.n, 0)
+      returning a.id, kept.open_chats as kept, a.open_chats as counted`);
+    return rowsOf<{ id: string; kept: number | string; counted: number | string }>(result).map((row) => ({
+      id: row.id,
+      kept: Number(row.kept),
+      counted: Number(row.counted),
+    }));
+  },
+
   /** Serializes bootstrap among nodes starting at once; released when the transaction ends. */
   async lockBootstrap(ex: Executor): Promise<void> {
     await ex.execute(sql`select pg_advisory_xact_lock(${BOOTSTRAP_LOCK_KEY})`);
@@ -196,9 +273,21 @@ export interface PresenceRow {
 
 export interface RoutableAgentRow {
   id: string;
+  name: string;
   openChats: number;
   capacity: number;
   lastAssignedAt: number | null;
+}
+
+/**
+ * SQL of the agents routing may give a chat to now: unrevoked, `online` asked and live. Columns
+ * `id, name, open_chats, capacity` (effective: the default when unset), `last_assigned_at`.
+ */
+export function routableAgents(presenceTimeoutMs: number, defaultCapacity: number): SQL {
+  return sql`
+    select a.id, a.name, a.open_chats, coalesce(a.capacity, ${defaultCapacity}::int) as capacity, a.last_assigned_at
+    from agents a
+    where a.revoked_at is null and a.status = 'online' and a.last_seen_at >= ${presenceCutoff(presenceTimeoutMs)}`;
 }
 
 /** The oldest sighting that still makes an agent live; the statement's clock, the same on every node. */
@@ -208,19 +297,6 @@ function presenceCutoff(presenceTimeoutMs: number): SQL {
 
 function msAgo(ms: number): SQL {
   return sql`statement_timestamp() - make_interval(secs => ${ms / 1000}::float8)`;
-}
-
-/**
- * `open_chats (agent_id, n)`: each agent's assigned chat sessions that are still active. Walks
- * the active sessions (chat_sessions_active_activity_idx), not an agent's whole history.
- */
-function openChatsByAgent(): SQL {
-  return sql`open_chats as (
-    select t.assignee_id as agent_id, count(*) as n
-    from chat_sessions s join tickets t on t.id = s.ticket_id
-    where s.status = 'active' and t.assignee_id is not null
-    group by t.assignee_id
-  )`;
 }
 
 // Any constant distinct from the migration lock's.

@@ -37,10 +37,14 @@ export const customerErasureRepository = {
     return rowsOf<{ value: string | null }>(result).flatMap((row) => (row.value ? [row.value] : []));
   },
 
-  /** The customer's chat sessions still open (to tell their sockets the chat ended). */
-  async activeSessionIds(ex: Executor, clientId: string): Promise<string[]> {
-    const result = await ex.execute(sql`select id from chat_sessions where client_id = ${clientId}::uuid and status = 'active'`);
-    return rowsOf<{ id: string }>(result).map((row) => row.id);
+  /**
+   * The customer's chat sessions still open, locked (FOR UPDATE, before `erase` locks its
+   * tickets, as every chat writer does): exactly the chats `erase` ends. Their sockets are told.
+   */
+  async lockActiveSessions(ex: Executor, clientId: string): Promise<Array<{ id: string; ticketId: string }>> {
+    const result = await ex.execute(sql`
+      select id, ticket_id from chat_sessions where client_id = ${clientId}::uuid and status = 'active' order by id for update`);
+    return rowsOf<{ id: string; ticket_id: string }>(result).map((row) => ({ id: row.id, ticketId: row.ticket_id }));
   },
 
   /**

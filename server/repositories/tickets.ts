@@ -160,11 +160,45 @@ export const ticketsRepository = {
     return row;
   },
 
-  /** Locks those of these tickets no other transaction holds, in one statement; the busy ones are left out. */
+  /**
+   * Locks those of these tickets no other transaction holds, in one statement; the busy ones are
+   * left out. The ids go as one jsonb parameter: one statement text whatever their number, so
+   * it is prepared once per connection.
+   */
   async lockManyUnlessBusy(ex: Executor, ids: string[]): Promise<Map<string, TicketRow>> {
     if (ids.length === 0) return new Map();
-    const rows = await ex.select().from(tickets).where(inArray(tickets.id, ids)).for('update', { skipLocked: true });
+    const rows = await ex.select().from(tickets).where(idIn(ids)).for('update', { skipLocked: true });
     return new Map(rows.map((row) => [row.id, row]));
+  },
+
+  /**
+   * The assignee of each of these tickets (null: nobody), read under FOR KEY SHARE in id order:
+   * the newest committed one, held until the transaction ends (an assignment, which locks the
+   * ticket FOR UPDATE, waits). Message writes' row locks do not conflict with it.
+   */
+  async lockAssignees(ex: Executor, ids: string[]): Promise<Map<string, string | null>> {
+    if (ids.length === 0) return new Map();
+    const rows = await ex
+      .select({ id: tickets.id, assigneeId: tickets.assigneeId })
+      .from(tickets)
+      .where(idIn(ids))
+      .orderBy(tickets.id)
+      .for('key share');
+    return new Map(rows.map((row) => [row.id, row.assigneeId]));
+  },
+
+  /**
+   * Sets each ticket's assignee (`assigneeId` by ticket id; null unassigns) and `updated_at` in
+   * one statement, the tickets locked by the caller. Answers the updated rows, in no particular order.
+   */
+  async setAssignees(ex: Executor, assigneeByTicket: Map<string, string | null>, updatedAt: Date): Promise<TicketRow[]> {
+    if (assigneeByTicket.size === 0) return [];
+    const byTicket = JSON.stringify(Object.fromEntries(assigneeByTicket));
+    return ex
+      .update(tickets)
+      .set({ assigneeId: sql`(${byTicket}::jsonb ->> ${tickets.id}::text)::uuid`, updatedAt })
+      .where(sql`${tickets.id} in (select key::uuid from jsonb_object_keys(${byTicket}::jsonb) as key)`)
+      .returning();
   },
 
   async update(ex: Executor, id: string, values: Partial<NewTicket>): Promise<TicketRow | undefined> {
@@ -219,3 +253,8 @@ export const ticketsRepository = {
     return row?.updatedAt;
   },
 };
+
+/** `tickets.id` among these, as one jsonb parameter (one statement text for any number of ids). */
+function idIn(ids: string[]): SQL {
+  return sql`${tickets.id} in (select value::uuid from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`;
+}

@@ -8,6 +8,7 @@ import { ticketsRepository } from '../../repositories/tickets.js';
 import type { ServiceContext } from '../context.js';
 import { inTicketTransaction, ticketFact, type TicketFacts } from '../ticketFacts.js';
 import { enqueueTranscript } from '../mail/transcripts.js';
+import { countEndedChats } from '../agents/openChats.js';
 import type { ChatRef } from './chatRef.js';
 
 export interface ChatCloser {
@@ -33,6 +34,7 @@ export async function closeChat(
     const session = await chatSessionsRepository.close(tx, chat.sessionId, closer.reason);
     if (!session) return false;
     await recordChatEnd(tx, facts, { ...session, ticketNumber: chat.ticketNumber }, closer, ctx);
+    await countEndedChats(tx, [session.ticketId]);
     return true;
   });
   if (changed) ctx.customers.closed(chat.sessionId, closer.reason);

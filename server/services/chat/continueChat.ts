@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Message } from '../../../shared/chat.js';
 import type { MessageSendInput } from '../../../shared/schemas.js';
 import { AppError } from '../../errors.js';
+import { agentsRepository } from '../../repositories/agents.js';
 import { chatSessionsRepository } from '../../repositories/chatSessions.js';
 import { messageBatchesRepository } from '../../repositories/messageBatches.js';
 import { ticketsRepository } from '../../repositories/tickets.js';
@@ -69,6 +70,8 @@ async function continueChat(chat: ChatRef, input: MessageSendInput, ctx: Service
     }
     // Not audited (a customer's message), but announced and logged like every message.
     facts.recorded({ event: messageCreatedEvent({ sessionId, ticketId: ticket.id, ticketNumber: ticket.number }, toMessage(row!)), audit: [] });
+    // The new session is an open chat of whoever holds the ticket (locked above: nobody else meanwhile).
+    if (ticket.assigneeId) await agentsRepository.addOpenChats(tx, new Map([[ticket.assigneeId, 1]]));
     return { kind: 'created' as const, sessionId, row: row! };
   });
 

@@ -3,6 +3,7 @@ import { ticketsRepository } from '../../repositories/tickets.js';
 import type { ServiceContext } from '../context.js';
 import { inTicketTransaction } from '../ticketFacts.js';
 import { recordChatEnd } from './closeChat.js';
+import { countEndedChats } from '../agents/openChats.js';
 
 const BATCH = 100;
 
@@ -21,6 +22,7 @@ export async function sweepIdleChats(idleMs: number, ctx: ServiceContext): Promi
         const ended = { ...session, ticketNumber: numberOf.get(session.ticketId)! };
         await recordChatEnd(tx, facts, ended, { reason: 'timeout', actorType: 'system' }, ctx);
       }
+      await countEndedChats(tx, sessions.map((session) => session.ticketId));
       return sessions;
     });
     for (const session of closed) ctx.customers.closed(session.id, 'timeout');

@@ -5,6 +5,7 @@ import { customersRepository } from '../../repositories/customers.js';
 import { ticketsRepository } from '../../repositories/tickets.js';
 import type { ServiceContext } from '../context.js';
 import { inTicketTransaction, ticketFact } from '../ticketFacts.js';
+import { countEndedChats } from '../agents/openChats.js';
 
 /** What replaces every erased name, e-mail, phone and message body. */
 export const ERASED = '[removido]';
@@ -31,7 +32,7 @@ export async function eraseCustomer(
     const identifiers = (await customerErasureRepository.identifiersOf(tx, id))
       .filter((identifier) => identifier.length >= SHORTEST_IDENTIFIER && identifier !== ERASED)
       .sort((a, b) => b.length - a.length);
-    const closedSessions = await customerErasureRepository.activeSessionIds(tx, id);
+    const closedSessions = await customerErasureRepository.lockActiveSessions(tx, id);
     await customerErasureRepository.erase(tx, id, identifiers, ERASED);
     const at = new Date().toISOString();
     const tickets = await ticketsRepository.listRefsOfClient(tx, id);
@@ -40,9 +41,10 @@ export async function eraseCustomer(
         ticketFact.clientErased({ type: 'client.erased', ticketId: ticket.id, ticketNumber: ticket.number, at, clientId: id, actorId: admin.id }),
       ),
     );
+    await countEndedChats(tx, closedSessions.map((session) => session.ticketId));
     return { erasedAt: at, closedSessions };
   });
-  for (const sessionId of closedSessions) ctx.customers.closed(sessionId, 'agent');
+  for (const { id: sessionId } of closedSessions) ctx.customers.closed(sessionId, 'agent');
   ctx.logger.info({ clientId: id, adminId: admin.id }, 'customer erased (LGPD)');
   return { id, erasedAt };
 }

@@ -1,9 +1,9 @@
 import type { Transaction } from '../../db/client.js';
-import { agentsRepository } from '../../repositories/agents.js';
-import { routingRepository } from '../../repositories/routing.js';
-import { ticketsRepository } from '../../repositories/tickets.js';
+import type { TicketRow } from '../../db/schema.js';
+import { agentsRepository, routableAgents, type RoutableAgentRow } from '../../repositories/agents.js';
+import { routingRepository, type WaitingChat } from '../../repositories/routing.js';
 import type { RoutingSettings } from '../context.js';
-import { assignInTransaction, type Assignment } from '../tickets/assignTicket.js';
+import { assignManyInTransaction, type Assignment, type AssignmentRequest } from '../tickets/assignTicket.js';
 import type { TicketFacts } from '../ticketFacts.js';
 import { chooseAgent } from './chooseAgent.js';
 
@@ -12,46 +12,91 @@ const AFTER_ANY_DATE = 8.64e15;
 
 export interface Assigned {
   assignments: Assignment[];
-  /** A queued chat's ticket was being written by someone else: a later pass must try again. */
+  /** A waiting chat's ticket was being written by someone else: a later pass must try again. */
   busy: boolean;
+  /** The queue's positions, renumbered: the chats whose customer must be told a new one. */
+  positions: Array<{ sessionId: string; position: number }>;
 }
 
 /**
- * Inside the routing lock: gives the queued chats, oldest first, to the online agents with room
- * until either runs out. Room is counted from the database inside the lock, then kept here as
- * chats are given. Each assignment is the `ticket.assigned` fact of the system (no actor).
+ * Inside the routing lock: gives the chats that wait — the queue, and the chats of
+ * `ticketIds` (every ticket: `undefined`) that start waiting now — oldest first, to the online
+ * agents with room until either runs out, queues the new ones left waiting and renumbers the
+ * queue. A chat given at once never enters the queue. Room is counted from the database inside
+ * the lock, then kept here as chats are given. The assignments are the system's
+ * `ticket.assigned` facts (no actor), written together: a pass costs the same few statements,
+ * in two round trips, whatever it gives.
  */
-export async function assignWaitingChats(tx: Transaction, facts: TicketFacts, settings: RoutingSettings): Promise<Assigned> {
-  const queue = await routingRepository.list(tx);
-  if (queue.length === 0) return { assignments: [], busy: false };
-  const candidates = await agentsRepository.listRoutable(tx, settings.presenceTimeoutMs, settings.defaultCapacity);
-  const room = candidates.reduce((total, agent) => total + Math.max(0, agent.capacity - agent.openChats), 0);
-  // Only the tickets that can be given now are locked (one statement): the oldest `room` of them.
-  const tickets = await ticketsRepository.lockManyUnlessBusy(tx, [...new Set(queue.map((chat) => chat.ticketId))].slice(0, room));
-  const assignments: Assignment[] = [];
+export async function assignWaitingChats(
+  tx: Transaction,
+  facts: TicketFacts,
+  settings: RoutingSettings,
+  ticketIds: string[] | undefined,
+): Promise<Assigned> {
+  const options = { ticketIds, assistantOn: settings.assistantOn };
+  // Sent together, run in this order: settled chats leave the queue, then the tickets that can
+  // be given now are locked (room counted in that statement), then what waits and who has room is read.
+  const [, tickets, waiting, candidates] = await Promise.all([
+    routingRepository.dropSettled(tx),
+    routingRepository.lockFirstWaiting(tx, options, routableAgents(settings.presenceTimeoutMs, settings.defaultCapacity)),
+    routingRepository.listWaiting(tx, options),
+    agentsRepository.listRoutable(tx, settings.presenceTimeoutMs, settings.defaultCapacity),
+  ]);
+  if (waiting.length === 0) return { assignments: [], busy: false, positions: [] };
+  const plan = planAssignments(settings, waiting, tickets, candidates);
+  const given = new Set(plan.requests.map((request) => request.current.id));
+  const leftWaiting = [...new Set(waiting.filter((chat) => !chat.queued && !given.has(chat.ticketId)).map((chat) => chat.ticketId))];
+  const queueLeft = leftWaiting.length > 0 || waiting.some((chat) => chat.queued && !given.has(chat.ticketId));
+  // Sent together (one round trip): the assignments' writes, the queue's, the agents' turns.
+  const [assignments, , , , positions] = await Promise.all([
+    assignManyInTransaction(tx, facts, plan.requests, { known: new Map(candidates.map((agent) => [agent.id, agent])) }),
+    routingRepository.removeTickets(tx, waiting.filter((chat) => chat.queued && given.has(chat.ticketId)).map((chat) => chat.ticketId)),
+    routingRepository.enqueue(tx, { ...options, ticketIds: leftWaiting }),
+    agentsRepository.markAssigned(tx, plan.turns),
+    queueLeft ? routingRepository.renumber(tx) : [],
+  ]);
+  return { assignments, busy: plan.busy, positions };
+}
+
+/**
+ * Who gets which ticket, in queue order, chosen one at a time as the chats are given (each
+ * choice sees the ones before it): the requests (each with the ticket's waiting chats), the
+ * agents' turns in order (round robin), and whether a ticket was busy.
+ */
+function planAssignments(
+  settings: RoutingSettings,
+  waiting: WaitingChat[],
+  tickets: Map<string, TicketRow>,
+  candidates: RoutableAgentRow[],
+): { requests: AssignmentRequest[]; turns: string[]; busy: boolean } {
+  const sessionsOf = sessionsByTicket(waiting);
+  const requests: AssignmentRequest[] = [];
   const turns: string[] = [];
-  const done = new Set<string>();
   let busy = false;
-  for (const chat of queue) {
-    if (done.has(chat.ticketId)) continue; // another open chat of a ticket given this pass
+  for (const [ticketId, sessionIds] of sessionsOf) {
     const agent = chooseAgent(settings.mode, candidates);
     if (!agent) break;
-    const ticket = tickets.get(chat.ticketId);
+    const ticket = tickets.get(ticketId);
     if (!ticket) {
-      busy = true;
+      busy = true; // held by another writer (or started waiting after the lock): a later pass
       continue;
     }
-    done.add(ticket.id);
-    if (ticket.assigneeId) continue; // assigned by hand since the queue was read; settled next pass
-    const assignment = await assignInTransaction(tx, facts, ticket, agent.id);
-    if (!assignment) continue;
-    const sessionIds = queue.filter((queued) => queued.ticketId === ticket.id).map((queued) => queued.sessionId);
-    assignments.push({ ...assignment, sessionIds });
+    if (ticket.assigneeId) continue; // assigned by hand since the chats were read; settled next pass
+    requests.push({ current: ticket, assigneeId: agent.id, sessionIds });
     agent.openChats += sessionIds.length;
     agent.lastAssignedAt = AFTER_ANY_DATE + turns.length; // this turn: after every stored one and earlier ones of this pass
     turns.push(agent.id);
   }
-  await routingRepository.removeTickets(tx, assignments.map((assignment) => assignment.ticket.id));
-  await agentsRepository.markAssigned(tx, turns);
-  return { assignments, busy };
+  return { requests, turns, busy };
+}
+
+/** Each waiting ticket's chats, tickets in queue order (a ticket's place is its oldest chat's). */
+function sessionsByTicket(waiting: WaitingChat[]): Map<string, string[]> {
+  const sessions = new Map<string, string[]>();
+  for (const chat of waiting) {
+    const list = sessions.get(chat.ticketId);
+    if (list) list.push(chat.sessionId);
+    else sessions.set(chat.ticketId, [chat.sessionId]);
+  }
+  return sessions;
 }

@@ -3,7 +3,7 @@ import { agentsRepository } from '../../repositories/agents.js';
 import { routingRepository } from '../../repositories/routing.js';
 import { ticketsRepository } from '../../repositories/tickets.js';
 import type { RoutingSettings } from '../context.js';
-import { assignInTransaction, type Assignment } from '../tickets/assignTicket.js';
+import { assignManyInTransaction, type Assignment } from '../tickets/assignTicket.js';
 import type { TicketFacts } from '../ticketFacts.js';
 
 export interface Requeued {
@@ -22,18 +22,12 @@ export async function requeueChatsOfOfflineAgents(tx: Transaction, facts: Ticket
   const offline = await agentsRepository.listLongOffline(tx, settings.presenceTimeoutMs, settings.reassignAfterOfflineMs);
   if (offline.length === 0) return { assignments: [], busy: false };
   const ticketIds = await routingRepository.openTicketsOf(tx, offline);
-  const assignments: Assignment[] = [];
-  let busy = false;
-  for (const ticketId of ticketIds) {
-    const ticket = await ticketsRepository.lockUnlessBusy(tx, ticketId);
-    if (!ticket) {
-      busy = true;
-      continue;
-    }
-    if (!ticket.assigneeId || !offline.includes(ticket.assigneeId)) continue;
-    const assignment = await assignInTransaction(tx, facts, ticket, null);
-    if (assignment) assignments.push(assignment);
-  }
+  const tickets = await ticketsRepository.lockManyUnlessBusy(tx, ticketIds);
+  const busy = tickets.size < ticketIds.length;
+  const gone = new Set(offline);
+  // Still theirs once locked (not reassigned by hand since read): unassigned, in one batch.
+  const theirs = ticketIds.flatMap((id) => tickets.get(id) ?? []).filter((ticket) => ticket.assigneeId !== null && gone.has(ticket.assigneeId));
+  const assignments = await assignManyInTransaction(tx, facts, theirs.map((current) => ({ current, assigneeId: null })));
   await routingRepository.enqueue(tx, {
     ticketIds: assignments.map((a) => a.ticket.id),
     assistantOn: settings.assistantOn,

@@ -1,3 +1,4 @@
+import { agentsRepository } from '../../repositories/agents.js';
 import { routingRepository } from '../../repositories/routing.js';
 import type { RoutingSettings, ServiceContext } from '../context.js';
 import { announceAssignment, type Assignment } from '../tickets/assignTicket.js';
@@ -22,30 +23,28 @@ export interface PassOutcome {
 
 /**
  * One routing pass, in one transaction under the routing lock (so passes of every node take
- * turns and each sees what the one before committed): re-queue chats of agents long offline
- * (sweeps only), queue the chats that now wait, give queued chats to online agents with room,
- * and renumber the queue. After commit: each new assignee's customer gets `agent:joined`, and
- * each queued customer whose place changed gets `queue:position`.
+ * turns and each sees what the one before committed): on sweeps, recount agents' open chats and
+ * re-queue chats of agents long offline; give the chats that wait (queued, or waiting from now)
+ * to online agents with room, queue the rest, and renumber the queue. After commit: each new
+ * assignee's customer gets `agent:joined`, and each queued customer whose place changed gets
+ * `queue:position`.
  */
 export async function runRoutingPass(request: PassRequest, settings: RoutingSettings, ctx: ServiceContext): Promise<PassOutcome> {
   const result = await inTicketTransaction(
     ctx,
     async (tx, facts) => {
       await routingRepository.lock(tx);
+      // The safety net for agents.open_chats too: counted from the sessions, drift corrected (and told).
+      const drift = request.sweep ? await agentsRepository.recountOpenChats(tx) : [];
       const requeued = request.sweep ? await requeueChatsOfOfflineAgents(tx, facts, settings) : { assignments: [], busy: false };
-      await routingRepository.enqueue(tx, {
-        ticketIds: request.sweep ? undefined : request.ticketIds,
-        assistantOn: settings.assistantOn,
-      });
-      await routingRepository.dropSettled(tx);
-      const assigned = await assignWaitingChats(tx, facts, settings);
-      const positions = await routingRepository.renumber(tx);
-      return { requeued, assigned, positions };
+      const assigned = await assignWaitingChats(tx, facts, settings, request.sweep ? undefined : request.ticketIds);
+      return { requeued, assigned, drift };
     },
     { timed: 'routing_pass' },
   );
+  if (result.drift.length > 0) ctx.logger.warn({ agents: result.drift }, "agents' open chats differed from their sessions; recounted");
   await announceAll(result.assigned.assignments, ctx);
-  for (const { sessionId, position } of result.positions) ctx.customers.queuePosition(sessionId, { position });
+  for (const { sessionId, position } of result.assigned.positions) ctx.customers.queuePosition(sessionId, { position });
   return {
     assigned: result.assigned.assignments.length,
     requeued: result.requeued.assignments.length,

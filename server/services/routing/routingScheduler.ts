@@ -11,6 +11,13 @@ const BUSY_RETRY_MS = 100;
  * is still assigned well within a human's "at once".
  */
 const GATHER_MS = 40;
+/**
+ * And passes start at most this often: under a steady stream of chat starts a pass carries
+ * about this long's worth of them, so its fixed cost (a transaction, a dozen statements, a commit
+ * holding the event log's position lock) is shared by more chats. A lone chat still waits only
+ * GATHER_MS.
+ */
+const PASS_EVERY_MS = 100;
 
 export interface Routing extends RoutingControl {
   /** Starts listening to this node's events and the periodic sweep (not in `manual` mode). */
@@ -27,8 +34,9 @@ export interface Routing extends RoutingControl {
  * changed by hand here, an agent's status or capacity set here, an agent back to life here —
  * and every few seconds as a safety net (an agent's presence expiring is no event on any node;
  * a node may die between a commit and its pass). Requests arriving while a pass runs are
- * gathered into the next one (each pass first waits a few tens of milliseconds for more), so a
- * node runs one pass at a time and a burst of chat starts costs few passes, none inside the intake.
+ * gathered into the next one (each pass first waits a few tens of milliseconds for more, and
+ * passes start at most ten times a second), so a node runs one pass at a time and a burst or a
+ * stream of chat starts costs few passes, none inside the intake.
  */
 export function createRouting(settings: RoutingSettings): Routing {
   const manual = settings.mode === 'manual';
@@ -36,6 +44,7 @@ export function createRouting(settings: RoutingSettings): Routing {
   let ctx: ServiceContext | undefined;
   let pending: { ticketIds: Set<string>; sweep: boolean } | undefined;
   let running: Promise<void> | undefined;
+  let lastPassAt = -Infinity;
   let stopped = false;
   const timers = new Set<NodeJS.Timeout>();
   let unsubscribe = () => {};
@@ -52,10 +61,12 @@ export function createRouting(settings: RoutingSettings): Routing {
 
   async function drain(ctx: ServiceContext) {
     while (pending && !stopped) {
-      await new Promise((resolve) => setTimeout(resolve, GATHER_MS));
+      const wait = Math.max(GATHER_MS, lastPassAt + PASS_EVERY_MS - performance.now());
+      await new Promise((resolve) => setTimeout(resolve, wait));
       if (stopped || !pending) break;
       const next = pending;
       pending = undefined;
+      lastPassAt = performance.now();
       try {
         const outcome = await runRoutingPass({ ticketIds: [...next.ticketIds], sweep: next.sweep }, settings, ctx);
         if (outcome.busy) later(() => request(), BUSY_RETRY_MS);
