@@ -196,7 +196,10 @@ describe.skipIf(!inject('postgresAvailable'))('mail outbox shared by node proces
     const tag = randomUUID();
     // Committed before the nodes start, so both find all of them due at once and race for them.
     const keys = await enqueueMany(database.handle.db, tag, 40);
-    await Promise.all([spawnMailNode(smtp.url), spawnMailNode(smtp.url)]);
+    // A lease that outlasts a send on a busy machine: this test is about the claim race. With the
+    // 2 s lease of the others, a send slowed past it (load average 10) was rightly taken again by
+    // the other node, the redelivery the killed-node test covers, and counted here as a duplicate.
+    await Promise.all([spawnMailNode(smtp.url, { leaseMs: 60_000 }), spawnMailNode(smtp.url, { leaseMs: 60_000 })]);
     await waitForRows(database.handle.db, keys, (r) => r.status === 'sent', 120_000);
     const mine = smtp.mails.filter((m) => m.subject.startsWith(`Assunto ${tag}`));
     expect(mine).toHaveLength(40);
