@@ -1,15 +1,12 @@
 import { eq, sql } from 'drizzle-orm';
-import { afterEach, beforeAll, expect, it } from 'vitest';
-import { parseAutomations } from '../server/automations/automationsConfig.js';
+import { expect, it } from 'vitest';
 import { agents, chatSessions } from '../server/db/schema.js';
 import { rowsOf } from '../server/db/rows.js';
 import { sweepIdleChats } from '../server/services/chat/sweepIdleChats.js';
 import { sendCustomerMessage } from '../server/services/chat/continueChat.js';
-import { agentClient, newAdminToken, type AgentClient } from './support/agent.js';
 import { newClientMsgId, requestOk } from './support/customer.js';
 import { describeOnEachDriver, type TestDatabase } from './support/databases.js';
-import { createAgents, goOffline, goOnline, startWaitingChat, type TeamAgent, type WaitingVisitor } from './support/routing.js';
-import { useTestNode } from './support/suite.js';
+import { goOnline, useRoutedTeam, type TeamAgent, type WaitingVisitor } from './support/routing.js';
 
 /**
  * `agents.open_chats` (PROTOCOL §8 `openChats`) is kept by the writes, not counted by routing:
@@ -34,34 +31,7 @@ async function expectOpenChats(db: () => TestDatabase, team: TeamAgent[], expect
 }
 
 function useTeam(db: () => TestDatabase, routing: Record<string, unknown>, env: Record<string, string> = {}) {
-  const adminToken = newAdminToken();
-  const node = useTestNode(db, { ADMIN_TOKEN: adminToken, ...env }, { automations: parseAutomations({ routing }) });
-  let admin: AgentClient;
-  const visitors: WaitingVisitor[] = [];
-  const team: TeamAgent[] = [];
-  beforeAll(() => {
-    admin = agentClient(node().url, adminToken);
-  });
-  afterEach(async () => {
-    for (const agent of team.splice(0)) await goOffline(agent);
-    await sweepIdleChats(0, node().ctx);
-    for (const visitor of visitors.splice(0)) visitor.socket.disconnect();
-    await node().routing.idle();
-  });
-  return {
-    node,
-    admin: () => admin,
-    async agents(names: string[], capacity?: number) {
-      const created = await createAgents(node().url, admin, names, capacity);
-      team.push(...created);
-      return created;
-    },
-    async visitor() {
-      const visitor = await startWaitingChat(node().url);
-      visitors.push(visitor);
-      return visitor;
-    },
-  };
+  return useRoutedTeam(db, { routing }, env);
 }
 
 describeOnEachDriver('agents.open_chats: kept by every path that changes it', (db) => {
@@ -69,7 +39,7 @@ describeOnEachDriver('agents.open_chats: kept by every path that changes it', (d
   const fixture = useTeam(db, { mode: 'manual' });
 
   it('assign, reassign, unassign; closed by the customer, by an agent, by the idle sweep; a continuation; an erasure', async () => {
-    const team = await fixture.agents(['Ana Conta', 'Beto Conta']);
+    const team = await fixture.team(['Ana Conta', 'Beto Conta']);
     const [ana, beto] = team as [TeamAgent, TeamAgent];
     const chats = [];
     for (let i = 0; i < 6; i++) chats.push(await fixture.visitor());
@@ -113,7 +83,7 @@ describeOnEachDriver('agents.open_chats: kept by every path that changes it', (d
   });
 
   it('a chat ending while its ticket changes hands is counted once, whichever commits first', async () => {
-    const team = await fixture.agents(['Caio Corrida', 'Dora Corrida']);
+    const team = await fixture.team(['Caio Corrida', 'Dora Corrida']);
     const [caio, dora] = team as [TeamAgent, TeamAgent];
     const chats: WaitingVisitor[] = [];
     for (let i = 0; i < 12; i++) chats.push(await fixture.visitor());
@@ -134,7 +104,7 @@ describeOnEachDriver('agents.open_chats: the routing sweep recounts', (db) => {
   const fixture = useTeam(db, { mode: 'least_busy', defaultCapacity: 5 }, { PRESENCE_TIMEOUT_MS: '1500' });
 
   it('a count gone wrong (by hand here) is corrected by the next sweep, and routing follows the true count', async () => {
-    const team = await fixture.agents(['Eva Recontada']);
+    const team = await fixture.team(['Eva Recontada']);
     const [eva] = team as [TeamAgent];
     await goOnline(eva);
     const first = await fixture.visitor();

@@ -1,15 +1,12 @@
 import { and, asc, eq } from 'drizzle-orm';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parseAutomations } from '../server/automations/automationsConfig.js';
+import { describe, expect, it } from 'vitest';
 import { chatQueue, chatSessions, ticketEvents, tickets } from '../server/db/schema.js';
 import { sweepIdleChats } from '../server/services/chat/sweepIdleChats.js';
 import { chooseAgent, type RoutingCandidate } from '../server/services/routing/chooseAgent.js';
 import type { Message } from '../shared/chat.js';
-import { agentClient, newAdminToken, type AgentClient } from './support/agent.js';
 import { connectCustomer, newClientMsgId, requestOk, waitForEvent } from './support/customer.js';
 import { describeOnEachDriver, type TestDatabase } from './support/databases.js';
-import { createAgents, goOffline, goOnline, startWaitingChat, type TeamAgent, type WaitingVisitor } from './support/routing.js';
-import { useTestNode } from './support/suite.js';
+import { goOnline, useRoutedTeam, type WaitingVisitor } from './support/routing.js';
 
 /** PROTOCOL §8 routing: who gets a new chat, the visitor's queue, and chats taken back from agents gone offline. */
 
@@ -57,43 +54,8 @@ function rowsOf(db: () => TestDatabase) {
   };
 }
 
-/**
- * One suite's agents and visitors, undone after each test: agents offline (they take no chat of
- * the next test) and every open chat ended, so each test starts with an empty queue.
- */
 function useRoutingFixture(db: () => TestDatabase, routing: Record<string, unknown>, extra: Record<string, unknown> = {}) {
-  const adminToken = newAdminToken();
-  const node = useTestNode(
-    db,
-    { ADMIN_TOKEN: adminToken, PRESENCE_TIMEOUT_MS: String(PRESENCE_TIMEOUT_MS) },
-    { automations: parseAutomations({ routing, ...extra }) },
-  );
-  let admin: AgentClient;
-  const agents: TeamAgent[] = [];
-  const visitors: WaitingVisitor[] = [];
-  beforeAll(() => {
-    admin = agentClient(node().url, adminToken);
-  });
-  afterEach(async () => {
-    for (const agent of agents.splice(0)) await goOffline(agent);
-    await sweepIdleChats(0, node().ctx);
-    for (const visitor of visitors.splice(0)) visitor.socket.disconnect();
-    await node().routing.idle();
-  });
-  return {
-    node,
-    admin: () => admin,
-    async team(names: string[], capacity?: number) {
-      const created = await createAgents(node().url, admin, names, capacity);
-      agents.push(...created);
-      return created;
-    },
-    async visitor(name?: string) {
-      const visitor = await startWaitingChat(node().url, name);
-      visitors.push(visitor);
-      return visitor;
-    },
-  };
+  return useRoutedTeam(db, { routing, ...extra }, { PRESENCE_TIMEOUT_MS: String(PRESENCE_TIMEOUT_MS) });
 }
 
 describeOnEachDriver('routing: least_busy, the queue and re-queue', (db) => {

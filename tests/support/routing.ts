@@ -1,5 +1,10 @@
+import { afterEach, beforeAll } from 'vitest';
+import { parseAutomations } from '../../server/automations/automationsConfig.js';
+import { sweepIdleChats } from '../../server/services/chat/sweepIdleChats.js';
 import type { ChatStarted } from '../../shared/chat.js';
-import { agentClient, followEvents, type AgentClient, type EventFollower } from './agent.js';
+import { agentClient, followEvents, newAdminToken, type AgentClient, type EventFollower } from './agent.js';
+import type { TestDatabase } from './databases.js';
+import { useTestNode } from './suite.js';
 import { connectCustomer, requestOkRetrying, uniqueContact, type CustomerSocket } from './customer.js';
 
 /** An agent of a routing test: its client, and its event stream while it keeps one open. */
@@ -86,6 +91,42 @@ export async function startWaitingChat(baseUrl: string, name = 'Vera Fila'): Pro
     agents: async (count) => {
       await until(() => joined.length >= count);
       return joined.slice(0, count);
+    },
+  };
+}
+
+/**
+ * A suite's node with these automations (routing among them), its agents and visitors, undone
+ * after each test: agents offline (they take no chat of the next test) and every open chat
+ * ended, so each test starts with an empty queue.
+ */
+export function useRoutedTeam(db: () => TestDatabase, automations: Record<string, unknown>, env: Record<string, string> = {}) {
+  const adminToken = newAdminToken();
+  const node = useTestNode(db, { ADMIN_TOKEN: adminToken, ...env }, { automations: parseAutomations(automations) });
+  let admin: AgentClient;
+  const agents: TeamAgent[] = [];
+  const visitors: WaitingVisitor[] = [];
+  beforeAll(() => {
+    admin = agentClient(node().url, adminToken);
+  });
+  afterEach(async () => {
+    for (const agent of agents.splice(0)) await goOffline(agent);
+    await sweepIdleChats(0, node().ctx);
+    for (const visitor of visitors.splice(0)) visitor.socket.disconnect();
+    await node().routing.idle();
+  });
+  return {
+    node,
+    admin: () => admin,
+    async team(names: string[], capacity?: number) {
+      const created = await createAgents(node().url, admin, names, capacity);
+      agents.push(...created);
+      return created;
+    },
+    async visitor(name?: string) {
+      const visitor = await startWaitingChat(node().url, name);
+      visitors.push(visitor);
+      return visitor;
     },
   };
 }
