@@ -1,6 +1,10 @@
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { openDatabase } from '../server/db/client.js';
+import { migratePostgresDatabase } from '../server/db/migrate.js';
 import { clients } from '../server/db/schema.js';
+import { isDatabaseUnavailable, toAppError } from '../server/errors.js';
 import { openTestPostgres, type TestDatabase } from './support/databases.js';
 
 /** Rows of a raw `execute` on postgres.js. */
@@ -25,5 +29,41 @@ describe.skipIf(!inject('postgresAvailable'))('postgres.js under Drizzle', () =>
     });
     expect(prepared.some((statement) => statement.includes('"clients"."email" = $1'))).toBe(true);
     expect(prepared.some((statement) => statement.includes('"clients"."phone" = $1'))).toBe(true);
+  });
+});
+
+describe('a database server that hangs up without a word', () => {
+  // What a TCP proxy (HAProxy, PgBouncer) in front of a stopped database does: accept, then close.
+  let silent: Server;
+  let url: string;
+  beforeAll(async () => {
+    // It reads what it is sent (resume), so it sees the node hang up in turn and can close.
+    silent = createServer((connection) => connection.resume().end());
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    url = `postgres://postgres@127.0.0.1:${(silent.address() as AddressInfo).port}/atende`;
+  });
+  afterAll(() => new Promise<void>((resolve) => silent.close(() => resolve())));
+
+  it('fails the query as unavailable, rather than reconnecting behind it forever', async () => {
+    const handle = await openDatabase({ databaseUrl: url, dataDir: 'unused' });
+    try {
+      const failed = await handle.ping().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failed).toBeInstanceOf(Error);
+      expect(isDatabaseUnavailable(failed)).toBe(true);
+      expect(toAppError(failed).code).toBe('UNAVAILABLE');
+    } finally {
+      await handle.close();
+    }
+  });
+
+  it('fails the migration the same way, so a node starting behind it stops with a message', async () => {
+    const failed = await migratePostgresDatabase(url).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(isDatabaseUnavailable(failed)).toBe(true);
   });
 });

@@ -9,6 +9,7 @@ import postgres from 'postgres';
 import * as schema from './schema.js';
 import { migratePgliteDatabase, migratePostgresDatabase } from './migrate.js';
 import { pgliteExtensions } from './pgliteExtensions.js';
+import { withServerSocket } from './serverSocket.js';
 
 export type Schema = typeof schema;
 export type Database = PgDatabase<PgQueryResultHKT, Schema>;
@@ -44,13 +45,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
 }
 
 function openPostgres(url: string, max: number): DatabaseHandle {
-  const client = postgres(url, {
+  const client = postgres(url, withServerSocket({
     max,
     onnotice: () => {},
     connect_timeout: 5,
     // Connections are re-opened lazily, so a database that comes back is used again.
     idle_timeout: 60,
-  });
+  }));
   const db = drizzlePostgres(preparedInTransactions(client), { schema }) as unknown as Database;
   return {
     db,

@@ -7,6 +7,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { withServerSocket } from './serverSocket.js';
 
 /** Finds the committed `drizzle/` folder from wherever this module runs (source or bundle). */
 export function migrationsFolder(): string {
@@ -27,7 +28,7 @@ const MIGRATION_LOCK_KEY = 7_247_362_021;
  * advisory lock on a dedicated single connection makes them take turns.
  */
 export async function migratePostgresDatabase(url: string): Promise<void> {
-  const client = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+  const client = postgres(url, withServerSocket({ max: 1, onnotice: () => {}, connect_timeout: 10 }));
   try {
     await client`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
     try {
