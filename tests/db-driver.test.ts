@@ -6,6 +6,7 @@ import { migratePostgresDatabase } from '../server/db/migrate.js';
 import { clients } from '../server/db/schema.js';
 import { isDatabaseUnavailable, toAppError } from '../server/errors.js';
 import { openTestPostgres, type TestDatabase } from './support/databases.js';
+import { startTcpProxy, type TcpProxy } from './support/tcpProxy.js';
 
 /** Rows of a raw `execute` on postgres.js. */
 const rows = (result: unknown) => result as Array<Record<string, unknown>>;
@@ -65,5 +66,54 @@ describe('a database server that hangs up without a word', () => {
       (error: unknown) => error,
     );
     expect(isDatabaseUnavailable(failed)).toBe(true);
+  });
+});
+
+describe.skipIf(!inject('postgresAvailable'))('a connection closed in the middle of a transaction', () => {
+  let database: TestDatabase;
+  let proxy: TcpProxy;
+  beforeAll(async () => {
+    database = await openTestPostgres();
+    proxy = await startTcpProxy(Number(new URL(database.url!).port || 5432));
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await database?.close();
+  });
+
+  it('fails the transaction as unavailable, the process lives on, and the next transaction works', async () => {
+    const viaProxy = new URL(database.url!);
+    viaProxy.port = String(proxy.port);
+    const handle = await openDatabase({ databaseUrl: viaProxy.toString(), dataDir: 'unused', maxConnections: 1 });
+    try {
+      const crashes: unknown[] = [];
+      const onUncaught = (error: unknown) => crashes.push(error);
+      process.on('uncaughtException', onUncaught);
+      let started!: () => void;
+      const inFlight = new Promise<void>((resolve) => (started = resolve));
+      const transaction = handle.db.transaction(async (tx) => {
+        await tx.execute(sql`select 1`);
+        started();
+        await tx.execute(sql`select pg_sleep(5)`);
+      });
+      await inFlight;
+      proxy.block(); // a clean close (FIN) while the query runs: postgres.js then wrote ROLLBACK on no socket
+      const failed = await transaction.then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(isDatabaseUnavailable(failed)).toBe(true);
+      // The write that crashed was scheduled with setImmediate: let it run.
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+      process.off('uncaughtException', onUncaught);
+      expect(crashes).toEqual([]);
+
+      proxy.unblock();
+      const [row] = await handle.db.transaction(async (tx) => rows(await tx.execute(sql`select 2 as two`)));
+      expect(row).toEqual({ two: 2 });
+    } finally {
+      await handle.close();
+    }
   });
 });

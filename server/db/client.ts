@@ -85,13 +85,41 @@ function preparedInTransactions<T extends postgres.Sql | postgres.TransactionSql
         return (...args: unknown[]) => {
           const work = args.pop() as (inner: postgres.TransactionSql) => unknown;
           const open = (target as unknown as Record<string, (...open: unknown[]) => Promise<unknown>>)[property]!;
-          return open.call(target, ...args, (inner: postgres.TransactionSql) => work(preparedInTransactions(inner, true)));
+          return open.call(target, ...args, (inner: postgres.TransactionSql) =>
+            unlessConnectionLost(Promise.resolve(work(preparedInTransactions(inner, true)))),
+          );
         };
       }
       const value = Reflect.get(target, property, target) as unknown;
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
+}
+
+// Errors that come with the transaction's connection closing (by the socket or the server).
+const CONNECTION_LOST = new Set(['CONNECTION_CLOSED', 'CONNECTION_DESTROYED', 'ECONNRESET', 'EPIPE', '57P01', '57P02']);
+
+/**
+ * A transaction's work that failed because its connection is gone never settles: postgres.js
+ * 3.4.9 answers a failed transaction by writing ROLLBACK, and on a connection already closed
+ * that write throws from a timer and kills the process (porsager/postgres#1208, unfixed). The
+ * transaction still fails, with the connection's error: `begin` races its work against the
+ * connection closing.
+ */
+function unlessConnectionLost<T>(work: Promise<T>): Promise<T> {
+  return work.catch((error: unknown) => {
+    if (connectionLost(error)) return new Promise<T>(() => {});
+    throw error;
+  });
+}
+
+/** Looks through Drizzle's wrapping (`cause`) for the connection's error code. */
+function connectionLost(error: unknown): boolean {
+  for (let link = error, depth = 0; link && depth < 8; link = (link as { cause?: unknown }).cause, depth++) {
+    const code = (link as { code?: unknown }).code;
+    if (typeof code === 'string' && CONNECTION_LOST.has(code)) return true;
+  }
+  return false;
 }
 
 async function openPglite(dataDir: string): Promise<DatabaseHandle> {
