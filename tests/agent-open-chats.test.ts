@@ -101,7 +101,7 @@ describeOnEachDriver('agents.open_chats: kept by every path that changes it', (d
 });
 
 describeOnEachDriver('agents.open_chats: the routing sweep recounts', (db) => {
-  const fixture = useTeam(db, { mode: 'least_busy', defaultCapacity: 5 }, { PRESENCE_TIMEOUT_MS: '1500' });
+  const fixture = useTeam(db, { mode: 'least_busy', defaultCapacity: 5 }, { PRESENCE_TIMEOUT_MS: '6000' });
 
   it('a count gone wrong (by hand here) is corrected by the next sweep, and routing follows the true count', async () => {
     const team = await fixture.team(['Eva Recontada']);
