@@ -82,9 +82,14 @@ export function sqlState(error: unknown): string | undefined {
 
 /** True when the error says the database cannot be reached (not that a query was wrong). */
 export function isDatabaseUnavailable(error: unknown): boolean {
+  return hasErrorCode(error, CONNECTION_ERROR_CODES);
+}
+
+/** True when the error, or one it wraps (`cause`, as Drizzle does), carries one of `codes`. */
+export function hasErrorCode(error: unknown, codes: ReadonlySet<string>): boolean {
   return causeChain(error).some((link) => {
     const code = (link as { code?: unknown }).code;
-    return typeof code === 'string' && CONNECTION_ERROR_CODES.has(code);
+    return typeof code === 'string' && codes.has(code);
   });
 }
 

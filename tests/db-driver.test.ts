@@ -116,4 +116,26 @@ describe.skipIf(!inject('postgresAvailable'))('a connection closed in the middle
       await handle.close();
     }
   });
+
+  it("a connection error from elsewhere (its own connection alive) fails the transaction as usual: rolled back, its connection free again", async () => {
+    const handle = await openDatabase({ databaseUrl: database.url!, dataDir: 'unused', maxConnections: 1 });
+    try {
+      const otherConnections = Object.assign(new Error('another connection was reset'), { code: 'ECONNRESET' });
+      const failed = await handle.db
+        .transaction(async (tx) => {
+          await tx.execute(sql`create temporary table rolled_back (id int)`);
+          throw otherConnections;
+        })
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      expect(failed).toBe(otherConnections);
+      // One connection in the pool: this runs only if the failed transaction let it go, rolled back.
+      const [row] = rows(await handle.db.execute(sql`select to_regclass('pg_temp.rolled_back') as found`));
+      expect(row).toEqual({ found: null });
+    } finally {
+      await handle.close();
+    }
+  });
 });

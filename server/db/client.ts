@@ -8,6 +8,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import * as schema from './schema.js';
 import { migratePgliteDatabase, migratePostgresDatabase } from './migrate.js';
+import { hasErrorCode } from '../errors.js';
 import { pgliteExtensions } from './pgliteExtensions.js';
 import { withServerSocket } from './serverSocket.js';
 
@@ -85,9 +86,13 @@ function preparedInTransactions<T extends postgres.Sql | postgres.TransactionSql
         return (...args: unknown[]) => {
           const work = args.pop() as (inner: postgres.TransactionSql) => unknown;
           const open = (target as unknown as Record<string, (...open: unknown[]) => Promise<unknown>>)[property]!;
-          return open.call(target, ...args, (inner: postgres.TransactionSql) =>
-            unlessConnectionLost(Promise.resolve(work(preparedInTransactions(inner, true)))),
+          let ended!: () => void;
+          const transactionEnded = new Promise<void>((resolve) => (ended = resolve));
+          const transaction = open.call(target, ...args, (inner: postgres.TransactionSql) =>
+            unlessConnectionLost(Promise.resolve(work(preparedInTransactions(inner, true))), transactionEnded),
           );
+          transaction.then(ended, ended);
+          return transaction;
         };
       }
       const value = Reflect.get(target, property, target) as unknown;
@@ -96,30 +101,33 @@ function preparedInTransactions<T extends postgres.Sql | postgres.TransactionSql
   });
 }
 
-// Errors that come with the transaction's connection closing (by the socket or the server).
+// Errors that come with a connection closing (by the socket or the server).
 const CONNECTION_LOST = new Set(['CONNECTION_CLOSED', 'CONNECTION_DESTROYED', 'ECONNRESET', 'EPIPE', '57P01', '57P02']);
+/** How long a transaction whose work met such an error waits to see its own connection close. */
+const CONNECTION_CLOSE_GRACE_MS = 1000;
 
 /**
- * A transaction's work that failed because its connection is gone never settles: postgres.js
+ * A transaction's work that failed because its own connection is gone never settles: postgres.js
  * 3.4.9 answers a failed transaction by writing ROLLBACK, and on a connection already closed
  * that write throws from a timer and kills the process (porsager/postgres#1208, unfixed). The
  * transaction still fails, with the connection's error: `begin` races its work against the
- * connection closing.
+ * connection closing. When the error came from another connection (the transaction's own did
+ * not close meanwhile), it fails as usual and rolls back: left hanging, it would hold its locks.
  */
-function unlessConnectionLost<T>(work: Promise<T>): Promise<T> {
-  return work.catch((error: unknown) => {
-    if (connectionLost(error)) return new Promise<T>(() => {});
+async function unlessConnectionLost<T>(work: Promise<T>, transactionEnded: Promise<void>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (!hasErrorCode(error, CONNECTION_LOST)) throw error;
+    let timer: NodeJS.Timeout | undefined;
+    const ownClosed = await Promise.race([
+      transactionEnded.then(() => true),
+      new Promise<false>((resolve) => (timer = setTimeout(resolve, CONNECTION_CLOSE_GRACE_MS, false))),
+    ]);
+    clearTimeout(timer);
+    if (ownClosed) return new Promise<T>(() => {});
     throw error;
-  });
-}
-
-/** Looks through Drizzle's wrapping (`cause`) for the connection's error code. */
-function connectionLost(error: unknown): boolean {
-  for (let link = error, depth = 0; link && depth < 8; link = (link as { cause?: unknown }).cause, depth++) {
-    const code = (link as { code?: unknown }).code;
-    if (typeof code === 'string' && CONNECTION_LOST.has(code)) return true;
   }
-  return false;
 }
 
 async function openPglite(dataDir: string): Promise<DatabaseHandle> {
