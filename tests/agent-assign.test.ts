@@ -8,12 +8,12 @@ import type { DomainEvent, EventOf } from '../shared/events.js';
 import { agentClient, expectTrpcError, followEvents, newAdminToken, type AgentClient } from './support/agent.js';
 import { newClientMsgId, requestOk, uniqueContact, waitForEvent } from './support/customer.js';
 import { describeOnEachDriver } from './support/databases.js';
-import { useNodeWithCustomers } from './support/suite.js';
+import { MANUAL_ROUTING, useNodeWithCustomers } from './support/suite.js';
 
 /** PROTOCOL §8: manual assignment (tickets.assign, agent:joined) and each agent's unread counts. */
 describeOnEachDriver('agent API: assignment and unread counts', (db) => {
   const adminToken = newAdminToken();
-  const { node, customer } = useNodeWithCustomers(db, { ADMIN_TOKEN: adminToken });
+  const { node, customer } = useNodeWithCustomers(db, { ADMIN_TOKEN: adminToken }, { automations: MANUAL_ROUTING });
   let admin: AgentClient;
   let adminId: string;
   const agents: Array<{ id: string; name: string; api: AgentClient }> = [];

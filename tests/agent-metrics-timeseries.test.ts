@@ -4,11 +4,7 @@ import { TICKET_SOURCES, type TicketSource } from '../shared/tickets.js';
 import { agentClient, expectTrpcError, newAdminToken, type AgentClient } from './support/agent.js';
 import { describeOnEachDriver } from './support/databases.js';
 import { seedReportTickets, type ReportSeed } from './support/reportSeed.js';
-import { useTestNode } from './support/suite.js';
-import { parseAutomations } from '../server/automations/automationsConfig.js';
-
-/** Routing `manual`: no sweep re-queues the seeded chats of agents who are offline (they always are here) while the figures are read. */
-const SEEDED_DATA_STAYS = parseAutomations({ routing: { mode: 'manual' } });
+import { MANUAL_ROUTING, useTestNode } from './support/suite.js';
 
 /**
  * PROTOCOL §12 `metrics.timeseries`: buckets against counts worked out by hand, across
@@ -47,7 +43,7 @@ const sum = (buckets: TimeseriesBucket[], pick: (b: TimeseriesBucket) => number)
 describeOnEachDriver('agent API: metrics.timeseries', (db) => {
   const adminToken = newAdminToken();
   // Test nodes run with TZ=America/Sao_Paulo (tests/support/node.ts).
-  const node = useTestNode(db, { ADMIN_TOKEN: adminToken }, { automations: SEEDED_DATA_STAYS });
+  const node = useTestNode(db, { ADMIN_TOKEN: adminToken }, { automations: MANUAL_ROUTING });
   let agent: AgentClient;
   beforeAll(async () => {
     agent = agentClient(node().url, adminToken);

@@ -17,11 +17,7 @@ import { TICKET_SOURCES, type TicketSource, type TicketStatus } from '../shared/
 import { agentClient, expectTrpcError, newAdminToken, type AgentClient } from './support/agent.js';
 import { uniqueContact } from './support/customer.js';
 import { describeOnEachDriver } from './support/databases.js';
-import { useTestNode } from './support/suite.js';
-import { parseAutomations } from '../server/automations/automationsConfig.js';
-
-/** Routing `manual`: no sweep re-queues the seeded chats of agents who are offline (they always are here) while the figures are read. */
-const SEEDED_DATA_STAYS = parseAutomations({ routing: { mode: 'manual' } });
+import { MANUAL_ROUTING, useTestNode } from './support/suite.js';
 
 interface Seed {
   customer: string;
@@ -227,7 +223,7 @@ describeOnEachDriver('agent API: metrics', (db) => {
   const adminToken = newAdminToken();
   let agent: AgentClient;
   const agentIds: Record<'X' | 'Y', string> = { X: '', Y: '' };
-  const node = useTestNode(db, { ADMIN_TOKEN: adminToken }, { automations: SEEDED_DATA_STAYS });
+  const node = useTestNode(db, { ADMIN_TOKEN: adminToken }, { automations: MANUAL_ROUTING });
   const readData = async (): Promise<Data> => {
     const handle = db().handle.db;
     return {

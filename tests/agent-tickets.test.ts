@@ -6,14 +6,14 @@ import { postMessage } from '../server/services/chat/postMessage.js';
 import { agentClient, expectTrpcError, newAdminToken, type AgentClient } from './support/agent.js';
 import { uniqueContact } from './support/customer.js';
 import { describeOnEachDriver } from './support/databases.js';
-import { useTestNode } from './support/suite.js';
+import { MANUAL_ROUTING, useTestNode } from './support/suite.js';
 
 describeOnEachDriver('agent API: tickets', (db) => {
   const adminToken = newAdminToken();
   let admin: AgentClient;
   let agent: AgentClient;
   let agentId: string;
-  const node = useTestNode(db, { ADMIN_TOKEN: adminToken });
+  const node = useTestNode(db, { ADMIN_TOKEN: adminToken }, { automations: MANUAL_ROUTING });
   beforeAll(async () => {
     admin = agentClient(node().url, adminToken);
     const created = await admin.agents.create.mutate({ name: 'Bia Agent', email: uniqueContact().email, role: 'agent' });

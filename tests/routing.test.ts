@@ -1,6 +1,8 @@
 import { and, asc, eq } from 'drizzle-orm';
+import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
 import { chatQueue, chatSessions, ticketEvents, tickets } from '../server/db/schema.js';
+import { ROUTING_LOCK_KEY } from '../server/repositories/routing.js';
 import { sweepIdleChats } from '../server/services/chat/sweepIdleChats.js';
 import { chooseAgent, type RoutingCandidate } from '../server/services/routing/chooseAgent.js';
 import type { Message } from '../shared/chat.js';
@@ -40,6 +42,12 @@ describe('chooseAgent', () => {
 // Long enough that a busy machine never lets an online agent lapse between refreshes (every third of it).
 const PRESENCE_TIMEOUT_MS = 6000;
 const REASSIGN_AFTER_OFFLINE_MS = 1000;
+
+function deferred() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((done) => (resolve = done));
+  return { promise, resolve };
+}
 
 /** The routing suite's rows: assignment audit rows of a ticket, and the queue. */
 function rowsOf(db: () => TestDatabase) {
@@ -117,6 +125,56 @@ describeOnEachDriver('routing: least_busy, the queue and re-queue', (db) => {
     await fixture.admin().agents.update.mutate({ id: beto!.id, capacity: 3 });
     expect(await waiting[2]!.agent()).toBe(beto!.name);
     expect(await rows.queue()).toEqual([]);
+  });
+
+  it('a new chat whose ticket another writer holds while an agent has room is not told a place: it is tried again and given to the agent', async (test) => {
+    // A second transaction holding a row needs a second connection: PGlite has one.
+    if (db().driver !== 'postgres') test.skip();
+    const [hana] = await fixture.team(['Hana Ocupada'], 2);
+    await goOnline(hana!);
+    await fixture.node().routing.idle();
+    const other = postgres(db().url!, { max: 2, onnotice: () => {} });
+    const routingHeld = deferred();
+    const routingFree = deferred();
+    const ticketHeld = deferred();
+    const ticketFree = deferred();
+    const transactions: Array<Promise<unknown>> = [];
+    // Routing's next pass waits until the ticket is held, so it finds the ticket busy.
+    transactions.push(
+      other.begin(async (tx) => {
+        await tx`select pg_advisory_xact_lock(${ROUTING_LOCK_KEY})`;
+        routingHeld.resolve();
+        await routingFree.promise;
+      }),
+    );
+    await routingHeld.promise;
+    const unsubscribe = fixture.node().ctx.bus.subscribe((event) => {
+      if (event.type !== 'ticket.created') return;
+      transactions.push(
+        other.begin(async (tx) => {
+          await tx`select id from tickets where id = ${event.ticketId} for update`;
+          ticketHeld.resolve();
+          await ticketFree.promise;
+        }),
+      );
+    });
+    try {
+      const visitor = await fixture.visitor();
+      await ticketHeld.promise;
+      routingFree.resolve();
+      await fixture.node().routing.idle();
+      expect(await rows.assigneeOf(visitor.started.ticketId)).toBeNull();
+      expect((await rows.queue()).filter((row) => row.ticketId === visitor.started.ticketId)).toEqual([]);
+      ticketFree.resolve();
+      expect(await visitor.agent()).toBe(hana!.name);
+      expect(visitor.positions).toEqual([]);
+    } finally {
+      unsubscribe();
+      routingFree.resolve();
+      ticketFree.resolve();
+      await Promise.all(transactions);
+      await other.end();
+    }
   });
 
   it('queued chats go to an agent as soon as one comes online, oldest first, up to its capacity; away agents get none', async () => {

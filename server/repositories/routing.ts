@@ -170,4 +170,4 @@ function waitsForPerson(options: WaitingOptions): SQL {
 }
 
 // Any constant distinct from the migration's and the bootstrap's locks.
-const ROUTING_LOCK_KEY = 7_247_362_023;
+export const ROUTING_LOCK_KEY = 7_247_362_023;

@@ -1,8 +1,16 @@
 import { afterAll, afterEach, beforeAll } from 'vitest';
+import { parseAutomations } from '../../server/automations/automationsConfig.js';
 import type { AtendeNode, NodeOverrides } from '../../server/main.js';
 import { openTestPglite, type TestDatabase } from './databases.js';
 import { connectCustomer, type CustomerSocket } from './customer.js';
 import { startTestNode } from './node.js';
+
+/**
+ * Automations with routing `manual`, for suites whose agents are never online: with routing on,
+ * its sweep (every few seconds) rightly takes back every chat assigned to an offline agent, in
+ * the middle of a test that counts assignments or reads seeded figures.
+ */
+export const MANUAL_ROUTING = parseAutomations({ routing: { mode: 'manual' } });
 
 /** Inside a suite: a node on the suite's database, started before its tests and stopped after them. */
 export function useTestNode(

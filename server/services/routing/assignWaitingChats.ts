@@ -14,6 +14,11 @@ export interface Assigned {
   assignments: Assignment[];
   /** A waiting chat's ticket was being written by someone else: a later pass must try again. */
   busy: boolean;
+  /**
+   * The tickets of chats that start waiting now but were busy while an agent had room: not
+   * queued (their customer is not told a place they may never hold), but tried again by id.
+   */
+  retry: string[];
   /** The queue's positions, renumbered: the chats whose customer must be told a new one. */
   positions: Array<{ sessionId: string; position: number }>;
 }
@@ -42,10 +47,12 @@ export async function assignWaitingChats(
     routingRepository.listWaiting(tx, options),
     agentsRepository.listRoutable(tx, settings.presenceTimeoutMs, settings.defaultCapacity),
   ]);
-  if (waiting.length === 0) return { assignments: [], busy: false, positions: [] };
+  if (waiting.length === 0) return { assignments: [], busy: false, retry: [], positions: [] };
   const plan = planAssignments(settings, waiting, tickets, candidates);
   const given = new Set(plan.requests.map((request) => request.current.id));
-  const leftWaiting = [...new Set(waiting.filter((chat) => !chat.queued && !given.has(chat.ticketId)).map((chat) => chat.ticketId))];
+  const newlyWaiting = [...new Set(waiting.filter((chat) => !chat.queued && !given.has(chat.ticketId)).map((chat) => chat.ticketId))];
+  const retry = newlyWaiting.filter((ticketId) => plan.busy.has(ticketId));
+  const leftWaiting = newlyWaiting.filter((ticketId) => !plan.busy.has(ticketId));
   const queueLeft = leftWaiting.length > 0 || waiting.some((chat) => chat.queued && !given.has(chat.ticketId));
   // Sent together (one round trip): the assignments' writes, the queue's, the agents' turns.
   const [assignments, , , , positions] = await Promise.all([
@@ -55,30 +62,30 @@ export async function assignWaitingChats(
     agentsRepository.markAssigned(tx, plan.turns),
     queueLeft ? routingRepository.renumber(tx) : [],
   ]);
-  return { assignments, busy: plan.busy, positions };
+  return { assignments, busy: plan.busy.size > 0, retry, positions };
 }
 
 /**
  * Who gets which ticket, in queue order, chosen one at a time as the chats are given (each
  * choice sees the ones before it): the requests (each with the ticket's waiting chats), the
- * agents' turns in order (round robin), and whether a ticket was busy.
+ * agents' turns in order (round robin), and the tickets that were busy while someone had room.
  */
 function planAssignments(
   settings: RoutingSettings,
   waiting: WaitingChat[],
   tickets: Map<string, TicketRow>,
   candidates: RoutableAgentRow[],
-): { requests: AssignmentRequest[]; turns: string[]; busy: boolean } {
+): { requests: AssignmentRequest[]; turns: string[]; busy: Set<string> } {
   const sessionsOf = sessionsByTicket(waiting);
   const requests: AssignmentRequest[] = [];
   const turns: string[] = [];
-  let busy = false;
+  const busy = new Set<string>();
   for (const [ticketId, sessionIds] of sessionsOf) {
     const agent = chooseAgent(settings.mode, candidates);
     if (!agent) break;
     const ticket = tickets.get(ticketId);
     if (!ticket) {
-      busy = true; // held by another writer (or started waiting after the lock): a later pass
+      busy.add(ticketId); // held by another writer (or started waiting after the lock): a later pass
       continue;
     }
     if (ticket.assigneeId) continue; // assigned by hand since the chats were read; settled next pass

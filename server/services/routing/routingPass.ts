@@ -19,6 +19,8 @@ export interface PassOutcome {
   requeued: number;
   /** Some ticket was held by another transaction: another pass should follow soon. */
   busy: boolean;
+  /** New chats that pass must look at by id (their tickets were busy; they are not queued). */
+  retry: string[];
 }
 
 /**
@@ -49,6 +51,7 @@ export async function runRoutingPass(request: PassRequest, settings: RoutingSett
     assigned: result.assigned.assignments.length,
     requeued: result.requeued.assignments.length,
     busy: result.requeued.busy || result.assigned.busy,
+    retry: result.assigned.retry,
   };
 }
 

@@ -69,7 +69,7 @@ export function createRouting(settings: RoutingSettings): Routing {
       lastPassAt = performance.now();
       try {
         const outcome = await runRoutingPass({ ticketIds: [...next.ticketIds], sweep: next.sweep }, settings, ctx);
-        if (outcome.busy) later(() => request(), BUSY_RETRY_MS);
+        if (outcome.busy) later(() => request(outcome.retry), BUSY_RETRY_MS);
       } catch (error) {
         // The sweep takes the chats this pass would have queued.
         ctx.logger.warn({ err: error }, 'routing pass failed; the next one retries');
