@@ -7,7 +7,7 @@ export default defineConfig({
     // Generous: tests assert what happens, never how fast; a busy machine (a benchmark beside the suite) may take long.
     testTimeout: 120_000,
     hookTimeout: 180_000,
-    globalSetup: ['tests/support/globalSetup.ts', 'tests/support/webBuild.ts'],
+    globalSetup: ['tests/support/globalSetup.ts', 'tests/support/webBuild.ts', 'tests/support/serverBuild.ts'],
     reporters: ['default'],
   },
 });

@@ -1,6 +1,9 @@
 #!/usr/bin/env node
-// `npx atende <command>` / `npm run atende -- <command>`: the admin CLI (server/admin/cli.ts), run from its TypeScript sources.
-import { register } from 'tsx/esm/api';
+// `npx atende <command>` / `npm run atende -- <command>`: the admin CLI (server/admin/cli.ts),
+// run from its bundle, rebuilt first when missing or older than the sources (as `npm start` does).
+import { buildServer, isStale } from './build.mjs';
 
-register();
-await import('../server/admin/cli.ts');
+const BUNDLE = 'dist/atende.js';
+
+if (isStale(BUNDLE, ['server', 'shared', 'package.json'])) await buildServer();
+await import(`../${BUNDLE}`);

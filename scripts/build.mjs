@@ -14,10 +14,11 @@ export async function buildAll() {
   await Promise.all([buildServer(), buildWeb()]);
 }
 
+/** The server's bundles: `dist/server.js` (the node, `npm start`) and `dist/atende.js` (the admin CLI, `npx atende`). */
 export async function buildServer() {
   await build({
     absWorkingDir: ROOT,
-    entryPoints: { server: 'server/cli.ts' },
+    entryPoints: { server: 'server/cli.ts', atende: 'server/admin/cli.ts' },
     outdir: 'dist',
     bundle: true,
     platform: 'node',
@@ -27,6 +28,19 @@ export async function buildServer() {
     sourcemap: true,
     logLevel: 'warning',
   });
+}
+
+/** Whether `bundle` (a path under the project) is missing or older than any file under `sources`. */
+export function isStale(bundle, sources) {
+  const bundlePath = at(bundle);
+  return !existsSync(bundlePath) || statSync(bundlePath).mtimeMs < Math.max(...sources.map((source) => newestMtime(at(source))));
+}
+
+function newestMtime(path) {
+  if (!existsSync(path)) return 0;
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return readdirSync(path).reduce((newest, entry) => Math.max(newest, newestMtime(join(path, entry))), stat.mtimeMs);
 }
 
 const BROWSER_TARGET = ['chrome100', 'firefox100', 'safari15', 'edge100'];

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startBanner, widgetSnippet } from '../server/startBanner.js';
 import { localNodeEnv } from '../scripts/dev/nodeEnv.js';
 import { agentClient } from './support/agent.js';
-import { spawnNode } from './support/processNode.js';
+import { NODE_BUNDLE, spawnNode } from './support/processNode.js';
 
 /**
  * The first start speaks to a person: on a terminal, a plain banner with the demo page, the
@@ -34,7 +34,7 @@ afterAll(() => {
 async function startOnTerminal(dataDir: string): Promise<{ screen: string; stop(): Promise<void> }> {
   const env = { ...process.env, DOTENV_CONFIG_QUIET: 'true', ...localNodeEnv({ DATA_DIR: dataDir, LOG_LEVEL: 'warn', ADMIN_TOKEN: '' }) };
   // Its own process group: stopping it stops `script` and the node under it, and nothing else.
-  const child = spawn('script', ['-qfec', `exec ${process.execPath} --import tsx server/cli.ts`, '/dev/null'], {
+  const child = spawn('script', ['-qfec', `exec ${process.execPath} ${NODE_BUNDLE}`, '/dev/null'], {
     cwd: ROOT,
     env,
     detached: true,

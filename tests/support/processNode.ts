@@ -4,6 +4,8 @@ import { afterEach } from 'vitest';
 import { localNodeEnv, TEST_POOL_SIZE } from '../../scripts/dev/nodeEnv.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
+/** What `npm start` runs; tests/support/serverBuild.ts builds it once per run. */
+export const NODE_BUNDLE = 'dist/server.js';
 
 export interface NodeProcess {
   url: string;
@@ -66,9 +68,9 @@ export function runNodeExpectingFailure(env: Record<string, string>): Promise<{ 
   return new Promise((resolveRun) => child.once('exit', (code) => resolveRun({ code, output })));
 }
 
-/** `server/cli.ts` under tsx, configured like the in-process test node (`localNodeEnv`). */
+/** The node's bundle (`server/cli.ts`, built for the run), configured like the in-process test node (`localNodeEnv`). */
 function spawnCli(env: Record<string, string>) {
-  return spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts'], {
+  return spawn(process.execPath, [NODE_BUNDLE], {
     cwd: ROOT,
     env: { ...process.env, DOTENV_CONFIG_QUIET: 'true', ...localNodeEnv({ LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: TEST_POOL_SIZE, ...env }) },
     stdio: ['ignore', 'pipe', 'pipe'],
