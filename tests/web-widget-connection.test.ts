@@ -26,12 +26,26 @@ const resumes: (number | undefined)[] = [];
 const sends: string[] = [];
 /** Whether answers carry `hasMore` (false: a server from before paging, which sends everything). */
 let paging = true;
+/** The next chat:resume / message:send is refused with RATE_LIMITED and this retryAfterMs. */
+const refuseNext: { resume?: number; send?: number } = {};
+/** When each chat:resume and message:send arrived (ms). */
+const arrivals: Array<{ event: string; at: number }> = [];
+
+function refusal(retryAfterMs: number) {
+  return { ok: false, error: { code: 'RATE_LIMITED', message: 'Too many requests', retryAfterMs } };
+}
 
 beforeAll(async () => {
   const http = createServer();
   io = new Server(http);
   io.of('/chat').on('connection', (socket) => {
     socket.on('chat:resume', (payload: { lastSeq?: number }, ack: (a: unknown) => void) => {
+      arrivals.push({ event: 'chat:resume', at: performance.now() });
+      if (refuseNext.resume !== undefined) {
+        ack(refusal(refuseNext.resume));
+        refuseNext.resume = undefined;
+        return;
+      }
       resumes.push(payload.lastSeq);
       const from = (payload.lastSeq ?? 0) + 1;
       const to = paging ? Math.min(TOTAL, from + PAGE - 1) : TOTAL;
@@ -40,6 +54,12 @@ beforeAll(async () => {
       ack({ ok: true, data: paging ? { ...data, hasMore: to < TOTAL } : data });
     });
     socket.on('message:send', (payload: { body: string; clientMsgId: string }, ack: (a: unknown) => void) => {
+      arrivals.push({ event: 'message:send', at: performance.now() });
+      if (refuseNext.send !== undefined) {
+        ack(refusal(refuseNext.send));
+        refuseNext.send = undefined;
+        return;
+      }
       sends.push(payload.body);
       ack({ ok: true, data: message(TOTAL + sends.length, { senderType: 'client', body: payload.body, clientMsgId: payload.clientMsgId }) });
     });
@@ -94,5 +114,35 @@ describe('widget connection: resume paging', () => {
     expect(resumes).toEqual([undefined]);
     expect(state().messages).toHaveLength(TOTAL + 1);
     expect(sends).toHaveLength(1);
+  });
+});
+
+describe('widget connection: a refusal with retryAfterMs (PROTOCOL §1)', () => {
+  // Far above the first backoff (250–500 ms): a widget that ignored it would ask again much sooner.
+  const RETRY_AFTER_MS = 1500;
+  /** The time between the first two arrivals of `event`. */
+  const gap = (event: string) => {
+    const [first, second] = arrivals.filter((arrival) => arrival.event === event);
+    return second!.at - first!.at;
+  };
+
+  it('chat:resume refused as RATE_LIMITED is asked again no sooner than retryAfterMs, then goes on', async () => {
+    arrivals.length = 0;
+    paging = false;
+    refuseNext.resume = RETRY_AFTER_MS;
+    const { state } = await resumeWidget();
+    expect(gap('chat:resume')).toBeGreaterThanOrEqual(RETRY_AFTER_MS - 5);
+    expect(state().messages).toHaveLength(TOTAL + 1);
+  });
+
+  it('a message refused as RATE_LIMITED is sent again no sooner than retryAfterMs, with its clientMsgId, and stored once', async () => {
+    arrivals.length = 0;
+    sends.length = 0;
+    paging = false;
+    refuseNext.send = RETRY_AFTER_MS;
+    const { state } = await resumeWidget();
+    expect(gap('message:send')).toBeGreaterThanOrEqual(RETRY_AFTER_MS - 5);
+    expect(sends).toEqual(['sent after the transcript']);
+    expect(state().pending).toEqual([]);
   });
 });

@@ -5,8 +5,8 @@ import { newClientMsgId } from '../common/ids.js';
 import { forwardServerEvents, openSocket, watchConnectivity, type SocketLife } from './connectivity.js';
 import { createOutbox } from './outbox.js';
 import {
-  backoffDelay,
   lastContiguousSeq,
+  retryDelay,
   resumeAgain,
   type Action,
   type ContactValues,
@@ -73,7 +73,7 @@ export function createConnection(deps: ConnectionDeps) {
     } else {
       setTimeout(() => {
         if (startedIn === life.current) void resume();
-      }, backoffDelay(retryAttempt++, Math.random()));
+      }, retryDelay(retryAttempt++, Math.random(), ack.error));
     }
   }
 

@@ -1,7 +1,7 @@
 import type { Message } from '../../shared/chat.js';
 import type { Ack, ErrorBody } from '../../shared/errors.js';
 import type { SocketLife } from './connectivity.js';
-import { backoffDelay, sendable, type Action, type WidgetState } from './state.js';
+import { retryDelay, sendable, type Action, type WidgetState } from './state.js';
 
 /** Errors after which the same request may succeed later. */
 const RETRYABLE = new Set(['RATE_LIMITED', 'UNAVAILABLE', 'INTERNAL', 'TIMEOUT']);
@@ -49,7 +49,7 @@ export function createOutbox(deps: OutboxDeps) {
     if (retry) {
       deps.dispatch({ type: 'chatError', error: error.message });
       clearTimeout(retryTimer);
-      retryTimer = setTimeout(flush, backoffDelay(retryAttempt++, Math.random()));
+      retryTimer = setTimeout(flush, retryDelay(retryAttempt++, Math.random(), error));
     }
   }
 

@@ -452,6 +452,11 @@ export function sendable(state: WidgetState): PendingMessage[] {
   return state.pending.filter((p) => p.state === 'queued');
 }
 
+/** The wait before asking again after a refusal: the backoff, never sooner than the server's `retryAfterMs`. */
+export function retryDelay(attempt: number, random: number, error: { retryAfterMs?: number }): number {
+  return Math.max(backoffDelay(attempt, random), error.retryAfterMs ?? 0);
+}
+
 /** Reconnect delay for attempt n (0-based): exponential with jitter, capped. */
 export function backoffDelay(attempt: number, random: number, baseMs = 500, maxMs = 10_000): number {
   const exp = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 10));
