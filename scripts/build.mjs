@@ -16,10 +16,15 @@ export async function buildAll() {
 
 /** The server's bundles: `dist/server.js` (the node, `npm start`) and `dist/atende.js` (the admin CLI, `npx atende`). */
 export async function buildServer() {
+  await bundleForNode({ entryPoints: { server: 'server/cli.ts', atende: 'server/admin/cli.ts' }, outdir: 'dist' });
+}
+
+/** Bundles TypeScript entry points for Node (ESM; dependencies stay in node_modules) into `outdir`. */
+export async function bundleForNode({ entryPoints, outdir }) {
   await build({
     absWorkingDir: ROOT,
-    entryPoints: { server: 'server/cli.ts', atende: 'server/admin/cli.ts' },
-    outdir: 'dist',
+    entryPoints,
+    outdir,
     bundle: true,
     platform: 'node',
     format: 'esm',

@@ -1,7 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
+// @ts-expect-error -- plain ESM build script without type declarations
+import { bundleForNode } from '../../build.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 
@@ -35,17 +36,9 @@ function bundleWorkers(): Promise<string> {
     const outdir = resolve(ROOT, 'dist/bench', String(process.pid));
     removeBundlesOfGoneProcesses(resolve(ROOT, 'dist/bench'));
     process.once('exit', () => rmSync(outdir, { recursive: true, force: true }));
-    await build({
-      absWorkingDir: ROOT,
+    await bundleForNode({
       entryPoints: WORKER_FILES.map((file) => ({ in: `scripts/bench/${file}`, out: file.replace(/\.ts$/, '') })),
       outdir,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      packages: 'external',
-      sourcemap: true,
-      logLevel: 'warning',
     });
     return outdir;
   })();
@@ -135,33 +128,4 @@ export async function forkWorker<Ready = unknown>(file: string, env: Record<stri
       },
     };
   }
-}
-
-type Handler = (args: any) => unknown;
-
-/** The child's side: answers each command with its handler's result; `stop` runs then exits. */
-export function serveCommands(handlers: Record<string, Handler>, ready: unknown = true): void {
-  process.on('message', async (message: { id: number; command: string; args?: unknown }) => {
-    const handler = handlers[message.command];
-    try {
-      if (!handler && message.command !== 'stop') throw new Error(`unknown command ${message.command}`);
-      const result = handler ? await handler(message.args) : undefined;
-      if (message.command === 'stop') process.exit(0);
-      process.send!({ id: message.id, result });
-    } catch (error) {
-      if (message.command === 'stop') process.exit(1);
-      process.send!({ id: message.id, error: error instanceof Error ? error.stack ?? error.message : String(error) });
-    }
-  });
-  // The parent going away ends the worker, so no load generator outlives a crashed run.
-  process.on('disconnect', () => process.exit(0));
-  process.send!({ ready });
-}
-
-/** Memory after a full collection (the servers run with --expose-gc). */
-export function memoryAfterGc(): NodeJS.MemoryUsage {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  gc?.();
-  gc?.();
-  return process.memoryUsage();
 }

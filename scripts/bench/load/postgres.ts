@@ -4,7 +4,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import postgres from 'postgres';
-import { serveCommands } from '../lib/workers.js';
+import { serveCommands } from '../lib/workerCommands.js';
 
 let sql: postgres.Sql | undefined;
 let sessions: string[] = [];

@@ -7,7 +7,7 @@ import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from
 import { EventSource } from 'eventsource';
 import { io, type Socket } from 'socket.io-client';
 import type { AppRouter } from '../../../server/trpc/appRouter.js';
-import { serveCommands } from '../lib/workers.js';
+import { serveCommands } from '../lib/workerCommands.js';
 
 interface Held {
   socket: Socket;

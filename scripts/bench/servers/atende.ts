@@ -6,7 +6,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadConfig } from '../../../server/config.js';
 import { startNode } from '../../../server/main.js';
-import { memoryAfterGc, serveCommands } from '../lib/workers.js';
+import { memoryAfterGc, serveCommands } from '../lib/workerCommands.js';
 import { createOneTxPerMessageWriter } from './oneTxPerMessageWriter.js';
 
 // The environment is built by the harness (`startAtende`, `localNodeEnv`).

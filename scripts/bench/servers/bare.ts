@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
-import { memoryAfterGc, serveCommands } from '../lib/workers.js';
+import { memoryAfterGc, serveCommands } from '../lib/workerCommands.js';
 
 const httpServer = createServer();
 const io = new Server(httpServer, { serveClient: false, maxHttpBufferSize: 100_000 });
