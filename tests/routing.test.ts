@@ -7,7 +7,7 @@ import { sweepIdleChats } from '../server/services/chat/sweepIdleChats.js';
 import { chooseAgent, type RoutingCandidate } from '../server/services/routing/chooseAgent.js';
 import type { Message } from '../shared/chat.js';
 import { connectCustomer, newClientMsgId, requestOk, waitForEvent } from './support/customer.js';
-import { describeOnEachDriver, type TestDatabase } from './support/databases.js';
+import { describeOnEachDriver, describeOnPostgres, type TestDatabase } from './support/databases.js';
 import { goOnline, useRoutedTeam, type WaitingVisitor } from './support/routing.js';
 
 /** PROTOCOL §8 routing: who gets a new chat, the visitor's queue, and chats taken back from agents gone offline. */
@@ -127,56 +127,6 @@ describeOnEachDriver('routing: least_busy, the queue and re-queue', (db) => {
     expect(await rows.queue()).toEqual([]);
   });
 
-  it('a new chat whose ticket another writer holds while an agent has room is not told a place: it is tried again and given to the agent', async (test) => {
-    // A second transaction holding a row needs a second connection: PGlite has one.
-    if (db().driver !== 'postgres') test.skip();
-    const [hana] = await fixture.team(['Hana Ocupada'], 2);
-    await goOnline(hana!);
-    await fixture.node().routing.idle();
-    const other = postgres(db().url!, { max: 2, onnotice: () => {} });
-    const routingHeld = deferred();
-    const routingFree = deferred();
-    const ticketHeld = deferred();
-    const ticketFree = deferred();
-    const transactions: Array<Promise<unknown>> = [];
-    // Routing's next pass waits until the ticket is held, so it finds the ticket busy.
-    transactions.push(
-      other.begin(async (tx) => {
-        await tx`select pg_advisory_xact_lock(${ROUTING_LOCK_KEY})`;
-        routingHeld.resolve();
-        await routingFree.promise;
-      }),
-    );
-    await routingHeld.promise;
-    const unsubscribe = fixture.node().ctx.bus.subscribe((event) => {
-      if (event.type !== 'ticket.created') return;
-      transactions.push(
-        other.begin(async (tx) => {
-          await tx`select id from tickets where id = ${event.ticketId} for update`;
-          ticketHeld.resolve();
-          await ticketFree.promise;
-        }),
-      );
-    });
-    try {
-      const visitor = await fixture.visitor();
-      await ticketHeld.promise;
-      routingFree.resolve();
-      await fixture.node().routing.idle();
-      expect(await rows.assigneeOf(visitor.started.ticketId)).toBeNull();
-      expect((await rows.queue()).filter((row) => row.ticketId === visitor.started.ticketId)).toEqual([]);
-      ticketFree.resolve();
-      expect(await visitor.agent()).toBe(hana!.name);
-      expect(visitor.positions).toEqual([]);
-    } finally {
-      unsubscribe();
-      routingFree.resolve();
-      ticketFree.resolve();
-      await Promise.all(transactions);
-      await other.end();
-    }
-  });
-
   it('queued chats go to an agent as soon as one comes online, oldest first, up to its capacity; away agents get none', async () => {
     const [caio] = await fixture.team(['Caio Rota'], 2);
     const first = await fixture.visitor();
@@ -268,6 +218,59 @@ describeOnEachDriver('routing: least_busy, the queue and re-queue', (db) => {
     expect(ticket!.status).toBe('OPEN');
     const [session] = await db().handle.db.select().from(chatSessions).where(eq(chatSessions.id, first.started.sessionId));
     expect(session!.unanswered).toBe(true);
+  });
+});
+
+describeOnPostgres('routing: a ticket held by another writer', (db) => {
+  const fixture = useRoutingFixture(db, { mode: 'least_busy', defaultCapacity: 5, reassignAfterOfflineMs: REASSIGN_AFTER_OFFLINE_MS });
+  const rows = rowsOf(db);
+
+  it('a new chat whose ticket another writer holds while an agent has room is not told a place: it is tried again and given to the agent', async () => {
+    const [hana] = await fixture.team(['Hana Ocupada'], 2);
+    await goOnline(hana!);
+    await fixture.node().routing.idle();
+    const other = postgres(db().url!, { max: 2, onnotice: () => {} });
+    const routingHeld = deferred();
+    const routingFree = deferred();
+    const ticketHeld = deferred();
+    const ticketFree = deferred();
+    const transactions: Array<Promise<unknown>> = [];
+    // Routing's next pass waits until the ticket is held, so it finds the ticket busy.
+    transactions.push(
+      other.begin(async (tx) => {
+        await tx`select pg_advisory_xact_lock(${ROUTING_LOCK_KEY})`;
+        routingHeld.resolve();
+        await routingFree.promise;
+      }),
+    );
+    await routingHeld.promise;
+    const unsubscribe = fixture.node().ctx.bus.subscribe((event) => {
+      if (event.type !== 'ticket.created') return;
+      transactions.push(
+        other.begin(async (tx) => {
+          await tx`select id from tickets where id = ${event.ticketId} for update`;
+          ticketHeld.resolve();
+          await ticketFree.promise;
+        }),
+      );
+    });
+    try {
+      const visitor = await fixture.visitor();
+      await ticketHeld.promise;
+      routingFree.resolve();
+      await fixture.node().routing.idle();
+      expect(await rows.assigneeOf(visitor.started.ticketId)).toBeNull();
+      expect((await rows.queue()).filter((row) => row.ticketId === visitor.started.ticketId)).toEqual([]);
+      ticketFree.resolve();
+      expect(await visitor.agent()).toBe(hana!.name);
+      expect(visitor.positions).toEqual([]);
+    } finally {
+      unsubscribe();
+      routingFree.resolve();
+      ticketFree.resolve();
+      await Promise.all(transactions);
+      await other.end();
+    }
   });
 });
 

@@ -44,7 +44,19 @@ export async function openTestPostgres(): Promise<TestDatabase> {
  * suite's tests (each test makes its own data). PostgreSQL is skipped, loudly, when absent.
  */
 export function describeOnEachDriver(name: string, suite: (db: () => TestDatabase) => void): void {
-  for (const driver of ['pglite', 'postgres'] as const) {
+  describeOnDrivers(['pglite', 'postgres'], name, suite);
+}
+
+/**
+ * `describeOnEachDriver` for PostgreSQL alone: suites about what only several connections can
+ * do (a second transaction holding a row), which PGlite's one connection cannot show.
+ */
+export function describeOnPostgres(name: string, suite: (db: () => TestDatabase) => void): void {
+  describeOnDrivers(['postgres'], name, suite);
+}
+
+function describeOnDrivers(drivers: DriverName[], name: string, suite: (db: () => TestDatabase) => void): void {
+  for (const driver of drivers) {
     const skip = driver === 'postgres' && !inject('postgresAvailable');
     describe.skipIf(skip)(`${name} [${driver}]`, () => {
       let database: TestDatabase | undefined;
