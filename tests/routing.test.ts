@@ -127,6 +127,33 @@ describeOnEachDriver('routing: least_busy, the queue and re-queue', (db) => {
     expect(await rows.queue()).toEqual([]);
   });
 
+  it('thirty chats starting at once with two agents of capacity three: six given, none twice, nobody past capacity, the rest queued 1…24', async () => {
+    const [jade, kiko] = await fixture.team(['Jade Pico', 'Kiko Pico'], 3);
+    await goOnline(jade!);
+    await goOnline(kiko!);
+    await fixture.node().routing.idle();
+    const visitors = await Promise.all(Array.from({ length: 30 }, () => fixture.visitor()));
+    const given = visitors.filter((visitor) => visitor.joined.length > 0);
+    await fixture.node().routing.idle();
+    const assignees = await Promise.all(visitors.map((visitor) => rows.assigneeOf(visitor.started.ticketId)));
+    expect(assignees.filter((id) => id === jade!.id)).toHaveLength(3);
+    expect(assignees.filter((id) => id === kiko!.id)).toHaveLength(3);
+    expect(assignees.filter((id) => id === null)).toHaveLength(24);
+    for (const [i, visitor] of visitors.entries()) {
+      if (assignees[i] === null) continue;
+      await visitor.agent();
+      expect(visitor.joined).toHaveLength(1);
+      expect(await rows.assignedAudit(visitor.started.ticketId)).toHaveLength(1);
+    }
+    expect(given.length).toBeLessThanOrEqual(6);
+    const queue = await rows.queue();
+    expect(queue.map((row) => row.position).sort((a, b) => a! - b!)).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
+    const waiting = visitors.filter((_, i) => assignees[i] === null);
+    await Promise.all(waiting.map((visitor) => visitor.position(queue.find((row) => row.sessionId === visitor.started.sessionId)!.position!)));
+    const presence = await jade!.api.agents.presence.query();
+    expect(presence.filter((agent) => agent.id === jade!.id || agent.id === kiko!.id).map((agent) => agent.openChats)).toEqual([3, 3]);
+  });
+
   it('queued chats go to an agent as soon as one comes online, oldest first, up to its capacity; away agents get none', async () => {
     const [caio] = await fixture.team(['Caio Rota'], 2);
     const first = await fixture.visitor();
