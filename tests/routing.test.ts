@@ -173,6 +173,21 @@ describeOnEachDriver('routing: least_busy, the queue and re-queue', (db) => {
     expect(await rows.assigneeOf(third.started.ticketId)).toBeNull();
   });
 
+  it('a queued chat that ended unseen by routing (no event) is never given: the next in line is', async () => {
+    const [mara] = await fixture.team(['Mara Fila'], 1);
+    const gone = await fixture.visitor();
+    const next = await fixture.visitor();
+    await next.position(2);
+    // Ended behind routing's back: no chat.closed, so no pass looks at its ticket.
+    await db().handle.db.update(chatSessions).set({ status: 'closed', endedAt: new Date() }).where(eq(chatSessions.id, gone.started.sessionId));
+    await goOnline(mara!);
+    expect(await next.agent()).toBe(mara!.name);
+    expect(await rows.assigneeOf(gone.started.ticketId)).toBeNull();
+    expect(gone.joined).toEqual([]);
+    await fixture.node().routing.idle();
+    expect(await rows.assignedAudit(gone.started.ticketId)).toEqual([]);
+  });
+
   it('a reconnecting visitor still waiting is told its place after chat:resume', async () => {
     const waiting = await fixture.visitor();
     await waiting.position(1);

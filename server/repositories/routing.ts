@@ -45,14 +45,16 @@ export const routingRepository = {
   },
 
   /**
-   * Every chat that waits, oldest first: the queue, and merged into it in order the chats of
-   * these tickets (or of every ticket: the sweep) that wait for a person and are not queued yet
-   * (`queued` false), as `enqueue` would queue them. A pass gives these at once without writing
-   * them to the queue, and queues only those left waiting.
+   * The chats that may be given now, oldest first: the queue's first chats still waiting (as
+   * many as the agents in `routable` have room for — room counted in the same statement — so
+   * a long queue costs a pass what it can give, not its length), and merged into them in order
+   * the chats of these tickets (or of every ticket: the sweep) that wait for a person and are
+   * not queued yet (`queued` false), as `enqueue` would queue them. A pass gives these at once
+   * without writing them to the queue, and queues only those left waiting.
    */
-  async listWaiting(ex: Executor, options: WaitingOptions): Promise<WaitingChat[]> {
+  async listWaiting(ex: Executor, options: WaitingOptions, routable: SQL): Promise<WaitingChat[]> {
     const result = await ex.execute(sql`
-      select w.session_id, w.ticket_id, w.queued from (${waitingChats(options)}) as w order by w.queued_at, w.session_id`);
+      select w.session_id, w.ticket_id, w.queued from (${waitingChats(options, routable)}) as w order by w.queued_at, w.session_id`);
     return rowsOf<{ session_id: string; ticket_id: string; queued: boolean }>(result).map((row) => ({
       sessionId: row.session_id,
       ticketId: row.ticket_id,
@@ -73,7 +75,7 @@ export const routingRepository = {
       .from(tickets)
       .where(
         sql`${tickets.id} in (
-          with waiting as (${waitingChats(options)}),
+          with waiting as (${waitingChats(options, routable)}),
           ranked as (
             select ticket_id, min(place) as place
             from (select ticket_id, row_number() over (order by queued_at, session_id) as place from waiting) as w
@@ -86,14 +88,27 @@ export const routingRepository = {
     return new Map(rows.map((row) => [row.id, row]));
   },
 
-  /** Takes out of the queue the chats that ended or that someone was assigned to meanwhile. */
-  async dropSettled(ex: Executor): Promise<void> {
-    await ex.execute(sql`
-      delete from chat_queue q
-      where not exists (
-        select 1 from chat_sessions s join tickets t on t.id = s.ticket_id
-        where s.id = q.session_id and s.status = 'active' and t.assignee_id is null
-      )`);
+  /**
+   * Takes out of the queue the chats that ended or that someone was assigned to meanwhile: of
+   * these tickets (a pass asked for them), or every one (undefined: the sweep). Answers how
+   * many left. A settled chat of another ticket stays until the sweep, but is never given.
+   */
+  async dropSettled(ex: Executor, ticketIds?: string[]): Promise<number> {
+    if (ticketIds?.length === 0) return 0;
+    const ofTickets = ticketIds
+      ? sql`and q.ticket_id in (select value::uuid from jsonb_array_elements_text(${JSON.stringify(ticketIds)}::jsonb))`
+      : sql``;
+    const result = await ex.execute(sql`
+      with dropped as (
+        delete from chat_queue q
+        where not exists (
+          select 1 from chat_sessions s join tickets t on t.id = s.ticket_id
+          where s.id = q.session_id and s.status = 'active' and t.assignee_id is null
+        ) ${ofTickets}
+        returning 1
+      )
+      select count(*)::int as count from dropped`);
+    return Number(rowsOf<{ count: number | string }>(result)[0]?.count ?? 0);
   },
 
   /** Takes these tickets' chats out of the queue (they were assigned). */
@@ -106,12 +121,25 @@ export const routingRepository = {
 
   /**
    * Numbers the queue 1, 2, 3… and answers the chats whose number differs from the one their
-   * customer was last told (so only they are told again).
+   * customer was last told (so only they are told again). `onlyAdded`: since the queue was last
+   * numbered, chats were only added (none left): when they all come after the last one numbered
+   * — the usual case, new chats at the end — only they are numbered, following it, instead of
+   * the whole queue; otherwise every chat is, as without it.
    */
-  async renumber(ex: Executor): Promise<Array<{ sessionId: string; position: number }>> {
+  async renumber(ex: Executor, options: { onlyAdded?: boolean } = {}): Promise<Array<{ sessionId: string; position: number }>> {
+    const appending = options.onlyAdded
+      ? sql`not exists (select 1 from chat_queue o, last where o.position is null and (o.queued_at, o.session_id) < (last.queued_at, last.session_id))`
+      : sql`false`;
     const result = await ex.execute(sql`
-      with ranked as (
-        select session_id, row_number() over (order by queued_at, session_id)::int as position from chat_queue
+      with last as (
+        select queued_at, session_id, position from chat_queue where position is not null order by queued_at desc, session_id desc limit 1
+      ), appending as (select ${appending} as yes),
+      ranked as (
+        select session_id,
+          row_number() over (order by queued_at, session_id)::int
+            + case when (select yes from appending) then coalesce((select position from last), 0) else 0 end as position
+        from chat_queue
+        where position is null or not (select yes from appending)
       )
       update chat_queue q set position = ranked.position
       from ranked
@@ -142,10 +170,12 @@ export const routingRepository = {
 };
 
 /**
- * SQL of the chats that wait: `session_id, ticket_id, queued_at, queued` — the queue's rows, and
- * the chats of `options` that wait for a person and are not queued (none when `ticketIds` is empty).
+ * SQL of the chats that may be given now: `session_id, ticket_id, queued_at, queued` — the
+ * queue's first chats still waiting, as many as the agents in `routable` have room for (in
+ * queue order, through its index), and the chats of `options` that wait for a person and are
+ * not queued (none when `ticketIds` is empty).
  */
-function waitingChats(options: WaitingOptions): SQL {
+function waitingChats(options: WaitingOptions, routable: SQL): SQL {
   const fresh =
     options.ticketIds?.length === 0
       ? sql``
@@ -154,7 +184,13 @@ function waitingChats(options: WaitingOptions): SQL {
         select s.id, s.ticket_id, coalesce(t.escalated_at, s.started_at), false
         from chat_sessions s join tickets t on t.id = s.ticket_id
         where ${waitsForPerson(options)} and not exists (select 1 from chat_queue q where q.session_id = s.id)`;
-  return sql`select session_id, ticket_id, queued_at, true as queued from chat_queue ${fresh}`;
+  return sql`
+    (select q.session_id, q.ticket_id, q.queued_at, true as queued
+     from chat_queue q join chat_sessions s on s.id = q.session_id join tickets t on t.id = s.ticket_id
+     where s.status = 'active' and t.assignee_id is null
+     order by q.queued_at, q.session_id
+     limit (select coalesce(sum(greatest(r.capacity - r.open_chats, 0)), 0) from (${routable}) as r))
+    ${fresh}`;
 }
 
 /**

@@ -27,7 +27,7 @@ export interface Assigned {
  * Inside the routing lock: gives the chats that wait — the queue, and the chats of
  * `ticketIds` (every ticket: `undefined`) that start waiting now — oldest first, to the online
  * agents with room until either runs out, queues the new ones left waiting and renumbers the
- * queue. A chat given at once never enters the queue. Room is counted from the database inside
+ * queue when it changed (only the new chats when they were only added at its end). A chat given at once never enters the queue. Room is counted from the database inside
  * the lock, then kept here as chats are given. The assignments are the system's
  * `ticket.assigned` facts (no actor), written together: a pass costs the same few statements,
  * in two round trips, whatever it gives.
@@ -39,28 +39,31 @@ export async function assignWaitingChats(
   ticketIds: string[] | undefined,
 ): Promise<Assigned> {
   const options = { ticketIds, assistantOn: settings.assistantOn };
-  // Sent together, run in this order: settled chats leave the queue, then the tickets that can
-  // be given now are locked (room counted in that statement), then what waits and who has room is read.
-  const [, tickets, waiting, candidates] = await Promise.all([
-    routingRepository.dropSettled(tx),
-    routingRepository.lockFirstWaiting(tx, options, routableAgents(settings.presenceTimeoutMs, settings.defaultCapacity)),
-    routingRepository.listWaiting(tx, options),
+  const routable = routableAgents(settings.presenceTimeoutMs, settings.defaultCapacity);
+  // Sent together, run in this order: settled chats of these tickets leave the queue, then the
+  // tickets that can be given now are locked (room counted in that statement), then what may be
+  // given and who has room is read. The queue is read only as far as there is room.
+  const [dropped, tickets, waiting, candidates] = await Promise.all([
+    routingRepository.dropSettled(tx, ticketIds),
+    routingRepository.lockFirstWaiting(tx, options, routable),
+    routingRepository.listWaiting(tx, options, routable),
     agentsRepository.listRoutable(tx, settings.presenceTimeoutMs, settings.defaultCapacity),
   ]);
-  if (waiting.length === 0) return { assignments: [], busy: false, retry: [], positions: [] };
+  if (waiting.length === 0 && dropped === 0) return { assignments: [], busy: false, retry: [], positions: [] };
   const plan = planAssignments(settings, waiting, tickets, candidates);
   const given = new Set(plan.requests.map((request) => request.current.id));
   const newlyWaiting = [...new Set(waiting.filter((chat) => !chat.queued && !given.has(chat.ticketId)).map((chat) => chat.ticketId))];
   const retry = newlyWaiting.filter((ticketId) => plan.busy.has(ticketId));
   const leftWaiting = newlyWaiting.filter((ticketId) => !plan.busy.has(ticketId));
-  const queueLeft = leftWaiting.length > 0 || waiting.some((chat) => chat.queued && !given.has(chat.ticketId));
+  const leftQueue = [...new Set(waiting.filter((chat) => chat.queued && given.has(chat.ticketId)).map((chat) => chat.ticketId))];
+  const removed = dropped > 0 || leftQueue.length > 0;
   // Sent together (one round trip): the assignments' writes, the queue's, the agents' turns.
   const [assignments, , , , positions] = await Promise.all([
     assignManyInTransaction(tx, facts, plan.requests, { known: new Map(candidates.map((agent) => [agent.id, agent])) }),
-    routingRepository.removeTickets(tx, waiting.filter((chat) => chat.queued && given.has(chat.ticketId)).map((chat) => chat.ticketId)),
+    routingRepository.removeTickets(tx, leftQueue),
     routingRepository.enqueue(tx, { ...options, ticketIds: leftWaiting }),
     agentsRepository.markAssigned(tx, plan.turns),
-    queueLeft ? routingRepository.renumber(tx) : [],
+    removed || leftWaiting.length > 0 ? routingRepository.renumber(tx, { onlyAdded: !removed }) : [],
   ]);
   return { assignments, busy: plan.busy.size > 0, retry, positions };
 }

@@ -101,7 +101,9 @@ export function createRouting(settings: RoutingSettings): Routing {
         if (event.actorId) request([event.ticketId]);
         return;
       case 'chat.closed':
-        request();
+      case 'client.erased': // the erasure ends the customer's chats
+        // Its place in the queue, if it had one, is freed (and any agent's room).
+        request([event.ticketId]);
         return;
       default:
     }
