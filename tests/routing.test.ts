@@ -242,6 +242,20 @@ describeOnEachDriver('routing: least_busy, the queue and re-queue', (db) => {
     expect(await rows.assignedAudit(gils.started.ticketId)).toHaveLength(1);
   });
 
+  it('a chat taken back from an agent offline for reassignAfterOfflineMs while nobody has room waits in the queue, and its visitor is told the place', async () => {
+    const [nina] = await fixture.team(['Nina Volta'], 1);
+    await goOnline(nina!);
+    const visitor = await fixture.visitor();
+    expect(await visitor.agent()).toBe(nina!.name);
+    const waiting = await fixture.visitor();
+    await waiting.position(1);
+    await nina!.api.agents.setStatus.mutate({ status: 'offline' });
+    // Her chat goes back to the queue at the place its wait began: ahead of the one that waits.
+    await visitor.position(1);
+    await waiting.position(2);
+    expect(await rows.assigneeOf(visitor.started.ticketId)).toBeNull();
+  });
+
   it('a queued chat is subject to the idle timeout: it ends unanswered and the ones behind move up', async () => {
     const first = await fixture.visitor();
     const second = await fixture.visitor();

@@ -49,7 +49,7 @@ export async function assignWaitingChats(
     routingRepository.listWaiting(tx, options, routable),
     agentsRepository.listRoutable(tx, settings.presenceTimeoutMs, settings.defaultCapacity),
   ]);
-  if (waiting.length === 0 && dropped === 0) return { assignments: [], busy: false, retry: [], positions: [] };
+  if (waiting.length === 0 && dropped === 0 && ticketIds !== undefined) return { assignments: [], busy: false, retry: [], positions: [] };
   const plan = planAssignments(settings, waiting, tickets, candidates);
   const given = new Set(plan.requests.map((request) => request.current.id));
   const newlyWaiting = [...new Set(waiting.filter((chat) => !chat.queued && !given.has(chat.ticketId)).map((chat) => chat.ticketId))];
@@ -63,7 +63,8 @@ export async function assignWaitingChats(
     routingRepository.removeTickets(tx, leftQueue),
     routingRepository.enqueue(tx, { ...options, ticketIds: leftWaiting }),
     agentsRepository.markAssigned(tx, plan.turns),
-    removed || leftWaiting.length > 0 ? routingRepository.renumber(tx, { onlyAdded: !removed }) : [],
+    // A sweep may have put chats taken back from offline agents in the queue, unnumbered.
+    removed || leftWaiting.length > 0 || ticketIds === undefined ? routingRepository.renumber(tx, { onlyAdded: !removed }) : [],
   ]);
   return { assignments, busy: plan.busy.size > 0, retry, positions };
 }
