@@ -27,8 +27,9 @@ export interface Assigned {
  * Inside the routing lock: gives the chats that wait — the queue, and the chats of
  * `ticketIds` (every ticket: `undefined`) that start waiting now — oldest first, to the online
  * agents with room until either runs out, queues the new ones left waiting and renumbers the
- * queue when it changed (only the new chats when they were only added at its end). A chat given at once never enters the queue. Room is counted from the database inside
- * the lock, then kept here as chats are given. The assignments are the system's
+ * queue when it changed (only the new chats when they were only added at its end). A chat
+ * given at once never enters the queue. Room is counted from the database inside the lock,
+ * then kept here as chats are given. The assignments are the system's
  * `ticket.assigned` facts (no actor), written together: a pass costs the same few statements,
  * in two round trips, whatever it gives.
  */
@@ -55,12 +56,12 @@ export async function assignWaitingChats(
   const newlyWaiting = [...new Set(waiting.filter((chat) => !chat.queued && !given.has(chat.ticketId)).map((chat) => chat.ticketId))];
   const retry = newlyWaiting.filter((ticketId) => plan.busy.has(ticketId));
   const leftWaiting = newlyWaiting.filter((ticketId) => !plan.busy.has(ticketId));
-  const leftQueue = [...new Set(waiting.filter((chat) => chat.queued && given.has(chat.ticketId)).map((chat) => chat.ticketId))];
-  const removed = dropped > 0 || leftQueue.length > 0;
+  const givenFromQueue = [...new Set(waiting.filter((chat) => chat.queued && given.has(chat.ticketId)).map((chat) => chat.ticketId))];
+  const removed = dropped > 0 || givenFromQueue.length > 0;
   // Sent together (one round trip): the assignments' writes, the queue's, the agents' turns.
   const [assignments, , , , positions] = await Promise.all([
     assignManyInTransaction(tx, facts, plan.requests, { known: new Map(candidates.map((agent) => [agent.id, agent])) }),
-    routingRepository.removeTickets(tx, leftQueue),
+    routingRepository.removeTickets(tx, givenFromQueue),
     routingRepository.enqueue(tx, { ...options, ticketIds: leftWaiting }),
     agentsRepository.markAssigned(tx, plan.turns),
     // A sweep may have put chats taken back from offline agents in the queue, unnumbered.
