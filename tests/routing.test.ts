@@ -110,6 +110,11 @@ describeOnEachDriver('routing: least_busy, the queue and re-queue', (db) => {
 
     // The second in line leaves: the third moves up, the first is not told anything new.
     await requestOk(waiting[1]!.socket, 'chat:close', {});
+    // By the pass its chat.closed asks for (not a later sweep): its place is gone once routing is idle.
+    await fixture.node().routing.idle();
+    expect((await rows.queue()).map((row) => [row.sessionId, row.position]).sort()).toEqual(
+      [[waiting[0]!.started.sessionId, 1], [waiting[2]!.started.sessionId, 2]].sort(),
+    );
     await waiting[2]!.position(2);
     expect(waiting[0]!.positions).toEqual([1]);
 
@@ -186,6 +191,18 @@ describeOnEachDriver('routing: least_busy, the queue and re-queue', (db) => {
     expect(gone.joined).toEqual([]);
     await fixture.node().routing.idle();
     expect(await rows.assignedAudit(gone.started.ticketId)).toEqual([]);
+  });
+
+  it('erasing a queued customer (LGPD) frees the place at once: the one behind moves up', async () => {
+    const erased = await fixture.visitor();
+    const behind = await fixture.visitor();
+    await behind.position(2);
+    const [ticket] = await db().handle.db.select().from(tickets).where(eq(tickets.id, erased.started.ticketId));
+    await fixture.admin().clients.erase.mutate({ id: ticket!.clientId });
+    // By the pass its client.erased asks for (not a later sweep).
+    await fixture.node().routing.idle();
+    expect((await rows.queue()).map((row) => [row.sessionId, row.position])).toEqual([[behind.started.sessionId, 1]]);
+    await behind.position(1);
   });
 
   it('a reconnecting visitor still waiting is told its place after chat:resume', async () => {

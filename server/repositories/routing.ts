@@ -82,7 +82,7 @@ export const routingRepository = {
             group by ticket_id
           )
           select ticket_id from ranked order by place
-          limit (select coalesce(sum(greatest(r.capacity - r.open_chats, 0)), 0) from (${routable}) as r))`,
+          limit ${roomOf(routable)})`,
       )
       .for('update', { skipLocked: true });
     return new Map(rows.map((row) => [row.id, row]));
@@ -189,8 +189,13 @@ function waitingChats(options: WaitingOptions, routable: SQL): SQL {
      from chat_queue q join chat_sessions s on s.id = q.session_id join tickets t on t.id = s.ticket_id
      where s.status = 'active' and t.assignee_id is null
      order by q.queued_at, q.session_id
-     limit (select coalesce(sum(greatest(r.capacity - r.open_chats, 0)), 0) from (${routable}) as r))
+     limit ${roomOf(routable)})
     ${fresh}`;
+}
+
+/** SQL of the chats the agents in `routable` have room for, all together. */
+function roomOf(routable: SQL): SQL {
+  return sql`(select coalesce(sum(greatest(r.capacity - r.open_chats, 0)), 0) from (${routable}) as r)`;
 }
 
 /**
