@@ -16,6 +16,7 @@ import type { ChatRef } from '../services/chat/chatRef.js';
 import type { ClientIp } from '../security/clientIp.js';
 import { allowOneNamespaceSocket, createConnectionGate } from '../security/connectionLimits.js';
 import { capUnsentOutput } from '../security/outputCap.js';
+import { paceUpgrades } from './upgradePacing.js';
 
 /** The cookie of an Engine.IO handshake that holds the session id (Socket.IO's usual name). */
 export const ENGINE_SESSION_COOKIE = 'io';
@@ -72,6 +73,7 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
       callback(null, isOriginAllowed(req.headers.origin, req.headers.host) && admitsConnection(req)),
   });
   const admitsConnection = createConnectionGate(io, clientIp, connections);
+  paceUpgrades(httpServer);
   // Beyond this Node itself drops new TCP connections, keeping headroom for HTTP and health probes.
   httpServer.maxConnections = connections.max + 500;
   if (deps.redis) io.adapter(redisAdapter(deps.redis));

@@ -41,7 +41,8 @@ export interface RateLimits {
 /**
  * The node's rate limits. With Redis they are shared by every node (a visitor cannot multiply
  * their allowance by reaching several nodes); while Redis is away each node falls back to its
- * own memory rather than refusing everyone.
+ * own memory rather than refusing everyone. Limits per socket stay in the node's memory: a
+ * socket lives on one node, and a Redis round trip would buy nothing.
  */
 export function createRateLimits(
   settings: RateLimitSettings,
@@ -50,9 +51,10 @@ export function createRateLimits(
   /** Told of each refusal, with the limit's name (the node's metrics). */
   onRefused: (limit: string) => void = () => {},
 ): RateLimits {
-  const make = (keyPrefix: string, points: number): RateLimit => {
+  /** `local`: keyed by something that lives on one node only (a socket), so nothing to share. */
+  const make = (keyPrefix: string, points: number, scope: 'cluster' | 'local' = 'cluster'): RateLimit => {
     const memory = new RateLimiterMemory({ keyPrefix, points, duration: 60 });
-    const limiter: RateLimiterAbstract = store
+    const limiter: RateLimiterAbstract = store && scope === 'cluster'
       ? new RateLimiterRedis({
           storeClient: store.redis,
           keyPrefix: `${store.prefix}:rl:${keyPrefix}`,
@@ -86,11 +88,11 @@ export function createRateLimits(
   return {
     chatStart: make('start', settings.chatStartsPerMinute),
     sessionMessages: make('session-msg', settings.messagesPerMinute),
-    socketMessages: make('socket-msg', settings.messagesPerMinute),
+    socketMessages: make('socket-msg', settings.messagesPerMinute, 'local'),
     httpRequests: make('http', settings.httpRequestsPerMinute),
     failedResumeAuth: make('auth-fail-resume', settings.failedAuthPerMinute),
     failedAgentAuth: make('auth-fail-agent', settings.failedAuthPerMinute),
-    socketResumes: make('socket-resume', settings.resumesPerMinute),
+    socketResumes: make('socket-resume', settings.resumesPerMinute, 'local'),
     sessionResumes: make('session-resume', settings.resumesPerMinute),
   };
 }

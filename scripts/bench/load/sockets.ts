@@ -49,6 +49,13 @@ function ask<T = any>(socket: Socket, event: string, payload: unknown): Promise<
   );
 }
 
+type Answer<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string; retryAfterMs?: number } };
+
+/** The ack of `event`, whether it says ok or not. */
+function askForAck<T>(socket: Socket, event: string, payload: unknown): Promise<Answer<T>> {
+  return new Promise((resolve) => socket.emit(event, payload, (ack: Answer<T>) => resolve(ack)));
+}
+
 /** Runs `total` tasks with at most `concurrency` at once. */
 async function pool(total: number, concurrency: number, task: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
@@ -240,19 +247,27 @@ serveCommands({
             return;
           }
           const asked = performance.now();
-          try {
-            const data = await ask<{ messages: Array<{ clientMsgId?: string | null }> }>(socket, 'chat:resume', {
+          for (;;) {
+            const answer = await askForAck<{ messages: Array<{ clientMsgId?: string | null }> }>(socket, 'chat:resume', {
               resumeToken: entry.resumeToken,
               lastSeq: 0,
             });
-            resumedAt.push(performance.now() - began);
-            resumeMs.push(performance.now() - asked);
-            if (entry.acked && !data.messages.some((m) => m.clientMsgId === entry.acked!.clientMsgId)) lost++;
-            resumed.push({ ...entry, socket });
-          } catch (error) {
-            resumeErrors++;
-            firstError ??= error instanceof Error ? error.message : String(error);
-            socket.close();
+            if (!answer.ok && answer.error.code === 'RATE_LIMITED' && typeof answer.error.retryAfterMs === 'number') {
+              refusals++;
+              await wait(answer.error.retryAfterMs);
+              continue;
+            }
+            if (answer.ok) {
+              resumedAt.push(performance.now() - began);
+              resumeMs.push(performance.now() - asked);
+              if (entry.acked && !answer.data.messages.some((m) => m.clientMsgId === entry.acked!.clientMsgId)) lost++;
+              resumed.push({ ...entry, socket });
+            } else {
+              resumeErrors++;
+              firstError ??= `chat:resume: ${JSON.stringify(answer.error)}`;
+              socket.close();
+            }
+            break;
           }
           return;
         }
