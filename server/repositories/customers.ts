@@ -1,7 +1,9 @@
 import { and, asc, desc, eq, ilike, inArray, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { likePattern } from '../db/likePattern.js';
+import { rowsOf } from '../db/rows.js';
 import { clients, type CustomerRow } from '../db/schema.js';
+import { CUSTOMER_COLUMNS, toCustomerRow, type RawCustomer } from './customerRows.js';
 
 const SEARCH_LIMIT = 50;
 
@@ -12,14 +14,23 @@ export const customersRepository = {
     return row;
   },
 
-  async findByEmail(ex: Executor, email: string): Promise<CustomerRow | undefined> {
-    const [row] = await ex.select().from(clients).where(eq(clients.email, email));
-    return row;
-  },
-
-  async findByPhone(ex: Executor, phone: string): Promise<CustomerRow | undefined> {
-    const [row] = await ex.select().from(clients).where(eq(clients.phone, phone));
-    return row;
+  /**
+   * The customers holding this e-mail and this phone (one statement, through clients_email_key
+   * and clients_phone_key); the same customer when it holds both.
+   */
+  async findByContact(
+    ex: Executor,
+    contact: { email: string | null; phone: string | null },
+  ): Promise<{ byEmail?: CustomerRow; byPhone?: CustomerRow }> {
+    if (!contact.email && !contact.phone) return {};
+    const result = await ex.execute(sql`
+      select ${CUSTOMER_COLUMNS} from clients
+      where email = ${contact.email}::text or phone = ${contact.phone}::text`);
+    const rows = rowsOf<RawCustomer>(result).map(toCustomerRow);
+    return {
+      byEmail: contact.email ? rows.find((row) => row.email === contact.email) : undefined,
+      byPhone: contact.phone ? rows.find((row) => row.phone === contact.phone) : undefined,
+    };
   },
 
   /**
@@ -79,26 +90,24 @@ export const customersRepository = {
     ex: Executor,
     values: { email: string | null; name: string | null; phone: string | null },
   ): Promise<CustomerRow | undefined> {
-    const [row] = await ex
-      .insert(clients)
-      .values({ ...values, totalTickets: 1 })
-      .onConflictDoNothing()
-      .returning();
-    return row;
+    const result = await ex.execute(sql`
+      insert into clients (email, name, phone, total_tickets)
+      values (${values.email}::text, ${values.name}::text, ${values.phone}::text, 1)
+      on conflict do nothing
+      returning ${CUSTOMER_COLUMNS}`);
+    const [row] = rowsOf<RawCustomer>(result);
+    return row && toCustomerRow(row);
   },
 
   /** Counts one more ticket and fills an empty name; a filled name is kept. */
   async countTicket(ex: Executor, id: string, name: string | null): Promise<CustomerRow> {
-    const [row] = await ex
-      .update(clients)
-      .set({
-        totalTickets: sql`${clients.totalTickets} + 1`,
-        name: sql`coalesce(${clients.name}, ${name})`,
-      })
-      .where(eq(clients.id, id))
-      .returning();
+    const result = await ex.execute(sql`
+      update clients set total_tickets = total_tickets + 1, name = coalesce(name, ${name}::text), updated_at = now()
+      where id = ${id}::uuid
+      returning ${CUSTOMER_COLUMNS}`);
+    const [row] = rowsOf<RawCustomer>(result);
     if (!row) throw new Error(`client ${id} vanished`);
-    return row;
+    return toCustomerRow(row);
   },
 
   /**

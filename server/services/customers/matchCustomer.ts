@@ -38,12 +38,9 @@ const MAX_ATTEMPTS = 5;
  */
 export async function matchCustomer(tx: Transaction, contact: CustomerContact, trust: ContactTrust): Promise<MatchedCustomer> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    // Both lookups in one round trip (pipelined); the e-mail's answer wins. A verified chat
+    // Both lookups in one statement; the e-mail's answer wins. A verified chat
     // still asks for the phone, only to know whether it may store it on a new customer.
-    const [byEmail, byPhone] = await Promise.all([
-      contact.email ? customersRepository.findByEmail(tx, contact.email) : undefined,
-      contact.phone ? customersRepository.findByPhone(tx, contact.phone) : undefined,
-    ]);
+    const { byEmail, byPhone } = await customersRepository.findByContact(tx, contact);
 
     if (byEmail) return countOn(tx, byEmail, 'email', contact, trust);
     // Someone vouched for an e-mail, not for a phone: a phone never leads a verified chat to
