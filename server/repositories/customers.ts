@@ -15,21 +15,41 @@ export const customersRepository = {
   },
 
   /**
-   * The customers holding this e-mail and this phone (one statement, through clients_email_key
-   * and clients_phone_key); the same customer when it holds both.
+   * The customers holding this e-mail and this phone (through clients_email_key and
+   * clients_phone_key; the same customer when it holds both) and, in the same statement, the
+   * new customer inserted when `insert` says one is due:
+   * - `whenNoneFound`: no one holds the e-mail nor the phone;
+   * - `withoutTakenPhone`: no one holds the e-mail; the phone is stored only if no one holds it.
+   * The insert, counting its first ticket, does nothing on a conflict: it waits for a
+   * concurrent insert of the same e-mail or phone and, when that one commits, answers nothing,
+   * so the caller looks again.
    */
-  async findByContact(
+  async findOrInsertByContact(
     ex: Executor,
-    contact: { email: string | null; phone: string | null },
-  ): Promise<{ byEmail?: CustomerRow; byPhone?: CustomerRow }> {
-    if (!contact.email && !contact.phone) return {};
+    contact: { email: string | null; phone: string | null; name: string | null },
+    insert: 'whenNoneFound' | 'withoutTakenPhone',
+  ): Promise<{ byEmail?: CustomerRow; byPhone?: CustomerRow; inserted?: CustomerRow }> {
+    const insertWhen =
+      insert === 'whenNoneFound' ? sql`not exists (select 1 from found)` : sql`not exists (select 1 from found where email = ${contact.email}::text)`;
     const result = await ex.execute(sql`
-      select ${CUSTOMER_COLUMNS} from clients
-      where email = ${contact.email}::text or phone = ${contact.phone}::text`);
-    const rows = rowsOf<RawCustomer>(result).map(toCustomerRow);
+      with found as (
+        select ${CUSTOMER_COLUMNS} from clients where email = ${contact.email}::text or phone = ${contact.phone}::text
+      ), inserted as (
+        insert into clients (email, name, phone, total_tickets)
+        select ${contact.email}::text, ${contact.name}::text,
+          case when exists (select 1 from found where phone = ${contact.phone}::text) then null else ${contact.phone}::text end, 1
+        where ${insertWhen}
+        on conflict do nothing
+        returning ${CUSTOMER_COLUMNS}
+      )
+      select false as inserted, * from found union all select true, * from inserted`);
+    const rows = rowsOf<RawCustomer & { inserted: boolean }>(result);
+    const found = rows.filter((row) => !row.inserted).map(toCustomerRow);
+    const inserted = rows.find((row) => row.inserted);
     return {
-      byEmail: contact.email ? rows.find((row) => row.email === contact.email) : undefined,
-      byPhone: contact.phone ? rows.find((row) => row.phone === contact.phone) : undefined,
+      byEmail: contact.email ? found.find((row) => row.email === contact.email) : undefined,
+      byPhone: contact.phone ? found.find((row) => row.phone === contact.phone) : undefined,
+      inserted: inserted && toCustomerRow(inserted),
     };
   },
 
@@ -80,23 +100,6 @@ export const customersRepository = {
         ),
       )
       .orderBy(asc(clients.createdAt), asc(clients.id));
-  },
-
-  /**
-   * Inserts a customer already counting its first ticket, unless one with this e-mail or
-   * phone exists (or is being inserted by a concurrent transaction, which this waits for).
-   */
-  async insertIfAbsent(
-    ex: Executor,
-    values: { email: string | null; name: string | null; phone: string | null },
-  ): Promise<CustomerRow | undefined> {
-    const result = await ex.execute(sql`
-      insert into clients (email, name, phone, total_tickets)
-      values (${values.email}::text, ${values.name}::text, ${values.phone}::text, 1)
-      on conflict do nothing
-      returning ${CUSTOMER_COLUMNS}`);
-    const [row] = rowsOf<RawCustomer>(result);
-    return row && toCustomerRow(row);
   },
 
   /** Counts one more ticket and fills an empty name; a filled name is kept. */

@@ -38,20 +38,20 @@ const MAX_ATTEMPTS = 5;
  */
 export async function matchCustomer(tx: Transaction, contact: CustomerContact, trust: ContactTrust): Promise<MatchedCustomer> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    // Both lookups in one statement; the e-mail's answer wins. A verified chat
-    // still asks for the phone, only to know whether it may store it on a new customer.
-    const { byEmail, byPhone } = await customersRepository.findByContact(tx, contact);
-
+    // One statement: both look-ups, and the insert of a newcomer when they find no one (the
+    // e-mail's answer wins). A verified newcomer whose phone another customer holds is created
+    // without it: someone vouched for an e-mail, not for a phone, so a phone never leads a
+    // verified chat to another person's record.
+    const { byEmail, byPhone, inserted } = await customersRepository.findOrInsertByContact(
+      tx,
+      contact,
+      trust === 'verified' ? 'withoutTakenPhone' : 'whenNoneFound',
+    );
     if (byEmail) return countOn(tx, byEmail, 'email', contact, trust);
-    // Someone vouched for an e-mail, not for a phone: a phone never leads a verified chat to
-    // another person's record.
     if (byPhone && trust !== 'verified') return countOn(tx, byPhone, 'phone', contact, trust);
-
-    // ON CONFLICT DO NOTHING waits for a concurrent insert of the same e-mail or phone;
-    // when that one commits we get nothing back and the next lookup finds its row. A verified
-    // newcomer whose phone another customer holds is created without it.
-    const created = await customersRepository.insertIfAbsent(tx, byPhone ? { ...contact, phone: null } : contact);
-    if (created) return { client: created, returning: false, matchedBy: 'new' };
+    if (inserted) return { client: inserted, returning: false, matchedBy: 'new' };
+    // Nothing found and nothing inserted: a concurrent insert of this e-mail or phone won the
+    // race (ON CONFLICT DO NOTHING waited for it); the next look finds its row.
   }
   throw new Error('customer matching did not settle');
 }
