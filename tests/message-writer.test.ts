@@ -5,6 +5,7 @@ import { agents, chatMessages, chatSessions, ticketEvents, tickets } from '../se
 import type { AtendeNode } from '../server/main.js';
 import type { ChatRef } from '../server/services/chat/chatRef.js';
 import { createNodeMetrics } from '../server/metrics.js';
+import { toAppError } from '../server/errors.js';
 import { createMessageWriter } from '../server/services/messages/messageWriter.js';
 import type { StoredMessage } from '../server/services/messages/messageEntry.js';
 import type { ChatStarted } from '../shared/chat.js';
@@ -50,7 +51,8 @@ describeOnEachDriver('group commit of messages', (db) => {
           })
           .then(
             (stored): Settled => ({ ok: true, stored }),
-            (error: { code?: string }): Settled => ({ ok: false, code: error.code ?? 'INTERNAL' }),
+            // The code a client is answered (a database error as such is INTERNAL).
+            (error: unknown): Settled => ({ ok: false, code: toAppError(error).code }),
           ),
       ),
     );

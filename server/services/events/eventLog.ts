@@ -46,9 +46,9 @@ export async function logMessageEvents(
  * cluster waits on that lock; awaited inside the transaction, the lock was also held for the
  * answer's trip to this node and back with the COMMIT — under load, most of the time it was
  * held. On postgres.js COMMIT is queued on the connection right behind the append instead.
- * `work` starts the append without awaiting it and hands back its promise, read here once the
- * transaction resolved: when the append failed, the COMMIT behind it was a rollback, and this
- * fails as the transaction would have. (PGlite runs a transaction's statements one by one and
+ * `work` starts the append (and the statements sent with it whose answers can wait) without
+ * awaiting it and hands back its promise, read here once the transaction resolved: when one of
+ * them failed, the COMMIT behind it was a rollback, and this fails as the transaction would have. (PGlite runs a transaction's statements one by one and
  * does not queue COMMIT behind them: there the append is awaited inside, as before.)
  */
 export async function transactionLoggingLast<R, L>(

@@ -11,10 +11,10 @@ import { sessionFull } from './sessionFull.js';
 export type BatchOutcome = { ok: true; stored: StoredMessage } | { ok: false; error: AppError };
 
 /**
- * Writes many messages, of any sessions, in one transaction of four round trips whatever
- * their number: lock the sessions and look up their clientMsgIds (pipelined), then one
+ * Writes many messages, of any sessions, in one transaction of two round trips whatever
+ * their number: BEGIN, lock the sessions and look up their clientMsgIds (pipelined), then one
  * multi-row insert, the new last seqs, the agents' audit rows, the tickets' customer-message
- * counters and the messages' events in the event log (pipelined), then commit.
+ * counters, the messages' events in the event log and COMMIT (pipelined).
  * An entry of a closed session is refused with CLOSED, and so is one that would take its
  * session past `maxMessages` (decided under the session's lock: concurrent batches never
  * overshoot). Outcomes are in entry order; see planMessageBatch for the rest.
@@ -34,10 +34,12 @@ export async function writeMessageBatch(db: Database, entries: MessageEntry[], m
     ]);
     const plan = planMessageBatch(entries, locked, stored, maxMessages);
     const sent = sendPlannedRows(tx, plan);
-    return { result: { plan, rows: await sent.rows }, log: sent.eventIds };
+    // The rows too are read after the commit: COMMIT then goes out with the batch's writes,
+    // one round trip (a write that failed fails the transaction, awaited or not).
+    return { result: plan, log: Promise.all([sent.rows, sent.eventIds]) };
   });
-  const inserted = insertedWithEventIds(result.rows, logged);
-  return result.plan.plans.map((entryPlan) => outcomeOf(entryPlan, inserted, maxMessages));
+  const inserted = insertedWithEventIds(...logged);
+  return result.plans.map((entryPlan) => outcomeOf(entryPlan, inserted, maxMessages));
 }
 
 export interface Inserted {
