@@ -48,8 +48,9 @@ export async function logMessageEvents(
  * held. On postgres.js COMMIT is queued on the connection right behind the append instead.
  * `work` starts the append (and the statements sent with it whose answers can wait) without
  * awaiting it and hands back its promise, read here once the transaction resolved: when one of
- * them failed, the COMMIT behind it was a rollback, and this fails as the transaction would have. (PGlite runs a transaction's statements one by one and
- * does not queue COMMIT behind them: there the append is awaited inside, as before.)
+ * them failed, the COMMIT behind it was a rollback, and this fails as the transaction would
+ * have. (PGlite runs a transaction's statements one by one and does not queue COMMIT behind
+ * them: there the append is awaited inside, as before.)
  */
 export async function transactionLoggingLast<R, L>(
   db: Database,
