@@ -75,7 +75,7 @@ export function registerChatNamespace(nsp: ChatNamespace, deps: ChatNamespaceDep
       await limits.sessionResumes.consume(authenticated.chat.sessionId);
       const resumed = await resumeChat(authenticated, input.lastSeq, ctx);
       attach(socket, authenticated.chat, authenticated.continuable);
-      const position = resumed.status === 'active' ? await queuePositionOf(resumed.sessionId, ctx) : undefined;
+      const position = queuePositionOf(authenticated, ctx);
       // After the ack (sent once this handler's answer settles): a waiting visitor who comes back learns its place.
       if (position !== undefined) setImmediate(() => socket.emit('queue:position', { position }));
       return resumed;

@@ -29,6 +29,8 @@ const sessionWithCount = {
 /** What a resume token is checked against, and the chat it opens. */
 export type ResumableSession = Pick<ChatSessionRow, 'id' | 'ticketId' | 'clientId' | 'userName' | 'status' | 'resumeTokenHash' | 'endedAt'> & {
   ticketNumber: number;
+  /** Its place in the routing queue as last told to the customer; null when not waiting there. */
+  queuePosition: number | null;
 };
 
 /** What the end of a chat needs of its session. */
@@ -57,13 +59,15 @@ export const chatSessionsRepository = {
   },
 
   /**
-   * A session as a resume needs it, with its ticket's number. Raw SQL: every visitor of a node
-   * that died resumes at once on the others, and building this select was a third of the CPU.
+   * A session as a resume needs it, with its ticket's number and its place in the queue. Raw
+   * SQL, one statement: every visitor of a node that died resumes at once on the others, and
+   * building this select was a third of the CPU.
    */
   async findResumable(ex: Executor, id: string): Promise<ResumableSession | undefined> {
     const result = await ex.execute(sql`
       select s.id, s.ticket_id, t.number, s.client_id, s.user_name, s.status, s.resume_token_hash,
-        floor(extract(epoch from s.ended_at) * 1000)::int8 as ended_ms
+        floor(extract(epoch from s.ended_at) * 1000)::int8 as ended_ms,
+        (select q.position from chat_queue q where q.session_id = s.id) as queue_position
       from chat_sessions s join tickets t on t.id = s.ticket_id
       where s.id = ${id}::uuid`);
     const row = rowsOf<{
@@ -75,6 +79,7 @@ export const chatSessionsRepository = {
       status: ChatSessionRow['status'];
       resume_token_hash: string;
       ended_ms: string | number | bigint | null;
+      queue_position: string | number | null;
     }>(result)[0];
     if (!row) return undefined;
     return {
@@ -86,6 +91,7 @@ export const chatSessionsRepository = {
       status: row.status,
       resumeTokenHash: row.resume_token_hash,
       endedAt: row.ended_ms === null ? null : new Date(Number(row.ended_ms)),
+      queuePosition: row.queue_position === null ? null : Number(row.queue_position),
     };
   },
 

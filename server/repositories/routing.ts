@@ -151,13 +151,6 @@ export const routingRepository = {
     }));
   },
 
-  /** The place in the queue the session's customer was last told; undefined when not queued. */
-  async positionOf(ex: Executor, sessionId: string): Promise<number | undefined> {
-    const result = await ex.execute(sql`select position from chat_queue where session_id = ${sessionId}::uuid`);
-    const position = rowsOf<{ position: number | string | null }>(result)[0]?.position;
-    return position === null || position === undefined ? undefined : Number(position);
-  },
-
   /** Tickets of these agents that have an open chat (walks the active sessions, not the agents' history). */
   async openTicketsOf(ex: Executor, agentIds: string[]): Promise<string[]> {
     if (agentIds.length === 0) return [];

@@ -14,6 +14,8 @@ export interface AuthenticatedChat {
   chat: ChatRef;
   status: ChatStatus;
   continuable: boolean;
+  /** Its place in the routing queue as last told to the customer; null when not waiting there. */
+  queuePosition: number | null;
 }
 
 /**
@@ -31,7 +33,7 @@ export async function authenticateChat(resumeToken: string, ctx: ServiceContext)
   if (session.endedAt && Date.now() - session.endedAt.getTime() > ctx.policy.resumeTokenTtlMs) {
     throw new AppError('UNAUTHORIZED', 'This resume token has expired');
   }
-  return { status: session.status, chat: chatRefOf(session), continuable: false };
+  return { status: session.status, chat: chatRefOf(session), continuable: false, queuePosition: session.queuePosition };
 }
 
 async function authenticateLink(token: string, ctx: ServiceContext): Promise<AuthenticatedChat> {
@@ -42,7 +44,7 @@ async function authenticateLink(token: string, ctx: ServiceContext): Promise<Aut
   const latest = await chatSessionsRepository.findLatestOfTicket(ctx.db, linked.ticketId);
   const session = latest && (await chatSessionsRepository.findResumable(ctx.db, latest.id));
   if (!session) throw new AppError('UNAUTHORIZED', 'This link is not valid or has expired');
-  return { status: session.status, chat: chatRefOf(session), continuable: true };
+  return { status: session.status, chat: chatRefOf(session), continuable: true, queuePosition: session.queuePosition };
 }
 
 function chatRefOf(session: { id: string; ticketId: string; ticketNumber: number; clientId: string; userName: string }): ChatRef {
