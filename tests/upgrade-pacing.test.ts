@@ -1,5 +1,8 @@
 import { createServer, type IncomingMessage } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { PassThrough, type Duplex } from 'node:stream';
+import { Server } from 'socket.io';
 import { describe, expect, it } from 'vitest';
 import { paceUpgrades } from '../server/realtime/upgradePacing.js';
 
@@ -61,5 +64,55 @@ describe('WebSocket upgrades are served a few per event-loop turn (a reconnect s
     expect(served).toEqual(['/first', '/failing']);
     // Handed over, it carries only its new owner's error listener.
     expect(failing.listenerCount('error')).toBe(1);
+  });
+});
+
+describe('paced upgrades over real sockets', () => {
+  it('thirty WebSocket handshakes readable at once, two served per turn: every one completes, in turn', async () => {
+    const httpServer = createServer();
+    const io = new Server(httpServer);
+    // Handed over by the pacer like Socket.IO's own listener: counts those served after their arrival's turn.
+    let arriving: IncomingMessage | undefined;
+    let waited = 0;
+    httpServer.on('upgrade', (req: IncomingMessage) => {
+      if (req !== arriving) waited++;
+    });
+    paceUpgrades(httpServer, 2);
+    httpServer.prependListener('upgrade', (req: IncomingMessage) => (arriving = req));
+    let accepted = 0;
+    const allAccepted = new Promise<void>((resolve) => httpServer.on('connection', () => ++accepted === 30 && resolve()));
+    await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+    const { port } = httpServer.address() as AddressInfo;
+    const sockets = await Promise.all(
+      Array.from({ length: 30 }, () => new Promise<Socket>((resolve) => {
+        const socket: Socket = connect(port, '127.0.0.1', () => resolve(socket));
+      })),
+    );
+    try {
+      await allAccepted;
+      const answers = sockets.map(
+        (socket) => new Promise<string>((resolve) => {
+          let text = '';
+          socket.on('data', (chunk: Buffer) => {
+            text += chunk.toString('latin1');
+            if (text.includes('\r\n\r\n')) resolve(text.split('\r\n')[0]!);
+          });
+        }),
+      );
+      // Written in one go: the node reads them all in one poll, as after another node's death.
+      for (const socket of sockets) {
+        socket.write(
+          'GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+            `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\n\r\n`,
+        );
+      }
+      expect(await Promise.all(answers)).toEqual(Array.from({ length: 30 }, () => 'HTTP/1.1 101 Switching Protocols'));
+      // All readable in the same poll: beyond the first turn's two (and a straggler), each waited for a later turn.
+      expect(waited).toBeGreaterThanOrEqual(20);
+      expect(io.engine.clientsCount).toBe(30);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await io.close();
+    }
   });
 });
