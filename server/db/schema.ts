@@ -293,7 +293,11 @@ export const chatQueue = pgTable(
     /** The 1-based position last told to the customer (`queue:position`); null: not told yet. */
     position: integer('position'),
   },
-  (t) => [index('chat_queue_order_idx').on(t.queuedAt, t.sessionId)],
+  (t) => [
+    index('chat_queue_order_idx').on(t.queuedAt, t.sessionId),
+    // A pass takes out of the queue the chats of its own tickets: found here, not by reading the queue.
+    index('chat_queue_ticket_idx').on(t.ticketId),
+  ],
 );
 
 /** Agents' private notes on a ticket: append-only, never shown to the customer (PROTOCOL §8). */

@@ -3,6 +3,7 @@ import type { AgentStatus } from '../../shared/agentApi.js';
 import type { Executor } from '../db/client.js';
 import { rowsOf } from '../db/rows.js';
 import { agents, type AgentRow } from '../db/schema.js';
+import { anyOfIds } from '../db/idList.js';
 
 export type NewAgent = typeof agents.$inferInsert;
 
@@ -25,7 +26,7 @@ export const agentsRepository = {
     return ex
       .select()
       .from(agents)
-      .where(sql`${agents.id} in (select value::uuid from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`);
+      .where(sql`${agents.id} ${anyOfIds(ids)}`);
   },
 
   async findByEmail(ex: Executor, email: string): Promise<AgentRow | undefined> {
@@ -104,7 +105,7 @@ export const agentsRepository = {
     const result = await ex.execute(sql`
       with seen as (
         select id, last_seen_at as before from agents
-        where id in (select value::uuid from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))
+        where id ${anyOfIds(ids)}
         order by id
         for update
       )
@@ -215,7 +216,9 @@ export const agentsRepository = {
     await ex.execute(sql`
       with moves as (
         select m.ticket_id, m.from_id, m.to_id,
-          (select count(*) from chat_sessions s where s.ticket_id = m.ticket_id and s.status = 'active')::int as n
+          -- status as a filter, not a condition: with no statistics the planner would read every
+          -- active session for each ticket (the idle sweep's partial index) instead of the ticket's few
+          (select count(*) filter (where s.status = 'active') from chat_sessions s where s.ticket_id = m.ticket_id)::int as n
         from jsonb_to_recordset(${JSON.stringify(moves.map(({ ticketId, from, to }) => ({ ticket_id: ticketId, from_id: from, to_id: to })))}::jsonb)
           as m(ticket_id uuid, from_id uuid, to_id uuid)
       ), deltas as (

@@ -3,6 +3,7 @@ import type { Executor } from '../db/client.js';
 import { rowsOf } from '../db/rows.js';
 import { tickets, type ChatMessageRow } from '../db/schema.js';
 import { MESSAGE_COLUMNS, toMessageRow, type RawMessage } from './messageRows.js';
+import { anyOfIds } from '../db/idList.js';
 
 // Every statement here takes its rows as one JSON parameter: the SQL and its parameter count
 // stay the same whatever the batch size, so building a statement costs next to nothing (with
@@ -42,7 +43,7 @@ export const messageBatchesRepository = {
   async lockActiveSessions(ex: Executor, ids: string[]): Promise<Array<{ id: string; lastSeq: number }>> {
     const result = await ex.execute(sql`
       select id, last_seq from chat_sessions
-      where id in (select value::uuid from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))
+      where id ${anyOfIds(ids)}
         and status = 'active'
       order by id
       for update`);

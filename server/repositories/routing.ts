@@ -2,6 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { rowsOf } from '../db/rows.js';
 import { tickets, type TicketRow } from '../db/schema.js';
+import { anyOfIds } from '../db/idList.js';
 
 /** A chat that waits for a person, in queue order. */
 export interface WaitingChat {
@@ -39,7 +40,7 @@ export const routingRepository = {
     await ex.execute(sql`
       insert into chat_queue (session_id, ticket_id, queued_at)
       select s.id, s.ticket_id, coalesce(t.escalated_at, s.started_at)
-      from chat_sessions s join tickets t on t.id = s.ticket_id
+      from ${sessionsOf(options)} s join tickets t on t.id = s.ticket_id
       where ${waitsForPerson(options)}
       on conflict (session_id) do nothing`);
   },
@@ -96,14 +97,16 @@ export const routingRepository = {
   async dropSettled(ex: Executor, ticketIds?: string[]): Promise<number> {
     if (ticketIds?.length === 0) return 0;
     const ofTickets = ticketIds
-      ? sql`and q.ticket_id in (select value::uuid from jsonb_array_elements_text(${JSON.stringify(ticketIds)}::jsonb))`
+      ? sql`and q.ticket_id ${anyOfIds(ticketIds)}`
       : sql``;
     const result = await ex.execute(sql`
       with dropped as (
         delete from chat_queue q
         where not exists (
+          -- Fenced (offset 0): each queued chat looked up by its keys, not joined to every active session
           select 1 from chat_sessions s join tickets t on t.id = s.ticket_id
           where s.id = q.session_id and s.status = 'active' and t.assignee_id is null
+          offset 0
         ) ${ofTickets}
         returning 1
       )
@@ -116,7 +119,7 @@ export const routingRepository = {
     if (ticketIds.length === 0) return;
     await ex.execute(sql`
       delete from chat_queue
-      where ticket_id in (select value::uuid from jsonb_array_elements_text(${JSON.stringify(ticketIds)}::jsonb))`);
+      where ticket_id ${anyOfIds(ticketIds)}`);
   },
 
   /**
@@ -157,7 +160,7 @@ export const routingRepository = {
     const result = await ex.execute(sql`
       select distinct t.id from chat_sessions s join tickets t on t.id = s.ticket_id
       where s.status = 'active'
-        and t.assignee_id in (select value::uuid from jsonb_array_elements_text(${JSON.stringify(agentIds)}::jsonb))`);
+        and t.assignee_id ${anyOfIds(agentIds)}`);
     return rowsOf<{ id: string }>(result).map((row) => row.id);
   },
 };
@@ -175,12 +178,17 @@ function waitingChats(options: WaitingOptions, routable: SQL): SQL {
       : sql`
         union all
         select s.id, s.ticket_id, coalesce(t.escalated_at, s.started_at), false
-        from chat_sessions s join tickets t on t.id = s.ticket_id
+        from ${sessionsOf(options)} s join tickets t on t.id = s.ticket_id
         where ${waitsForPerson(options)} and not exists (select 1 from chat_queue q where q.session_id = s.id)`;
   return sql`
     (select q.session_id, q.ticket_id, q.queued_at, true as queued
-     from chat_queue q join chat_sessions s on s.id = q.session_id join tickets t on t.id = s.ticket_id
-     where s.status = 'active' and t.assignee_id is null
+     from chat_queue q cross join lateral (
+       -- Fenced (offset 0), so each queued chat is looked up by its keys, in queue order, until
+       -- the room is filled: joined instead, with no statistics the planner would read every
+       -- active session and every unassigned ticket in each pass.
+       select 1 from chat_sessions s join tickets t on t.id = s.ticket_id
+       where s.id = q.session_id and s.status = 'active' and t.assignee_id is null
+       offset 0) as still_waiting
      order by q.queued_at, q.session_id
      limit ${roomOf(routable)})
     ${fresh}`;
@@ -196,11 +204,18 @@ function roomOf(routable: SQL): SQL {
  * always, or with the assistant on only once escalated or answered by an agent.
  */
 function waitsForPerson(options: WaitingOptions): SQL {
-  const ofTickets = options.ticketIds
-    ? sql`and s.ticket_id in (select value::uuid from jsonb_array_elements_text(${JSON.stringify(options.ticketIds)}::jsonb))`
-    : sql``;
   const needsPerson = options.assistantOn && !options.everyChat ? sql`and (t.escalated or t.first_response_at is not null)` : sql``;
-  return sql`s.status = 'active' and t.assignee_id is null ${ofTickets} ${needsPerson}`;
+  return sql`s.status = 'active' and t.assignee_id is null ${needsPerson}`;
+}
+
+/**
+ * The sessions a pass looks at (as `s`): of these tickets, or all. The tickets' sessions are
+ * read through the ticket index and fenced (`offset 0`: the conditions on `s` stay outside):
+ * unfenced, with no statistics the planner takes `status = 'active'` for a rare value and
+ * reads every active session through the idle sweep's partial index to find a pass's few.
+ */
+function sessionsOf(options: WaitingOptions): SQL {
+  return options.ticketIds ? sql`(select * from chat_sessions where ticket_id ${anyOfIds(options.ticketIds)} offset 0)` : sql`chat_sessions`;
 }
 
 // Any constant distinct from the migration's and the bootstrap's locks.

@@ -3,6 +3,7 @@ import type { TicketPriority, TicketSource, TicketStatus } from '../../shared/ti
 import type { Executor } from '../db/client.js';
 import { clients, ticketReads, tickets, type TicketRow } from '../db/schema.js';
 import { searchCandidates, type TicketSearch } from './ticketSearch.js';
+import { anyOfIds } from '../db/idList.js';
 
 export type NewTicket = typeof tickets.$inferInsert;
 
@@ -197,7 +198,7 @@ export const ticketsRepository = {
     return ex
       .update(tickets)
       .set({ assigneeId: sql`(${byTicket}::jsonb ->> ${tickets.id}::text)::uuid`, updatedAt })
-      .where(sql`${tickets.id} in (select key::uuid from jsonb_object_keys(${byTicket}::jsonb) as key)`)
+      .where(sql`${tickets.id} ${anyOfIds([...assigneeByTicket.keys()])}`)
       .returning();
   },
 
@@ -256,5 +257,5 @@ export const ticketsRepository = {
 
 /** `tickets.id` among these, as one jsonb parameter (one statement text for any number of ids). */
 function idIn(ids: string[]): SQL {
-  return sql`${tickets.id} in (select value::uuid from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`;
+  return sql`${tickets.id} ${anyOfIds(ids)}`;
 }

@@ -1,0 +1,1 @@
+CREATE INDEX "chat_queue_ticket_idx" ON "chat_queue" USING btree ("ticket_id");

@@ -1,0 +1,145 @@
+import { sql } from 'drizzle-orm';
+import { beforeAll, expect, it } from 'vitest';
+import type { Executor } from '../server/db/client.js';
+import { rowsOf } from '../server/db/rows.js';
+import { agentsRepository, routableAgents } from '../server/repositories/agents.js';
+import { messageBatchesRepository } from '../server/repositories/messageBatches.js';
+import { routingRepository } from '../server/repositories/routing.js';
+import { ticketsRepository } from '../server/repositories/tickets.js';
+import { describeOnPostgres } from './support/databases.js';
+
+/**
+ * The statements that run for every message batch and every routing pass read what they are
+ * about — a batch's sessions, a pass's tickets, the head of the queue — not every active chat,
+ * even on tables PostgreSQL has no statistics for (a fresh database, or autovacuum off, as on
+ * this machine). Without statistics the planner takes `status = 'active'` for a rare value
+ * and, with the ids joined in as `in (select … from jsonb_array_elements_text(…))`, read every
+ * active session (and every unassigned ticket) to find a handful: 10 ms per statement at
+ * 20,000 sessions, several per routing pass. Counted here as the heap rows each statement
+ * fetches from `chat_sessions`, `tickets` and `chat_queue` (pg_stat_xact_user_tables), against thousands of
+ * open chats that were never analyzed.
+ */
+
+const OPEN_CHATS = 20_000;
+/** What a statement about a dozen chats may read; the whole table is OPEN_CHATS. */
+const FEW = 100;
+
+interface Chat {
+  ticketId: string;
+  sessionId: string;
+}
+
+describeOnPostgres('statements read what they are about, even without statistics', (db) => {
+  let chats: Chat[] = [];
+  let agentId = '';
+
+  beforeAll(async () => {
+    const ex = db().handle.db;
+    // Open, unassigned chats, as a busy intake leaves them; the first half also queued.
+    await ex.execute(sql`
+      with c as (
+        insert into clients (email, name, phone)
+        select 'plan.' || g || '@example.com', 'Plan ' || g, '+5511' || lpad(g::text, 9, '0') from generate_series(1, ${OPEN_CHATS}) as g
+        returning id
+      ), t as (
+        insert into tickets (subject, status, source, client_id) select 'Chat iniciado - Plan', 'OPEN', 'chat', id from c returning id, client_id
+      )
+      insert into chat_sessions (client_id, ticket_id, user_name, user_email, user_phone, locale, resume_token_hash, verified, matched_by, status, ticket_created_at)
+      select client_id, id, 'Plan', 'plan@example.com', '+5511900000000', 'pt-BR', md5(id::text), false, 'new', 'active', now() from t`);
+    chats = rowsOf<{ ticket_id: string; session_id: string }>(
+      await ex.execute(sql`select ticket_id, id as session_id from chat_sessions order by started_at, id`),
+    ).map((row) => ({ ticketId: row.ticket_id, sessionId: row.session_id }));
+    await ex.execute(sql`
+      insert into chat_queue (session_id, ticket_id, queued_at)
+      select id, ticket_id, started_at from chat_sessions order by started_at, id limit ${OPEN_CHATS / 2}`);
+    const [agent] = rowsOf<{ id: string }>(
+      await ex.execute(sql`
+        insert into agents (name, email, token_hash, status, status_changed_at, last_seen_at, capacity)
+        values ('Plan Agent', 'plan.agent@example.com', md5(random()::text), 'online', now(), now(), 10)
+        returning id`),
+    );
+    agentId = agent!.id;
+    const [analyzed] = rowsOf<{ never: boolean }>(
+      await ex.execute(sql`select reltuples < 0 as never from pg_class where relname = 'chat_sessions'`),
+    );
+    // Not a condition of the rule (with statistics the plans are good anyway), but what makes this test bite.
+    if (!analyzed?.never) console.warn('chat_sessions has statistics already: this test proves less');
+  });
+
+  /** Heap rows of chat_sessions, tickets and chat_queue `statement` fetched, in a transaction rolled back after. */
+  async function rowsRead(statement: (tx: Executor) => Promise<unknown>): Promise<{ sessions: number; tickets: number; queue: number }> {
+    const rollback = new Error('rollback');
+    let read = { sessions: 0, tickets: 0, queue: 0 };
+    const count = async (tx: Executor) => {
+      const rows = rowsOf<{ relname: string; n: string | number }>(
+        await tx.execute(sql`
+          select relname, coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) as n
+          from pg_stat_xact_user_tables where relname in ('chat_sessions', 'tickets', 'chat_queue')`),
+      );
+      const of = (name: string) => Number(rows.find((row) => row.relname === name)?.n ?? 0);
+      return { sessions: of('chat_sessions'), tickets: of('tickets'), queue: of('chat_queue') };
+    };
+    await db()
+      .handle.db.transaction(async (tx) => {
+        const before = await count(tx);
+        await statement(tx);
+        const after = await count(tx);
+        read = { sessions: after.sessions - before.sessions, tickets: after.tickets - before.tickets, queue: after.queue - before.queue };
+        throw rollback;
+      })
+      .catch((error: unknown) => {
+        if (error !== rollback) throw error;
+      });
+    return read;
+  }
+
+  const routable = () => routableAgents(3_600_000, 10);
+  const fresh = () => chats.slice(-12); // not queued: they start waiting now
+  const waiting = (ticketIds?: string[]) => ({ ticketIds, assistantOn: false });
+
+  it('a message batch locks its sessions by id', async () => {
+    const batch = chats.slice(100, 112).map((chat) => chat.sessionId);
+    let locked = 0;
+    const read = await rowsRead(async (tx) => {
+      locked = (await messageBatchesRepository.lockActiveSessions(tx, batch)).length;
+    });
+    expect(locked).toBe(12);
+    expect(read.sessions).toBeLessThan(FEW);
+  });
+
+  it('a routing pass reads the head of the queue and its own new chats, whatever the number of open chats', async () => {
+    const ticketIds = fresh().map((chat) => chat.ticketId);
+    let listed = 0;
+    const listing = await rowsRead(async (tx) => {
+      listed = (await routingRepository.listWaiting(tx, waiting(ticketIds), routable())).length;
+    });
+    // Room for 10: the queue's first 10, and the 12 new chats (given or queued by the pass).
+    expect(listed).toBe(22);
+    expect(listing.sessions + listing.tickets + listing.queue).toBeLessThan(FEW);
+
+    let lockedTickets = 0;
+    const locking = await rowsRead(async (tx) => {
+      lockedTickets = (await routingRepository.lockFirstWaiting(tx, waiting(ticketIds), routable())).size;
+    });
+    expect(lockedTickets).toBe(10);
+    expect(locking.sessions + locking.tickets + locking.queue).toBeLessThan(FEW);
+
+    const queueing = await rowsRead(async (tx) => {
+      await routingRepository.enqueue(tx, waiting(ticketIds));
+      await routingRepository.dropSettled(tx, ticketIds);
+      await routingRepository.removeTickets(tx, ticketIds);
+    });
+    expect(queueing.sessions + queueing.tickets + queueing.queue).toBeLessThan(FEW);
+  });
+
+  it('assigning a pass’s tickets touches those tickets and their sessions only', async () => {
+    const given = fresh();
+    let updated = 0;
+    const read = await rowsRead(async (tx) => {
+      updated = (await ticketsRepository.setAssignees(tx, new Map(given.map((chat) => [chat.ticketId, agentId])), new Date())).length;
+      await agentsRepository.moveOpenChats(tx, given.map((chat) => ({ ticketId: chat.ticketId, from: null, to: agentId })));
+    });
+    expect(updated).toBe(12);
+    expect(read.sessions + read.tickets).toBeLessThan(FEW);
+  });
+});
