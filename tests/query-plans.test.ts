@@ -107,6 +107,18 @@ describeOnPostgres('statements read what they are about, even without statistics
     expect(read.sessions).toBeLessThan(FEW);
   });
 
+  it('a message batch sets its sessions’ last seq and its tickets’ counters by id', async () => {
+    const batch = chats.slice(200, 212);
+    const read = await rowsRead(async (tx) => {
+      await messageBatchesRepository.updateSessions(
+        tx,
+        new Map(batch.map((chat) => [chat.sessionId, { lastSeq: 1, customer: true, agent: false, agentAfterCustomer: false }])),
+      );
+      await messageBatchesRepository.countCustomerMessages(tx, new Map(batch.map((chat) => [chat.ticketId, 1])));
+    });
+    expect(read.sessions + read.tickets).toBeLessThan(FEW);
+  });
+
   it('a routing pass reads the head of the queue and its own new chats, whatever the number of open chats', async () => {
     const ticketIds = fresh().map((chat) => chat.ticketId);
     let listed = 0;

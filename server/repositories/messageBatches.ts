@@ -99,7 +99,8 @@ export const messageBatchesRepository = {
           then greatest(now(), s.first_customer_message_at)
         end)
       from jsonb_to_recordset(${JSON.stringify(values)}::jsonb) as v("id" uuid, "lastSeq" int, "customer" boolean, "agent" boolean, "agentAfterCustomer" boolean)
-      where s.id = v."id"`);
+      -- the ids again, as an array: joined to the recordset alone, a table without statistics is read whole
+      where s.id = v."id" and s.id ${anyOfIds(values.map((value) => value.id))}`);
   },
 
   /**
@@ -111,7 +112,7 @@ export const messageBatchesRepository = {
     await ex.execute(sql`
       update tickets t set customer_messages = t.customer_messages + v."n"
       from jsonb_to_recordset(${JSON.stringify(values)}::jsonb) as v("id" uuid, "n" int)
-      where t.id = v."id"`);
+      where t.id = v."id" and t.id ${anyOfIds(values.map((value) => value.id))}`);
   },
 
   /** Marks the first agent response of each ticket; tickets already answered keep theirs. */
