@@ -35,6 +35,14 @@ const point = (runs: Run[]): Point => {
   return { ...summarize(latencies), perSecond: latencies.length / (elapsed / 1000), errors };
 };
 
+/**
+ * PostgreSQL connections of each target, Atende's and the raw baselines' alike. The four
+ * targets with a database stay up through the scenario (their levels alternate); at the
+ * default pool of 20 they held 80 of PostgreSQL's 100 connections, and a test suite run beside
+ * the benchmark was refused connections ("too many clients").
+ */
+const POOL_SIZE = 10;
+
 type Variant = 'group' | 'naive' | 'bare' | 'rawTx' | 'rawStatement';
 const LABELS: Record<Variant, string> = {
   group: 'Atende, group commit',
@@ -68,6 +76,7 @@ async function socketTarget(variant: 'group' | 'naive' | 'bare', options: Messag
         ? await startBare()
         : await startAtende({
             DATABASE_URL: database!.url,
+            DATABASE_POOL_SIZE: String(POOL_SIZE),
             ...(variant === 'naive' ? { BENCH_MESSAGE_WRITER: 'one-tx-per-message' } : {}),
           });
     load = await startSocketLoad(2);
@@ -102,7 +111,7 @@ async function rawTarget(variant: 'rawTx' | 'rawStatement', options: MessagesOpt
   try {
     await migratePostgresDatabase(database.url);
     baseline = await forkWorker('load/postgres.ts');
-    await baseline.request('connect', { url: database.url });
+    await baseline.request('connect', { url: database.url, max: POOL_SIZE });
     await baseline.request('createSessions', { count: Math.max(...options.levels) });
     await baseline.request(command, { concurrency: 5, durationMs: Math.min(1000, options.durationMs) });
   } catch (error) {
@@ -204,7 +213,7 @@ export async function runMessages(options: MessagesOptions): Promise<ScenarioRep
       `Each level opens one session per socket (chat:start) and every socket keeps ${options.window} message(s) in flight ` +
       `(sends the next when one is acked) for ${options.durationMs / 1000} s; two load-generator processes. Throughput = acks/s ` +
       '(an Atende ack means committed). The raw postgres.js baselines run as many callers as there are messages in flight, ' +
-      'on a pool of 20 like the node, over sessions made the same way: one transaction per message (UPDATE the session’s ' +
+      `on a pool of ${POOL_SIZE} connections like the node's, over sessions made the same way: one transaction per message (UPDATE the session’s ` +
       'last_seq RETURNING, INSERT, COMMIT — what Atende did before group commit) and one autocommitted INSERT per message ' +
       '(seq counted in the client; no session row, no lock). End to end: one customer sends one message at a time to node ' +
       `A, an agent follows the ticket with tickets.onEvent (SSE) on node A or on node B (Redis between them); ${options.endToEndCount} messages.`,
