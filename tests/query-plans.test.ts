@@ -119,6 +119,40 @@ describeOnPostgres('statements read what they are about, even without statistics
     expect(read.sessions + read.tickets).toBeLessThan(FEW);
   });
 
+  it('a message batch’s updates stay on their pages: no index entry written (HOT)', async () => {
+    const batch = chats.slice(300, 312);
+    /** Rows `statement` updated in chat_sessions and tickets, and how many of them HOT. */
+    const updates = async (statement: (tx: Executor) => Promise<unknown>) => {
+      const count = async (tx: Executor) =>
+        rowsOf<{ relname: string; updated: string | number; hot: string | number }>(
+          await tx.execute(sql`
+            select relname, n_tup_upd as updated, n_tup_hot_upd as hot
+            from pg_stat_xact_user_tables where relname in ('chat_sessions', 'tickets')`),
+        );
+      const [before, after] = await db().handle.db.transaction(async (tx) => {
+        const first = await count(tx);
+        await statement(tx);
+        return [first, await count(tx)] as const;
+      });
+      const of = (rows: typeof before, name: string) => rows.find((row) => row.relname === name) ?? { updated: 0, hot: 0 };
+      return Object.fromEntries(
+        ['chat_sessions', 'tickets'].map((name) => [
+          name,
+          { updated: Number(of(after, name).updated) - Number(of(before, name).updated), hot: Number(of(after, name).hot) - Number(of(before, name).hot) },
+        ]),
+      );
+    };
+    const sessions = await updates((tx) =>
+      messageBatchesRepository.updateSessions(
+        tx,
+        new Map(batch.map((chat) => [chat.sessionId, { lastSeq: 2, customer: true, agent: false, agentAfterCustomer: false }])),
+      ),
+    );
+    expect(sessions.chat_sessions).toEqual({ updated: 12, hot: 12 });
+    const counters = await updates((tx) => messageBatchesRepository.countCustomerMessages(tx, new Map(batch.map((chat) => [chat.ticketId, 1]))));
+    expect(counters.tickets).toEqual({ updated: 12, hot: 12 });
+  });
+
   it('a routing pass reads the head of the queue and its own new chats, whatever the number of open chats', async () => {
     const ticketIds = fresh().map((chat) => chat.ticketId);
     let listed = 0;

@@ -223,9 +223,11 @@ export const chatSessions = pgTable(
     index('chat_sessions_client_idx').on(t.clientId),
     // Reports: the chats of the tickets created in a range (metrics.timeseries per bucket, metrics.summary).
     index('chat_sessions_ticket_created_at_idx').on(t.ticketCreatedAt),
-    // The idle sweeper scans active sessions by last activity.
-    index('chat_sessions_active_activity_idx')
-      .on(t.lastActivityAt)
+    // The open chats (the idle sweep, routing's recount). Keyed on a column no message changes:
+    // keyed on last_activity_at, every message batch's session update was written into every
+    // index of the table instead of in place (a HOT update; migration 0013 leaves room for it).
+    index('chat_sessions_active_started_idx')
+      .on(t.startedAt)
       .where(sql`${t.status} = 'active'`),
     check('chat_sessions_status_check', sql`${t.status} in ('active', 'closed')`),
     check('chat_sessions_matched_by_check', sql`${t.matchedBy} in ('email', 'phone', 'new')`),

@@ -177,7 +177,8 @@ export const chatSessionsRepository = {
       .from(chatSessions)
       .where(
         and(
-          // chat_sessions_active_activity_idx (partial: active only)
+          // chat_sessions_active_started_idx (partial: the open chats, read whole: a sweep every
+          // few seconds to minutes, where each message batch would pay for an index on activity)
           eq(chatSessions.status, 'active'),
           sql`${chatSessions.lastActivityAt} < now() - make_interval(secs => ${idleMs / 1000})`,
         ),
