@@ -67,30 +67,51 @@ describeOnPostgres('statements read what they are about, even without statistics
   });
 
   /** Heap rows of chat_sessions, tickets and chat_queue `statement` fetched, in a transaction rolled back after. */
-  async function rowsRead(statement: (tx: Executor) => Promise<unknown>): Promise<{ sessions: number; tickets: number; queue: number }> {
+  type TableCounts = { read: number; updated: number; hot: number };
+  const TABLES = ['chat_sessions', 'tickets', 'chat_queue'] as const;
+
+  /**
+   * What `statement` did to chat_sessions, tickets and chat_queue, from pg_stat_xact_user_tables:
+   * heap rows fetched, rows updated, and how many of those HOT. Its transaction is rolled back.
+   */
+  async function tableCounts(statement: (tx: Executor) => Promise<unknown>): Promise<Record<(typeof TABLES)[number], TableCounts>> {
     const rollback = new Error('rollback');
-    let read = { sessions: 0, tickets: 0, queue: 0 };
     const count = async (tx: Executor) => {
-      const rows = rowsOf<{ relname: string; n: string | number }>(
+      const rows = rowsOf<{ relname: string; read: string | number; updated: string | number; hot: string | number }>(
         await tx.execute(sql`
-          select relname, coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) as n
+          select relname, coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) as read, n_tup_upd as updated, n_tup_hot_upd as hot
           from pg_stat_xact_user_tables where relname in ('chat_sessions', 'tickets', 'chat_queue')`),
       );
-      const of = (name: string) => Number(rows.find((row) => row.relname === name)?.n ?? 0);
-      return { sessions: of('chat_sessions'), tickets: of('tickets'), queue: of('chat_queue') };
+      return (name: string): TableCounts => {
+        const row = rows.find((candidate) => candidate.relname === name);
+        return { read: Number(row?.read ?? 0), updated: Number(row?.updated ?? 0), hot: Number(row?.hot ?? 0) };
+      };
     };
+    let counted: Record<string, TableCounts> = {};
     await db()
       .handle.db.transaction(async (tx) => {
         const before = await count(tx);
         await statement(tx);
         const after = await count(tx);
-        read = { sessions: after.sessions - before.sessions, tickets: after.tickets - before.tickets, queue: after.queue - before.queue };
+        // Deltas: in PostgreSQL 15 these views also hold the connection's counts not yet reported.
+        counted = Object.fromEntries(
+          TABLES.map((name) => {
+            const [a, b] = [after(name), before(name)];
+            return [name, { read: a.read - b.read, updated: a.updated - b.updated, hot: a.hot - b.hot }];
+          }),
+        );
         throw rollback;
       })
       .catch((error: unknown) => {
         if (error !== rollback) throw error;
       });
-    return read;
+    return counted as Record<(typeof TABLES)[number], TableCounts>;
+  }
+
+  /** Heap rows `statement` fetched from chat_sessions, tickets and chat_queue. */
+  async function rowsRead(statement: (tx: Executor) => Promise<unknown>): Promise<{ sessions: number; tickets: number; queue: number }> {
+    const counts = await tableCounts(statement);
+    return { sessions: counts.chat_sessions.read, tickets: counts.tickets.read, queue: counts.chat_queue.read };
   }
 
   const routable = () => routableAgents(3_600_000, 10);
@@ -123,24 +144,9 @@ describeOnPostgres('statements read what they are about, even without statistics
     const batch = chats.slice(300, 312);
     /** Rows `statement` updated in chat_sessions and tickets, and how many of them HOT. */
     const updates = async (statement: (tx: Executor) => Promise<unknown>) => {
-      const count = async (tx: Executor) =>
-        rowsOf<{ relname: string; updated: string | number; hot: string | number }>(
-          await tx.execute(sql`
-            select relname, n_tup_upd as updated, n_tup_hot_upd as hot
-            from pg_stat_xact_user_tables where relname in ('chat_sessions', 'tickets')`),
-        );
-      const [before, after] = await db().handle.db.transaction(async (tx) => {
-        const first = await count(tx);
-        await statement(tx);
-        return [first, await count(tx)] as const;
-      });
-      const of = (rows: typeof before, name: string) => rows.find((row) => row.relname === name) ?? { updated: 0, hot: 0 };
-      return Object.fromEntries(
-        ['chat_sessions', 'tickets'].map((name) => [
-          name,
-          { updated: Number(of(after, name).updated) - Number(of(before, name).updated), hot: Number(of(after, name).hot) - Number(of(before, name).hot) },
-        ]),
-      );
+      const counts = await tableCounts(statement);
+      const updatedOf = ({ updated, hot }: TableCounts) => ({ updated, hot });
+      return { chat_sessions: updatedOf(counts.chat_sessions), tickets: updatedOf(counts.tickets) };
     };
     const sessions = await updates((tx) =>
       messageBatchesRepository.updateSessions(

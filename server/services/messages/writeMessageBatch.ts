@@ -11,10 +11,11 @@ import { sessionFull } from './sessionFull.js';
 export type BatchOutcome = { ok: true; stored: StoredMessage } | { ok: false; error: AppError };
 
 /**
- * Writes many messages, of any sessions, in one transaction of two round trips whatever
- * their number: BEGIN, lock the sessions and look up their clientMsgIds (pipelined), then one
- * multi-row insert, the new last seqs, the agents' audit rows, the tickets' customer-message
- * counters, the messages' events in the event log and COMMIT (pipelined).
+ * Writes many messages, of any sessions, in one transaction of three round trips whatever
+ * their number: BEGIN (postgres.js sends it alone), then the sessions' locks and the lookup of
+ * their clientMsgIds (pipelined), then one multi-row insert, the new last seqs, the agents'
+ * audit rows, the tickets' customer-message counters, the messages' events in the event log
+ * and COMMIT (pipelined).
  * An entry of a closed session is refused with CLOSED, and so is one that would take its
  * session past `maxMessages` (decided under the session's lock: concurrent batches never
  * overshoot). Outcomes are in entry order; see planMessageBatch for the rest.
