@@ -1,11 +1,12 @@
 import { sql } from 'drizzle-orm';
 import { beforeAll, expect, it } from 'vitest';
-import type { Executor } from '../server/db/client.js';
+import type { Executor, Transaction } from '../server/db/client.js';
 import { rowsOf } from '../server/db/rows.js';
 import { agentsRepository, routableAgents } from '../server/repositories/agents.js';
 import { messageBatchesRepository } from '../server/repositories/messageBatches.js';
 import { routingRepository } from '../server/repositories/routing.js';
 import { ticketsRepository } from '../server/repositories/tickets.js';
+import { requeueChatsOfOfflineAgents } from '../server/services/routing/requeueChats.js';
 import { describeOnPostgres } from './support/databases.js';
 
 /**
@@ -192,6 +193,22 @@ describeOnPostgres('statements read what they are about, even without statistics
       await agentsRepository.moveOpenChats(tx, given.map((chat) => ({ ticketId: chat.ticketId, from: null, to: agentId })));
     });
     expect(updated).toBe(12);
+    expect(read.sessions + read.tickets).toBeLessThan(FEW);
+  });
+
+  it('a sweep looks at no open chat for agents long offline who hold none', async () => {
+    // Someone is always offline in a team: here since yesterday, revoked, never seen — holding nothing.
+    await db().handle.db.execute(sql`
+      insert into agents (name, email, token_hash, status, status_changed_at, last_seen_at, revoked_at)
+      values ('Plan Off', 'plan.off@example.com', md5(random()::text), 'offline', now() - interval '1 day', now() - interval '1 day', null),
+             ('Plan Gone', 'plan.gone@example.com', md5(random()::text), 'offline', now() - interval '1 day', null, now() - interval '1 day')`);
+    const settings = { mode: 'least_busy' as const, defaultCapacity: 10, reassignAfterOfflineMs: 60_000, presenceTimeoutMs: 60_000, assistantOn: false };
+    const facts = { record: async () => {}, recorded: () => {} };
+    let requeued = -1;
+    const read = await rowsRead(async (tx) => {
+      requeued = (await requeueChatsOfOfflineAgents(tx as Transaction, facts, settings)).assignments.length;
+    });
+    expect(requeued).toBe(0);
     expect(read.sessions + read.tickets).toBeLessThan(FEW);
   });
 });

@@ -157,16 +157,19 @@ export const agentsRepository = {
   },
 
   /**
-   * Agents offline for longer than `forMs`: asked offline that long ago, unseen for the presence
-   * window and `forMs` more, or revoked that long ago. Their open chats go back to the queue.
+   * Agents offline for longer than `forMs` (asked offline that long ago, unseen for the presence
+   * window and `forMs` more, or revoked that long ago) that hold open chats, by their
+   * `open_chats` (the sweep recounts it first): those chats go back to the queue. A team always
+   * has someone offline; one who holds nothing costs the sweep no look at the open chats.
    */
   async listLongOffline(ex: Executor, presenceTimeoutMs: number, forMs: number): Promise<string[]> {
     const result = await ex.execute(sql`
       select id from agents
-      where (revoked_at is not null and revoked_at < ${msAgo(forMs)})
-         or (status = 'offline' and coalesce(status_changed_at, '-infinity') < ${msAgo(forMs)})
-         or last_seen_at is null
-         or last_seen_at < ${msAgo(presenceTimeoutMs + forMs)}`);
+      where open_chats > 0
+        and ((revoked_at is not null and revoked_at < ${msAgo(forMs)})
+          or (status = 'offline' and coalesce(status_changed_at, '-infinity') < ${msAgo(forMs)})
+          or last_seen_at is null
+          or last_seen_at < ${msAgo(presenceTimeoutMs + forMs)})`);
     return rowsOf<{ id: string }>(result).map((row) => row.id);
   },
 

@@ -16,7 +16,8 @@ export interface Requeued {
  * Inside the routing lock: the open chats of agents offline for longer than
  * `reassignAfterOfflineMs` (not live, asked offline, or revoked) are unassigned — the system's
  * `ticket.assigned` with `assigneeId` null — and go back to the queue, where the same pass may
- * give them to someone else. Away agents that are live keep theirs.
+ * give them to someone else. Away agents that are live keep theirs. Agents are found by their
+ * `open_chats`, which the sweep recounted just before in the same transaction.
  */
 export async function requeueChatsOfOfflineAgents(tx: Transaction, facts: TicketFacts, settings: RoutingSettings): Promise<Requeued> {
   const offline = await agentsRepository.listLongOffline(tx, settings.presenceTimeoutMs, settings.reassignAfterOfflineMs);
