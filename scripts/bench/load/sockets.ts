@@ -11,7 +11,10 @@ import { serveCommands } from '../lib/workerCommands.js';
 
 interface Held {
   socket: Socket;
+  sessionId?: string;
   resumeToken?: string;
+  /** `messages`' sends on this socket: acknowledged (committed, says Atende), and failed or unanswered. */
+  sent: { acked: number; failed: number };
   /** The message `sendOne` had acknowledged (committed), which a resume must give back. */
   acked?: { clientMsgId: string; seq: number };
 }
@@ -75,8 +78,8 @@ serveCommands({
     await pool(args.count, args.concurrency ?? 50, async () => {
       try {
         const socket = await connect(args.url, args.localAddress);
-        const started = await ask<{ resumeToken?: string }>(socket, 'chat:start', contact());
-        held.push({ socket, resumeToken: started.resumeToken });
+        const started = await ask<{ sessionId?: string; resumeToken?: string }>(socket, 'chat:start', contact());
+        held.push({ socket, sessionId: started.sessionId, resumeToken: started.resumeToken, sent: { acked: 0, failed: 0 } });
       } catch (error) {
         failed++;
         firstError ??= error instanceof Error ? error.message : String(error);
@@ -119,15 +122,17 @@ serveCommands({
     const began = performance.now();
     const deadline = began + args.durationMs;
     await Promise.all(
-      senders.flatMap(({ socket }) =>
+      senders.flatMap(({ socket, sent }) =>
         Array.from({ length: args.window }, async () => {
           while (performance.now() < deadline) {
             const t = performance.now();
             try {
               await ask(socket, 'message:send', { body: 'Olá, preciso de ajuda com o meu pedido', clientMsgId: randomUUID() });
               latencies.push(performance.now() - t);
+              sent.acked++;
             } catch (error) {
               errors++;
+              sent.failed++;
               firstError ??= error instanceof Error ? error.message : String(error);
             }
           }
@@ -275,6 +280,11 @@ serveCommands({
     );
     held.push(...resumed);
     return { sessions: sessions.length, resumedAt, connectMs, resumeMs, handshakeFailures, refusals, resumeErrors, lost, firstError, ms: performance.now() - began };
+  },
+
+  /** Per held session, how many of `messages`' sends were acknowledged and how many failed. */
+  async sent() {
+    return held.flatMap(({ sessionId, sent }) => (sessionId ? [{ sessionId, ...sent }] : []));
   },
 
   async close() {

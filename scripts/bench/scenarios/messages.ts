@@ -3,6 +3,7 @@ import { migratePostgresDatabase } from '../../../server/db/migrate.js';
 import { fmt, markdownTable, ratio, summarize, type LatencySummary } from '../lib/stats.js';
 import type { ScenarioReport } from '../lib/report.js';
 import { createPostgresDatabase, startAtende, startBare, startRedisServer, startSocketLoad, stopAll, type ServerWorker } from '../lib/services.js';
+import { checkStoredOnce, type SessionSends, type StoredOnce } from '../lib/storedOnce.js';
 import { forkWorker, type Worker } from '../lib/workers.js';
 import { split } from './chatStart.js';
 
@@ -55,6 +56,8 @@ const LABELS: Record<Variant, string> = {
 interface Target {
   variant: Variant;
   measure(level: number): Promise<Run[]>;
+  /** Atende's targets: every message its acks said committed, in the database exactly once. */
+  checkStored?(): Promise<StoredOnce>;
   stop(): Promise<void>;
 }
 
@@ -95,6 +98,9 @@ async function socketTarget(variant: 'group' | 'naive' | 'bare', options: Messag
           load[g]!.request<Run>('messages', { window: options.window, durationMs: options.durationMs, sockets }),
         ),
       ),
+    ...(database
+      ? { checkStored: async () => checkStoredOnce(database.url, (await Promise.all(load.map((g) => g.request<SessionSends[]>('sent')))).flat()) }
+      : {}),
     stop,
   };
 }
@@ -160,6 +166,7 @@ export async function runMessages(options: MessagesOptions): Promise<ScenarioRep
   // Every target is up before the first level, and each level runs them back to back, so a
   // change in the machine's load (other processes) hits all of them at about the same time.
   const results = { group: [], naive: [], bare: [], rawTx: [], rawStatement: [] } as Record<Variant, Point[]>;
+  const stored: Partial<Record<Variant, StoredOnce>> = {};
   const targets: Target[] = [];
   try {
     for (const variant of ['group', 'naive', 'bare'] as const) targets.push(await socketTarget(variant, options));
@@ -170,6 +177,15 @@ export async function runMessages(options: MessagesOptions): Promise<ScenarioRep
         results[target.variant].push(p);
         console.log(`  ${LABELS[target.variant].padEnd(40)} ${String(level * options.window).padStart(4)} in flight: ${fmt(p.perSecond, 0)}/s ack p50 ${fmt(p.p50, 2)} p99 ${fmt(p.p99, 2)} ms`);
       }
+    }
+    for (const target of targets) {
+      if (!target.checkStored) continue;
+      const check = await target.checkStored();
+      stored[target.variant] = check;
+      console.log(
+        `  ${LABELS[target.variant].padEnd(40)} ${check.acked} acked, ${check.stored} stored: ${check.missing} missing, ` +
+          `${check.duplicated} duplicated, ${check.unacknowledged} stored without an ack, ${check.seqGaps} of ${check.sessions} sessions with a seq gap`,
+      );
     }
   } finally {
     await Promise.all(targets.map((target) => target.stop()));
@@ -191,7 +207,17 @@ export async function runMessages(options: MessagesOptions): Promise<ScenarioRep
     ['in flight', ...variants.map((v) => `${LABELS[v]} p50 / p99 ms`)],
     options.levels.map((level, i) => [level * options.window, ...variants.map((v) => `${fmt(results[v][i]!.p50, 2)} / ${fmt(results[v][i]!.p99, 2)}`)]),
   );
+  const checked = Object.entries(stored) as Array<[Variant, StoredOnce]>;
   const sections = [throughput, latency];
+  if (checked.length > 0) {
+    sections.push(
+      'Every acknowledged message in the database exactly once, checked after the levels, session by session (all levels and the warm-up):\n\n' +
+        markdownTable(
+          ['target', 'acked', 'stored', 'missing', 'duplicated', 'stored without an ack', 'sessions with a seq gap'],
+          checked.map(([v, c]) => [LABELS[v], c.acked, c.stored, c.missing, c.duplicated, c.unacknowledged, `${c.seqGaps} of ${c.sessions}`]),
+        ),
+    );
+  }
   if (e2e) {
     sections.push(
       markdownTable(
@@ -231,6 +257,7 @@ export async function runMessages(options: MessagesOptions): Promise<ScenarioRep
       groupOverStatement: peak('group') / peak('rawStatement'),
       groupAckP99AtPeak: best.p99,
       errors: variants.reduce((s, v) => s + results[v].reduce((t, p) => t + p.errors, 0), 0),
+      storedOnceViolations: checked.reduce((sum, [, c]) => sum + c.missing + c.duplicated + c.unacknowledged + c.seqGaps, 0),
       ...(e2e ? { e2eSameP50: e2e.same.p50, e2eCrossP50: e2e.cross.p50, crossAddsP50: e2e.cross.p50 - e2e.same.p50 } : {}),
     },
   };
