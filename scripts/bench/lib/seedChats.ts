@@ -14,7 +14,8 @@ function filled(sql: postgres.Sql, template: postgres.Fragment, i: postgres.Frag
  * Seeds customers (one per 5 tickets), tickets of every source (chat ones titled as a chat
  * start titles them, the others with support subjects), a chat session per chat ticket, and the
  * messages: each session's in one run, customer and agent lines taking turns (portugueseText.ts),
- * stored in ticket order as chats are, so a session's messages share pages.
+ * stored in ticket order as chats are, so a session's messages share pages; then the sessions'
+ * last seq and the tickets' customer-message counters, as the message path keeps them.
  */
 export async function seedTicketsAndChats(sql: postgres.Sql, options: { tickets: number; messages: number }) {
   // As for any bulk load, the search indexes (GIN) are built once at the end, not row by row.
@@ -52,6 +53,17 @@ export async function seedTicketsAndChats(sql: postgres.Sql, options: { tickets:
     select s.id, i % ${perSession}::int + 1, case when i % ${perSession}::int % 2 = 0 then 'client' else 'agent' end, ${filled(sql, line, sql`i`)}
     from generate_series(0, ${options.messages}::int - 1) i
     join s on s.rn = 1 + i / ${perSession}::int`;
+  // The counters the message path keeps: each session's last seq, each chat ticket's customer
+  // messages (what the unread filter and unreadCount compare read marks against).
+  await sql`
+    with counted as (
+      select session_id, max(seq) as last_seq, count(*) filter (where sender_type = 'client')::int as customer
+      from chat_messages group by session_id
+    ), sessions as (
+      update chat_sessions s set last_seq = counted.last_seq from counted where s.id = counted.session_id
+      returning s.ticket_id, counted.customer
+    )
+    update tickets t set customer_messages = sessions.customer from sessions where t.id = sessions.ticket_id`;
   await sql`set maintenance_work_mem = '256MB'`;
   for (const { definition } of searchIndexes) await sql.unsafe(definition);
   await sql`analyze`;
