@@ -214,7 +214,11 @@ export async function runMessages(options: MessagesOptions): Promise<ScenarioRep
       'Every acknowledged message in the database exactly once, checked after the levels, session by session (all levels and the warm-up):\n\n' +
         markdownTable(
           ['target', 'acked', 'stored', 'missing', 'duplicated', 'stored without an ack', 'sessions with a seq gap'],
-          checked.map(([v, c]) => [LABELS[v], c.acked, c.stored, c.missing, c.duplicated, c.unacknowledged, `${c.seqGaps} of ${c.sessions}`]),
+          checked.map(([v, c]) => [
+            LABELS[v],
+            ...[c.acked, c.stored, c.missing, c.duplicated, c.unacknowledged].map((n) => n.toLocaleString('en-US')),
+            `${c.seqGaps} of ${c.sessions}`,
+          ]),
         ),
     );
   }
