@@ -57,10 +57,11 @@ describe.skipIf(!inject('postgresAvailable'))('npm run bench, tiny', () => {
   });
 
   it('6. routing: chat starts with least_busy against manual', { timeout: 240_000 }, async () => {
-    const report = await runRouting({ levels: [2], durationMs: 300, agents: 2 });
+    const report = await runRouting({ levels: [2, 2], durationMs: 300, agents: 2 });
     expectMeasured(report);
     expect(report.figures.routedPeak).toBeGreaterThan(0);
     expect(report.figures.manualPeak).toBeGreaterThan(0);
+    expect(report.figures.medianRatio).toBeGreaterThan(0);
     // The routed node's chats were really assigned.
     expect(report.figures.assignedShare).toBe(1);
     reports.push(report);

@@ -17,6 +17,14 @@ export function summarize(values: number[]): LatencySummary {
   return { count: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? Number.NaN };
 }
 
+/** The middle value (the mean of the two middle ones for an even count); NaN for none. */
+export function median(values: number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
 /** A number for a table: fixed digits, thousands kept readable, `—` when missing. */
 export function fmt(value: number | undefined, digits = 1): string {
   if (value === undefined || !Number.isFinite(value)) return '—';
