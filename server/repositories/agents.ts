@@ -99,6 +99,11 @@ export const agentsRepository = {
    * Marks these agents seen now (one statement for all, rows locked in id order so two nodes'
    * refreshes never deadlock) and answers those that came back to life with `online` asked:
    * routing may now give them chats.
+   *
+   * Agent rows are locked FOR NO KEY UPDATE here and below: their keys never change, and FOR
+   * UPDATE would also hold up, until commit, every write that names the agent (an agent's
+   * message in a group-commit batch, a note, a read mark: their foreign-key checks take FOR KEY
+   * SHARE) — behind a routing pass or the sweep's recount of every open chat.
    */
   async markSeen(ex: Executor, ids: string[], presenceTimeoutMs: number): Promise<string[]> {
     if (ids.length === 0) return [];
@@ -107,7 +112,7 @@ export const agentsRepository = {
         select id, last_seen_at as before from agents
         where id ${anyOfIds(ids)}
         order by id
-        for update
+        for no key update
       )
       update agents a set last_seen_at = now()
       from seen
@@ -184,7 +189,7 @@ export const agentsRepository = {
       with turns as (
         select t.id, max(t.turn) as turn from jsonb_to_recordset(${JSON.stringify(turns)}::jsonb) as t(id uuid, turn int) group by t.id
       ), locked as (
-        select a.id from agents a where a.id in (select id from turns) order by a.id for update
+        select a.id from agents a where a.id in (select id from turns) order by a.id for no key update
       )
       update agents a set last_assigned_at = statement_timestamp() + make_interval(secs => turns.turn / 1000000.0)
       from turns where a.id = turns.id and a.id in (select id from locked)`);
@@ -202,7 +207,7 @@ export const agentsRepository = {
       with deltas as (
         select d.id, d.n from jsonb_to_recordset(${JSON.stringify(changes)}::jsonb) as d(id uuid, n int)
       ), locked as (
-        select a.id from agents a where a.id in (select id from deltas) order by a.id for update
+        select a.id from agents a where a.id in (select id from deltas) order by a.id for no key update
       )
       update agents a set open_chats = a.open_chats + deltas.n
       from deltas where a.id = deltas.id and a.id in (select id from locked)`);
@@ -231,7 +236,7 @@ export const agentsRepository = {
           select from_id, -n from moves where from_id is not null
         ) as d group by id
       ), locked as (
-        select a.id from agents a where a.id in (select id from deltas where n <> 0) order by a.id for update
+        select a.id from agents a where a.id in (select id from deltas where n <> 0) order by a.id for no key update
       )
       update agents a set open_chats = a.open_chats + deltas.n
       from deltas where a.id = deltas.id and a.id in (select id from locked)`);
@@ -244,7 +249,7 @@ export const agentsRepository = {
    * commit while the sessions are counted: the count is exact.
    */
   async recountOpenChats(ex: Executor): Promise<Array<{ id: string; kept: number; counted: number }>> {
-    await ex.execute(sql`select id from agents order by id for update`);
+    await ex.execute(sql`select id from agents order by id for no key update`);
     const result = await ex.execute(sql`
       with open_chats as (
         select t.assignee_id as agent_id, count(*)::int as n
