@@ -68,16 +68,16 @@ describeOnPostgres('routing’s agent locks do not hold up writes that name the 
   }
 
   it('the sweep’s recount', async () => {
-    await writesWhileHeld((tx) => agentsRepository.recountOpenChats(tx));
+    await expect(writesWhileHeld((tx) => agentsRepository.recountOpenChats(tx))).resolves.toBeUndefined();
   });
 
   it('a pass’s counters and turns', async () => {
-    await writesWhileHeld((tx) => agentsRepository.moveOpenChats(tx, [{ ticketId, from: null, to: agentId }]));
-    await writesWhileHeld((tx) => agentsRepository.addOpenChats(tx, new Map([[agentId, 1]])));
-    await writesWhileHeld((tx) => agentsRepository.markAssigned(tx, [agentId]));
+    await expect(writesWhileHeld((tx) => agentsRepository.moveOpenChats(tx, [{ ticketId, from: null, to: agentId }]))).resolves.toBeUndefined();
+    await expect(writesWhileHeld((tx) => agentsRepository.addOpenChats(tx, new Map([[agentId, 1]])))).resolves.toBeUndefined();
+    await expect(writesWhileHeld((tx) => agentsRepository.markAssigned(tx, [agentId]))).resolves.toBeUndefined();
   });
 
   it('presence', async () => {
-    await writesWhileHeld((tx) => agentsRepository.markSeen(tx, [agentId], 60_000));
+    await expect(writesWhileHeld((tx) => agentsRepository.markSeen(tx, [agentId], 60_000))).resolves.toBeUndefined();
   });
 });
