@@ -19,6 +19,7 @@ import { createOriginPolicy } from './http/origins.js';
 import { createInflightTracker } from './inflight.js';
 import { createLogger, type Logger } from './logger.js';
 import { busObserver, createNodeMetrics, type NodeMetrics } from './metrics.js';
+import { createIntakeWriter } from './services/chat/intakeWriter.js';
 import { createMessageWriter, type MessageWriter, type MessageWriterOptions } from './services/messages/messageWriter.js';
 import { registerChatNamespace } from './realtime/chatNamespace.js';
 import { createCustomerChannel } from './realtime/customerChannel.js';
@@ -147,6 +148,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
     },
     logger,
     messages,
+    intake: createIntakeWriter(() => ctx),
     metrics,
     mail: { enabled: Boolean(mailSender), wake: () => mailSender?.wake() },
     links: await loadChatLinks(database.db, { ttlMs: resumeTokenTtlMs }),
@@ -216,7 +218,7 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
         routing.stop();
         stopPruner();
         await inflight.drain(DRAIN_TIMEOUT_MS);
-        await messages.idle();
+        await Promise.all([messages.idle(), ctx.intake.idle()]);
         // Messages still committing were announced: their automations run, then no more start.
         await chatAutomations.idle();
         chatAutomations.stop();

@@ -49,6 +49,12 @@ export function createNodeMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['sender_type'] as const,
       registers,
     }),
+    chatStartBatchSize: new Histogram({
+      name: 'atende_chat_start_batch_size',
+      help: 'Chat starts written by one group-commit transaction',
+      buckets: [1, 2, 4, 8, 16, 32, 64],
+      registers,
+    }),
     messageBatchSize: new Histogram({
       name: 'atende_message_batch_size',
       help: 'Messages written by one group-commit transaction',

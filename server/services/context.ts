@@ -7,6 +7,7 @@ import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
 import type { NodeMetrics } from '../metrics.js';
 import type { MessageWriter } from './messages/messageWriter.js';
+import type { IntakeWriter } from './chat/intakeWriter.js';
 import type { ChatLinks } from './chat/chatLinks.js';
 
 /** How services reach the customers' sockets, on every node (implemented by the realtime layer). */
@@ -80,6 +81,8 @@ export interface ServiceContext {
   logger: Logger;
   /** Commits chat messages (group commit). */
   messages: MessageWriter;
+  /** Commits chat starts (group commit). */
+  intake: IntakeWriter;
   metrics: NodeMetrics;
   mail: MailOutboxHandle;
   /** Signs and checks the `/c/<token>` links of e-mails. */

@@ -11,10 +11,11 @@ import { toMessage } from './messageView.js';
 import { messageCreatedEvent } from './postMessage.js';
 import { issueResumeToken } from '../resumeTokens.js';
 import { verifyIdentity } from '../identity.js';
-import { inTicketTransaction, ticketCreatedAudit, ticketFact } from '../ticketFacts.js';
+import { ticketCreatedAudit, ticketFact, type TicketFacts } from '../ticketFacts.js';
 import { AppError } from '../../errors.js';
 import { resolveLocale, text } from '../../../shared/messages.js';
 import type { Transaction } from '../../db/client.js';
+import type { ChatMessageRow, CustomerRow } from '../../db/schema.js';
 import { offlineReceivedMail } from '../mail/mailTemplates.js';
 import { enqueueMail } from '../mail/outbox.js';
 import { linkUrl } from './chatLinks.js';
@@ -57,65 +58,16 @@ async function openChat(input: ChatStartInput, ctx: ServiceContext): Promise<Sta
   if (offline && !input.message) {
     throw new AppError('VALIDATION', 'The offline form needs a message', { fields: { message: text(resolveLocale(input.locale), 'required') } });
   }
-  const verified = verifyIdentity(input.email, input.identityHash, ctx.policy.identitySecret);
-  const now = new Date();
   const sessionId = randomUUID();
   const resume = issueResumeToken(sessionId);
-
-  const result = await inTicketTransaction(ctx, async (tx, facts) => {
-    const { client, returning, matchedBy } = await matchCustomer(
-      tx,
-      { email: input.email, phone: input.phone, name: input.name },
-      verified ? 'verified' : 'visitor',
-    );
-    // Ids chosen here, so the intake's rows and the first message go out together (pipelined,
-    // one round trip); the server runs them in order, the ticket before the message.
-    const ticketId = randomUUID();
-    const subject = `Chat iniciado - ${input.name}`;
-    const opening = {
-      type: 'ticket.created' as const,
-      ticketId,
-      source: 'chat' as const,
-      clientId: client.id,
-      sessionId,
-      subject,
-      returningClient: returning,
-      matchedBy,
-      verified,
-      ...(offline ? { offline: true as const } : {}),
-    };
-    const [opened, firstMessage] = await Promise.all([
-      chatIntakeRepository.insert(tx, {
-        ticketId,
-        subject,
-        description: `Chat iniciado em ${formatStartTime(now, ctx.policy.timeZone)}`,
-        category: CHAT_CATEGORY,
-        clientId: client.id,
-        returningClient: returning,
-        sessionId,
-        userName: input.name,
-        userEmail: input.email,
-        userPhone: input.phone,
-        locale: input.locale ?? 'pt-BR',
-        resumeTokenHash: resume.hash,
-        verified,
-        matchedBy,
-        lastSeq: input.message ? 1 : 0,
-        offline,
-        customerMessages: input.message ? 1 : 0,
-        // The intake's statement writes the fact's audit row (as the customer).
-        eventData: ticketCreatedAudit(opening).data ?? {},
-      }),
-      input.message ? insertFirstMessage(tx, sessionId, { type: 'client', name: input.name }, input.message) : undefined,
-    ]);
-    facts.recorded(ticketFact.created({ ...opening, ticketNumber: opened.number, at: opened.createdAt.toISOString() }));
-    if (offline) await enqueueOfflineConfirmation(tx, { input, sessionId, resumeTokenHash: resume.hash, ticketId, ticketNumber: opened.number, clientId: client.id }, ctx);
-    if (firstMessage) {
-      // Not audited (a customer's message), but announced and logged like every message.
-      facts.recorded({ event: messageCreatedEvent({ sessionId, ticketId, ticketNumber: opened.number }, toMessage(firstMessage)), audit: [] });
-    }
-    return { client, returning, matchedBy, ticketId, ticketNumber: opened.number, firstMessage };
-  }, { timed: 'chat_start' });
+  const request: IntakeRequest = {
+    input,
+    verified: verifyIdentity(input.email, input.identityHash, ctx.policy.identitySecret),
+    now: new Date(),
+    sessionId,
+    resumeTokenHash: resume.hash,
+  };
+  const result = await ctx.intake.open(request);
 
   const chat: ChatRef = {
     sessionId,
@@ -138,6 +90,94 @@ async function openChat(input: ChatStartInput, ctx: ServiceContext): Promise<Sta
     returningClient: result.returning,
     matchedBy: result.matchedBy,
   };
+}
+
+/** A chat start as the intake's transaction takes it: the form, and what was decided before. */
+export interface IntakeRequest {
+  input: ChatStartInput;
+  /** The host site vouched for the e-mail (identityHash). */
+  verified: boolean;
+  now: Date;
+  sessionId: string;
+  resumeTokenHash: string;
+}
+
+/** What a chat start's transaction wrote. */
+export interface OpenedChat {
+  client: CustomerRow;
+  returning: boolean;
+  matchedBy: MatchedBy;
+  ticketId: string;
+  ticketNumber: number;
+  firstMessage: ChatMessageRow | undefined;
+}
+
+/**
+ * The intake's writes for one chat start, inside a ticket transaction (which may hold other
+ * chat starts: services/chat/chatIntake.ts): find or create the customer, open the ticket, the
+ * session and its audit row, store the first message, and record the facts.
+ */
+export async function openChatInTransaction(tx: Transaction, facts: TicketFacts, request: IntakeRequest, ctx: ServiceContext): Promise<OpenedChat> {
+  const { input, verified, now, sessionId } = request;
+  const offline = input.offline === true;
+  const { client, returning, matchedBy } = await matchCustomer(
+    tx,
+    { email: input.email, phone: input.phone, name: input.name },
+    verified ? 'verified' : 'visitor',
+  );
+  // Ids chosen here, so the intake's rows and the first message go out together (pipelined,
+  // one round trip); the server runs them in order, the ticket before the message.
+  const ticketId = randomUUID();
+  const subject = `Chat iniciado - ${input.name}`;
+  const opening = {
+    type: 'ticket.created' as const,
+    ticketId,
+    source: 'chat' as const,
+    clientId: client.id,
+    sessionId,
+    subject,
+    returningClient: returning,
+    matchedBy,
+    verified,
+    ...(offline ? { offline: true as const } : {}),
+  };
+  const [opened, firstMessage] = await Promise.all([
+    chatIntakeRepository.insert(tx, {
+      ticketId,
+      subject,
+      description: `Chat iniciado em ${formatStartTime(now, ctx.policy.timeZone)}`,
+      category: CHAT_CATEGORY,
+      clientId: client.id,
+      returningClient: returning,
+      sessionId,
+      userName: input.name,
+      userEmail: input.email,
+      userPhone: input.phone,
+      locale: input.locale ?? 'pt-BR',
+      resumeTokenHash: request.resumeTokenHash,
+      verified,
+      matchedBy,
+      lastSeq: input.message ? 1 : 0,
+      offline,
+      customerMessages: input.message ? 1 : 0,
+      // The intake's statement writes the fact's audit row (as the customer).
+      eventData: ticketCreatedAudit(opening).data ?? {},
+    }),
+    input.message ? insertFirstMessage(tx, sessionId, { type: 'client', name: input.name }, input.message) : undefined,
+  ]);
+  facts.recorded(ticketFact.created({ ...opening, ticketNumber: opened.number, at: opened.createdAt.toISOString() }));
+  if (offline) {
+    await enqueueOfflineConfirmation(
+      tx,
+      { input, sessionId, resumeTokenHash: request.resumeTokenHash, ticketId, ticketNumber: opened.number, clientId: client.id },
+      ctx,
+    );
+  }
+  if (firstMessage) {
+    // Not audited (a customer's message), but announced and logged like every message.
+    facts.recorded({ event: messageCreatedEvent({ sessionId, ticketId, ticketNumber: opened.number }, toMessage(firstMessage)), audit: [] });
+  }
+  return { client, returning, matchedBy, ticketId, ticketNumber: opened.number, firstMessage };
 }
 
 /** The offline form's confirmation e-mail, with the `/c/` link that opens the conversation. */
