@@ -34,6 +34,8 @@ export interface StartedChat {
 /**
  * The intake: in one transaction, find or create the customer, open a chat ticket and a
  * session linked to both (and store the first message when given). Events go out after commit.
+ * The transaction may hold other chat starts that arrived meanwhile (group commit,
+ * services/chat/intakeWriter.ts); each is all or nothing all the same.
  * With `offline` (the offline form, PROTOCOL §9) the session is closed from the start, the
  * message is required, and the same transaction commits the customer's confirmation e-mail.
  */
