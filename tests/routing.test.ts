@@ -298,10 +298,14 @@ describeOnPostgres('routing: a ticket held by another writer', (db) => {
   const fixture = useRoutingFixture(db, { mode: 'least_busy', defaultCapacity: 5, reassignAfterOfflineMs: REASSIGN_AFTER_OFFLINE_MS });
   const rows = rowsOf(db);
 
-  it('a new chat whose ticket another writer holds while an agent has room is not told a place: it is tried again and given to the agent', async () => {
+  // A chat that starts waiting now (here: its ticket unassigned by hand), whose ticket another
+  // writer holds when the pass comes, with an agent who has room.
+  it('a chat that starts waiting while another writer holds its ticket is not told a place: it is tried again and given to the agent', async () => {
     const [hana] = await fixture.team(['Hana Ocupada'], 2);
     await goOnline(hana!);
     await fixture.node().routing.idle();
+    const visitor = await fixture.visitor();
+    expect(await visitor.agent()).toBe(hana!.name);
     const other = postgres(db().url!, { max: 2, onnotice: () => {} });
     const routingHeld = deferred();
     const routingFree = deferred();
@@ -318,7 +322,7 @@ describeOnPostgres('routing: a ticket held by another writer', (db) => {
     );
     await routingHeld.promise;
     const unsubscribe = fixture.node().ctx.bus.subscribe((event) => {
-      if (event.type !== 'ticket.created') return;
+      if (event.type !== 'ticket.assigned' || event.assigneeId !== null) return;
       transactions.push(
         other.begin(async (tx) => {
           await tx`select id from tickets where id = ${event.ticketId} for update`;
@@ -328,14 +332,14 @@ describeOnPostgres('routing: a ticket held by another writer', (db) => {
       );
     });
     try {
-      const visitor = await fixture.visitor();
+      await fixture.admin().tickets.assign.mutate({ id: visitor.started.ticketId, assigneeId: null });
       await ticketHeld.promise;
       routingFree.resolve();
       await fixture.node().routing.idle();
       expect(await rows.assigneeOf(visitor.started.ticketId)).toBeNull();
       expect((await rows.queue()).filter((row) => row.ticketId === visitor.started.ticketId)).toEqual([]);
       ticketFree.resolve();
-      expect(await visitor.agent()).toBe(hana!.name);
+      expect(await visitor.agents(2)).toEqual([hana!.name, hana!.name]);
       expect(visitor.positions).toEqual([]);
     } finally {
       unsubscribe();

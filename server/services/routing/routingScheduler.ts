@@ -90,9 +90,6 @@ export function createRouting(settings: RoutingSettings): Routing {
     // Each fact is routed once in the cluster, by the node where it happened.
     if (!meta.local) return;
     switch (event.type) {
-      case 'ticket.created':
-        if (event.source === 'chat' && !settings.assistantOn) request([event.ticketId]);
-        return;
       case 'chat.escalated':
         request([event.ticketId]);
         return;
