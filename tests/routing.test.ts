@@ -1,12 +1,13 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
-import { chatQueue, chatSessions, ticketEvents, tickets } from '../server/db/schema.js';
+import { agents, chatQueue, chatSessions, ticketEvents, tickets } from '../server/db/schema.js';
 import { ROUTING_LOCK_KEY } from '../server/repositories/routing.js';
 import { sweepIdleChats } from '../server/services/chat/sweepIdleChats.js';
 import { chooseAgent, type RoutingCandidate } from '../server/services/routing/chooseAgent.js';
-import type { Message } from '../shared/chat.js';
-import { connectCustomer, newClientMsgId, requestOk, waitForEvent } from './support/customer.js';
+import type { ChatStarted, Message } from '../shared/chat.js';
+import type { Ack } from '../shared/errors.js';
+import { connectCustomer, newClientMsgId, requestOk, uniqueContact, waitForEvent } from './support/customer.js';
 import { describeOnEachDriver, describeOnPostgres, type TestDatabase } from './support/databases.js';
 import { goOnline, useRoutedTeam, type WaitingVisitor } from './support/routing.js';
 
@@ -130,6 +131,64 @@ describeOnEachDriver('routing: least_busy, the queue and re-queue', (db) => {
     await fixture.admin().agents.update.mutate({ id: beto!.id, capacity: 3 });
     expect(await waiting[2]!.agent()).toBe(beto!.name);
     expect(await rows.queue()).toEqual([]);
+  });
+
+  it('a chat given at its start is opened assigned, in the intake’s own transaction, and agent:joined comes after the chat:start answer', async () => {
+    const [iris] = await fixture.team(['Iris Entrada'], 2);
+    await goOnline(iris!);
+    await fixture.node().routing.idle();
+    const socket = await connectCustomer(fixture.node().url);
+    const seen: string[] = [];
+    const joined = new Promise<void>((resolve) =>
+      socket.on('agent:joined', ({ agentName }: { agentName: string }) => {
+        seen.push(`joined ${agentName}`);
+        resolve();
+      }),
+    );
+    const contact = uniqueContact('Entrada Direta');
+    const answer = new Promise<Ack<ChatStarted>>((resolve) =>
+      socket.emit('chat:start', { name: contact.name, email: contact.email, phone: contact.phone }, (result: Ack<ChatStarted>) => {
+        seen.push('answered');
+        resolve(result);
+      }),
+    );
+    try {
+      const result = await answer;
+      if (!result.ok) throw new Error(`chat:start failed: ${JSON.stringify(result.error)}`);
+      const data = result.data;
+      await joined;
+      expect(seen).toEqual(['answered', `joined ${iris!.name}`]);
+      // The ticket and its assignment's audit row were written by one transaction: the intake's.
+      const written = await db().handle.db.execute(sql`
+        select (select xmin::text from tickets where id = ${data.ticketId}) as ticket_xid,
+          (select xmin::text from ticket_events where ticket_id = ${data.ticketId} and type = 'ticket.assigned') as assigned_xid`);
+      const [row] = (Array.isArray(written) ? written : (written as { rows: unknown[] }).rows) as Array<{ ticket_xid: string; assigned_xid: string }>;
+      expect(row!.assigned_xid).toBe(row!.ticket_xid);
+      expect(await rows.assigneeOf(data.ticketId)).toBe(iris!.id);
+    } finally {
+      socket.disconnect();
+    }
+  });
+
+  it('while chats are queued, a chat that starts waits behind them even when an agent has room', async () => {
+    const [lia] = await fixture.team(['Lia Fila'], 1);
+    await goOnline(lia!);
+    const served = await fixture.visitor();
+    expect(await served.agent()).toBe(lia!.name);
+    const first = await fixture.visitor();
+    await first.position(1);
+    await fixture.node().routing.idle();
+    // Room behind routing's back: no event asks for a pass.
+    await db().handle.db.update(agents).set({ capacity: 3 }).where(eq(agents.id, lia!.id));
+    const second = await fixture.visitor();
+    await second.position(2);
+    expect(await rows.assigneeOf(second.started.ticketId)).toBeNull();
+    // The next pass gives them in their order.
+    fixture.node().ctx.routing.request([]);
+    expect(await first.agent()).toBe(lia!.name);
+    expect(await second.agent()).toBe(lia!.name);
+    const audit = await Promise.all([first, second].map((visitor) => rows.assignedAudit(visitor.started.ticketId)));
+    expect(audit[0]![0]!.id).toBeLessThan(audit[1]![0]!.id);
   });
 
   it('thirty chats starting at once with two agents of capacity three: six given, none twice, nobody past capacity, the rest queued 1…24', async () => {
