@@ -29,14 +29,12 @@ export interface ChatIntakeRecords {
   customerMessages: number;
   /** The `ticket.created` audit row's data. */
   eventData: Record<string, unknown>;
-  /** The agent routing gave the chat at its start (null: none); its `ticket.assigned` audit row, by the system, goes with it. */
-  assigneeId: string | null;
 }
 
 /** SQL of the chat start: the ticket, session and audit rows it writes in one statement. */
 export const chatIntakeRepository = {
   /**
-   * Opens the chat ticket, its session and the audit row (two with an assignee) in one statement (one round trip, one
+   * Opens the chat ticket, its session and the audit row in one statement (one round trip, one
    * statement to build instead of three Drizzle inserts: building them was a fifth of the node's
    * CPU per chat start). The rows reference each other; the foreign keys are checked at the end
    * of the statement, when all three exist. Answers the ticket's number and creation time.
@@ -45,9 +43,9 @@ export const chatIntakeRepository = {
   async insert(ex: Executor, r: ChatIntakeRecords): Promise<{ number: number; createdAt: Date }> {
     const result = await ex.execute(sql`
     with ticket as (
-      insert into tickets (id, subject, description, status, source, category, client_id, customer_messages, returning_client, assignee_id)
+      insert into tickets (id, subject, description, status, source, category, client_id, customer_messages, returning_client)
       values (${r.ticketId}::uuid, ${r.subject}, ${r.description}, 'OPEN', 'chat', ${r.category}, ${r.clientId}::uuid, ${r.customerMessages}::int,
-              ${r.returningClient}::boolean, ${r.assigneeId}::uuid)
+              ${r.returningClient}::boolean)
       returning number, created_at
     ), session as (
       insert into chat_sessions (id, client_id, ticket_id, user_name, user_email, user_phone, locale, resume_token_hash, verified, matched_by, last_seq,
@@ -58,11 +56,7 @@ export const chatIntakeRepository = {
               now(), ${r.customerMessages > 0 ? sql`now()` : sql`null`})
     ), audit as (
       insert into ticket_events (ticket_id, actor_type, actor_id, type, data)
-      values (${r.ticketId}::uuid, 'client', ${r.clientId}::uuid, 'ticket.created', ${JSON.stringify(r.eventData)}::jsonb)${
-        r.assigneeId
-          ? sql`, (${r.ticketId}::uuid, 'system', null, 'ticket.assigned', ${JSON.stringify({ assigneeId: r.assigneeId, previousAssigneeId: null })}::jsonb)`
-          : sql``
-      }
+      values (${r.ticketId}::uuid, 'client', ${r.clientId}::uuid, 'ticket.created', ${JSON.stringify(r.eventData)}::jsonb)
     )
     select number, floor(extract(epoch from created_at) * 1000)::int8 as created_ms from ticket`);
     const [row] = rowsOf<{ number: number | string; created_ms: number | string | bigint }>(result);

@@ -29,12 +29,6 @@ export const routingRepository = {
     await ex.execute(sql`select pg_advisory_xact_lock(${ROUTING_LOCK_KEY})`);
   },
 
-  /** Whether no chat is queued: a chat that starts now may be given before none that waits longer. */
-  async queueIsEmpty(ex: Executor): Promise<boolean> {
-    const result = await ex.execute(sql`select not exists (select 1 from chat_queue) as empty`);
-    return rowsOf<{ empty: boolean }>(result)[0]?.empty ?? true;
-  },
-
   /**
    * Puts in the queue the open, unassigned chats that wait for a person: of these tickets, or
    * of every ticket (the periodic sweep's safety net). With the assistant on, a chat waits only

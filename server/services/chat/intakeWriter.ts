@@ -1,8 +1,7 @@
 import { isDatabaseUnavailable, sqlState } from '../../errors.js';
 import type { ServiceContext } from '../context.js';
 import { inTicketTransaction } from '../ticketFacts.js';
-import { routesAtIntake } from '../routing/intakeRouting.js';
-import { openChatsInTransaction, type IntakeRequest, type OpenedChat } from './startChat.js';
+import { openChatInTransaction, type IntakeRequest, type OpenedChat } from './startChat.js';
 
 /** Where a node's chat starts are committed; one per node, reached through the ServiceContext. */
 export interface IntakeWriter {
@@ -74,26 +73,23 @@ export function createIntakeWriter(context: () => ServiceContext, options: Intak
     }
   }
 
-  /** `route`: routing gives the chats at once, in this transaction (not when written again alone). */
-  async function run(batch: Pending[], route = true): Promise<void> {
+  async function run(batch: Pending[]): Promise<void> {
     const ctx = context();
     for (let attempt = 1; ; attempt++) {
       try {
-        const { chats, positions } = await inTicketTransaction(
+        const opened = await inTicketTransaction(
           ctx,
-          (tx, facts) => openChatsInTransaction(tx, facts, batch.map((pending) => pending.request), ctx, { route }),
+          (tx, facts) => Promise.all(batch.map((pending) => openChatInTransaction(tx, facts, pending.request, ctx))),
           { timed: 'chat_start' },
         );
         ctx.metrics.chatStartBatchSize.observe(batch.length);
-        if (route) announceRouting(ctx, batch, chats, positions);
-        else askRoutingForWaiting(ctx, batch, chats);
-        chats.forEach((chat, i) => batch[i]!.resolve(chat));
+        opened.forEach((chat, i) => batch[i]!.resolve(chat));
         return;
       } catch (error) {
         const state = sqlState(error);
         if (state && RETRYABLE.has(state) && attempt < MAX_ATTEMPTS) continue;
         if (batch.length > 1 && !isDatabaseUnavailable(error)) {
-          for (const pending of batch) await run([pending], false);
+          for (const pending of batch) await run([pending]);
           return;
         }
         for (const pending of batch) pending.reject(error);
@@ -111,30 +107,6 @@ export function createIntakeWriter(context: () => ServiceContext, options: Intak
     },
     idle: () => new Promise<void>((resolve) => (inFlight === 0 && queue.length === 0 ? resolve() : idleWaiters.push(resolve))),
   };
-}
-
-/**
- * After commit, and after each start's answer (a socket joins its chat's room as it is answered):
- * each customer whose chat was given sees who joined, and each whose place in the queue changed
- * is told it.
- */
-function announceRouting(ctx: ServiceContext, batch: Pending[], chats: OpenedChat[], positions: Array<{ sessionId: string; position: number }>): void {
-  const joined = chats.flatMap((chat, i) => (chat.assignee ? [{ sessionId: batch[i]!.request.sessionId, agentName: chat.assignee.name }] : []));
-  if (joined.length === 0 && positions.length === 0) return;
-  setImmediate(() => {
-    for (const { sessionId, agentName } of joined) ctx.customers.agentJoined(sessionId, { agentName });
-    for (const { sessionId, position } of positions) ctx.customers.queuePosition(sessionId, { position });
-  });
-}
-
-/**
- * After commit, when the chats were written without routing (again, one by one): the live chats
- * not given wait for a person — a routing pass queues them, tells their place, and gives them.
- */
-function askRoutingForWaiting(ctx: ServiceContext, batch: Pending[], opened: OpenedChat[]): void {
-  if (!routesAtIntake(ctx.routing.settings)) return;
-  const waiting = opened.filter((chat, i) => !chat.assignee && batch[i]!.request.input.offline !== true).map((chat) => chat.ticketId);
-  if (waiting.length > 0) ctx.routing.request(waiting);
 }
 
 /** A start whose writes cannot share a transaction with others' pipelined statements. */

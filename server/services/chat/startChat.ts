@@ -4,9 +4,7 @@ import type { ChatStartInput } from '../../../shared/schemas.js';
 import { CHAT_CATEGORY } from '../../../shared/tickets.js';
 import { chatIntakeRepository } from '../../repositories/chatIntake.js';
 import type { ServiceContext } from '../context.js';
-import { matchCustomer, type MatchedBy, type MatchedCustomer } from '../customers/matchCustomer.js';
-import { planIntakeAssignments, readIntakeRouting, recordIntakeAssignments, routesAtIntake } from '../routing/intakeRouting.js';
-import type { AgentRef } from '../tickets/assignTicket.js';
+import { matchCustomer, type MatchedBy } from '../customers/matchCustomer.js';
 import { insertFirstMessage } from '../messages/firstMessage.js';
 import type { ChatRef } from './chatRef.js';
 import { toMessage } from './messageView.js';
@@ -69,7 +67,6 @@ async function openChat(input: ChatStartInput, ctx: ServiceContext): Promise<Sta
     verified: verifyIdentity(input.email, input.identityHash, ctx.policy.identitySecret),
     now: new Date(),
     sessionId,
-    ticketId: randomUUID(),
     resumeTokenHash: resume.hash,
   };
   const result = await ctx.intake.open(request);
@@ -104,7 +101,6 @@ export interface IntakeRequest {
   verified: boolean;
   now: Date;
   sessionId: string;
-  ticketId: string;
   resumeTokenHash: string;
 }
 
@@ -116,57 +112,24 @@ export interface OpenedChat {
   ticketId: string;
   ticketNumber: number;
   firstMessage: ChatMessageRow | undefined;
-  /** The agent routing gave the chat at once; null: it waits (or routing is manual). */
-  assignee: AgentRef | null;
 }
 
 /**
- * The intake's writes for chat starts sharing one ticket transaction (services/chat/intakeWriter.ts):
- * each start's customer found or created, then its ticket, session and audit rows and its first
- * message; the facts recorded. With `route` (and routing that gives chats at their start), the
- * routing lock is taken and read first, and each live chat goes at once to an online agent with
- * room — the ticket is opened assigned, with its `ticket.assigned` fact — or into the queue,
- * numbered (`positions`: the places to tell).
- * Round trips whatever the number of starts: the customers (with the routing reads), then the rows.
+ * The intake's writes for one chat start, inside a ticket transaction (which may hold other
+ * chat starts: services/chat/chatIntake.ts): find or create the customer, open the ticket, the
+ * session and its audit row, store the first message, and record the facts.
  */
-export async function openChatsInTransaction(
-  tx: Transaction,
-  facts: TicketFacts,
-  requests: IntakeRequest[],
-  ctx: ServiceContext,
-  options: { route: boolean },
-): Promise<{ chats: OpenedChat[]; positions: Array<{ sessionId: string; position: number }> }> {
-  const settings = ctx.routing.settings;
-  const live = requests.filter((request) => request.input.offline !== true);
-  const reading = options.route && routesAtIntake(settings) && live.length > 0 ? readIntakeRouting(tx, settings) : undefined;
-  reading?.catch(() => {}); // awaited below, after the customers (a failure fails those too)
-  const matched = await Promise.all(
-    requests.map(({ input, verified }) =>
-      matchCustomer(tx, { email: input.email, phone: input.phone, name: input.name }, verified ? 'verified' : 'visitor'),
-    ),
-  );
-  const plan = reading ? planIntakeAssignments(settings, await reading, live.length) : undefined;
-  const assigneeOf = new Map(live.map((request, i) => [request.sessionId, plan?.assignees[i] ?? null]));
-  const leftWaiting = plan ? live.filter((request) => !assigneeOf.get(request.sessionId)).map((request) => request.ticketId) : [];
-  const [chats, positions] = await Promise.all([
-    Promise.all(requests.map((request, i) => insertChat(tx, facts, request, matched[i]!, assigneeOf.get(request.sessionId) ?? null, ctx))),
-    plan ? recordIntakeAssignments(tx, plan, leftWaiting) : [],
-  ]);
-  return { chats, positions };
-}
-
-/** One start's rows, once its customer is known: ticket, session, audit rows, first message; its facts. */
-async function insertChat(
-  tx: Transaction,
-  facts: TicketFacts,
-  request: IntakeRequest,
-  customer: MatchedCustomer,
-  assignee: AgentRef | null,
-  ctx: ServiceContext,
-): Promise<OpenedChat> {
-  const { input, verified, now, sessionId, ticketId } = request;
-  const { client, returning, matchedBy } = customer;
+export async function openChatInTransaction(tx: Transaction, facts: TicketFacts, request: IntakeRequest, ctx: ServiceContext): Promise<OpenedChat> {
+  const { input, verified, now, sessionId } = request;
   const offline = input.offline === true;
+  const { client, returning, matchedBy } = await matchCustomer(
+    tx,
+    { email: input.email, phone: input.phone, name: input.name },
+    verified ? 'verified' : 'visitor',
+  );
+  // Ids chosen here, so the intake's rows and the first message go out together (pipelined,
+  // one round trip); the server runs them in order, the ticket before the message.
+  const ticketId = randomUUID();
   const subject = `Chat iniciado - ${input.name}`;
   const opening = {
     type: 'ticket.created' as const,
@@ -180,7 +143,6 @@ async function insertChat(
     verified,
     ...(offline ? { offline: true as const } : {}),
   };
-  // Pipelined (one round trip); the server runs them in order, the ticket before the message.
   const [opened, firstMessage] = await Promise.all([
     chatIntakeRepository.insert(tx, {
       ticketId,
@@ -200,19 +162,12 @@ async function insertChat(
       lastSeq: input.message ? 1 : 0,
       offline,
       customerMessages: input.message ? 1 : 0,
-      // The intake's statement writes the facts' audit rows (as the customer; the assignment as the system).
+      // The intake's statement writes the fact's audit row (as the customer).
       eventData: ticketCreatedAudit(opening).data ?? {},
-      assigneeId: assignee?.id ?? null,
     }),
     input.message ? insertFirstMessage(tx, sessionId, { type: 'client', name: input.name }, input.message) : undefined,
   ]);
-  const at = opened.createdAt.toISOString();
-  facts.recorded(ticketFact.created({ ...opening, ticketNumber: opened.number, at }));
-  if (assignee) {
-    facts.recorded(
-      ticketFact.assigned({ type: 'ticket.assigned', ticketId, ticketNumber: opened.number, at, assigneeId: assignee.id, previousAssigneeId: null }),
-    );
-  }
+  facts.recorded(ticketFact.created({ ...opening, ticketNumber: opened.number, at: opened.createdAt.toISOString() }));
   if (offline) {
     await enqueueOfflineConfirmation(
       tx,
@@ -224,7 +179,7 @@ async function insertChat(
     // Not audited (a customer's message), but announced and logged like every message.
     facts.recorded({ event: messageCreatedEvent({ sessionId, ticketId, ticketNumber: opened.number }, toMessage(firstMessage)), audit: [] });
   }
-  return { client, returning, matchedBy, ticketId, ticketNumber: opened.number, firstMessage, assignee: assignee && { id: assignee.id, name: assignee.name } };
+  return { client, returning, matchedBy, ticketId, ticketNumber: opened.number, firstMessage };
 }
 
 /** The offline form's confirmation e-mail, with the `/c/` link that opens the conversation. */

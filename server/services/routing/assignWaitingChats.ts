@@ -8,7 +8,7 @@ import type { TicketFacts } from '../ticketFacts.js';
 import { chooseAgent } from './chooseAgent.js';
 
 /** The largest time a Date holds (ms): turns taken in this pass count from there. */
-export const AFTER_ANY_DATE = 8.64e15;
+const AFTER_ANY_DATE = 8.64e15;
 
 export interface Assigned {
   assignments: Assignment[];

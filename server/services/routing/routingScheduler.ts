@@ -30,14 +30,13 @@ export interface Routing extends RoutingControl {
 
 /**
  * This node's routing passes (PROTOCOL §8): asked for after the facts that change who waits or
- * who has room — a chat escalated here, a chat ended here, an agent's assignment changed by hand
- * here, an agent's status or capacity set here, an agent back to life here, chat starts written
- * without routing (a chat start routes itself, in its own transaction: intakeRouting.ts) —
+ * who has room — a chat started or escalated here, a chat ended here, an agent's assignment
+ * changed by hand here, an agent's status or capacity set here, an agent back to life here —
  * and every few seconds as a safety net (an agent's presence expiring is no event on any node;
  * a node may die between a commit and its pass). Requests arriving while a pass runs are
  * gathered into the next one (each pass first waits a few tens of milliseconds for more, and
- * passes start at most ten times a second), so a node runs one pass at a time and a burst of
- * requests costs few passes.
+ * passes start at most ten times a second), so a node runs one pass at a time and a burst or a
+ * stream of chat starts costs few passes, none inside the intake.
  */
 export function createRouting(settings: RoutingSettings): Routing {
   const manual = settings.mode === 'manual';
@@ -91,6 +90,9 @@ export function createRouting(settings: RoutingSettings): Routing {
     // Each fact is routed once in the cluster, by the node where it happened.
     if (!meta.local) return;
     switch (event.type) {
+      case 'ticket.created':
+        if (event.source === 'chat' && !settings.assistantOn) request([event.ticketId]);
+        return;
       case 'chat.escalated':
         request([event.ticketId]);
         return;
