@@ -45,6 +45,7 @@ describe('GET /metrics', () => {
       'atende_intake_duration_seconds',
       'atende_messages_persisted_total',
       'atende_message_batch_size',
+      'atende_chat_start_batch_size',
       'atende_socket_ack_duration_seconds',
       'atende_db_transaction_duration_seconds',
       'atende_events_published_total',
