@@ -1,5 +1,5 @@
-import { isDatabaseUnavailable, sqlState } from '../../errors.js';
 import type { ServiceContext } from '../context.js';
+import { createGroupCommit } from '../groupCommit.js';
 import { inTicketTransaction } from '../ticketFacts.js';
 import { openChatInTransaction, type IntakeRequest, type OpenedChat } from './startChat.js';
 
@@ -27,7 +27,6 @@ interface Pending {
 // A deadlock: two transactions met the same customers in another order (two tabs of one person
 // in two batches). The batch is written again from the start.
 const RETRYABLE = new Set(['40P01', '40001']);
-const MAX_ATTEMPTS = 3;
 
 /**
  * Group commit for chat starts: the starts that arrive while earlier ones are being written
@@ -40,72 +39,28 @@ const MAX_ATTEMPTS = 3;
  */
 export function createIntakeWriter(context: () => ServiceContext, options: IntakeWriterOptions = {}): IntakeWriter {
   const maxBatch = options.maxBatch ?? 64;
-  const maxInFlight = options.maxBatchesInFlight ?? 2;
-  const queue: Pending[] = [];
-  let inFlight = 0;
-  let scheduled = false;
-  let idleWaiters: Array<() => void> = [];
 
-  function settleIdle() {
-    if (inFlight > 0 || queue.length > 0) return;
-    const waiters = idleWaiters;
-    idleWaiters = [];
-    for (const resolve of waiters) resolve();
-  }
-
-  function schedule() {
-    if (scheduled || inFlight >= maxInFlight || queue.length === 0) return;
-    scheduled = true;
-    // After this turn's I/O callbacks: the starts that arrived together leave together.
-    setImmediate(flush);
-  }
-
-  function flush() {
-    scheduled = false;
-    while (inFlight < maxInFlight && queue.length > 0) {
-      const batch = takeBatch(queue, maxBatch);
-      inFlight++;
-      void run(batch).finally(() => {
-        inFlight--;
-        schedule();
-        settleIdle();
-      });
-    }
-  }
-
-  async function run(batch: Pending[]): Promise<void> {
-    const ctx = context();
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const opened = await inTicketTransaction(
-          ctx,
-          (tx, facts) => Promise.all(batch.map((pending) => openChatInTransaction(tx, facts, pending.request, ctx))),
-          { timed: 'chat_start' },
-        );
-        ctx.metrics.chatStartBatchSize.observe(batch.length);
-        opened.forEach((chat, i) => batch[i]!.resolve(chat));
-        return;
-      } catch (error) {
-        const state = sqlState(error);
-        if (state && RETRYABLE.has(state) && attempt < MAX_ATTEMPTS) continue;
-        if (batch.length > 1 && !isDatabaseUnavailable(error)) {
-          for (const pending of batch) await run([pending]);
-          return;
-        }
-        for (const pending of batch) pending.reject(error);
-        return;
-      }
-    }
-  }
+  const group = createGroupCommit<Pending>({
+    maxInFlight: options.maxBatchesInFlight ?? 2,
+    take: (queue) => takeBatch(queue, maxBatch),
+    async commit(batch) {
+      const ctx = context();
+      const opened = await inTicketTransaction(
+        ctx,
+        (tx, facts) => Promise.all(batch.map((pending) => openChatInTransaction(tx, facts, pending.request, ctx))),
+        { timed: 'chat_start' },
+      );
+      ctx.metrics.chatStartBatchSize.observe(batch.length);
+      opened.forEach((chat, i) => batch[i]!.resolve(chat));
+    },
+    retryable: RETRYABLE,
+  });
 
   return {
     open(request) {
-      return new Promise<OpenedChat>((resolve, reject) => {
-        queue.push({ request, resolve, reject });
-        schedule();
-      });
+      return new Promise<OpenedChat>((resolve, reject) => group.push({ request, resolve, reject }));
     },
-    idle: () => new Promise<void>((resolve) => (inFlight === 0 && queue.length === 0 ? resolve() : idleWaiters.push(resolve))),
+    idle: () => group.idle(),
   };
 }
 
@@ -120,6 +75,7 @@ function goesAlone(request: IntakeRequest): boolean {
  * so two batches meeting the same customers take their rows in the same order.
  */
 function takeBatch(queue: Pending[], maxBatch: number): Pending[] {
+  if (queue.length === 0) return [];
   if (goesAlone(queue[0]!.request)) return [queue.shift()!];
   const batch: Pending[] = [];
   let kept = 0;

@@ -1,8 +1,8 @@
 import type { Database } from '../../db/client.js';
-import { isDatabaseUnavailable, sqlState } from '../../errors.js';
 import { timeTransaction, type NodeMetrics } from '../../metrics.js';
 import type { MessageAuthor, MessageEntry, MessageInput, MessageTarget, StoredMessage } from './messageEntry.js';
 import { writeMessageBatch } from './writeMessageBatch.js';
+import { createGroupCommit } from '../groupCommit.js';
 
 /** Where a node's messages are committed; one per node, reached through the ServiceContext. */
 export interface MessageWriter {
@@ -29,7 +29,6 @@ interface Pending extends MessageEntry {
 // A deadlock with another kind of transaction, or a clientMsgId committed by another node
 // between the lookup and the insert: the batch is written again from the start.
 const RETRYABLE = new Set(['40P01', '40001', '23505']);
-const MAX_ATTEMPTS = 3;
 
 /**
  * Group commit, the one way messages are stored: the messages that arrive while earlier ones
@@ -41,80 +40,34 @@ const MAX_ATTEMPTS = 3;
  */
 export function createMessageWriter(db: Database, metrics: NodeMetrics, options: MessageWriterOptions): MessageWriter {
   const maxBatch = options.maxBatch ?? 256;
-  const maxInFlight = options.maxBatchesInFlight ?? 4;
-  const queue: Pending[] = [];
   const busySessions = new Set<string>();
-  let inFlight = 0;
-  let scheduled = false;
-  let idleWaiters: Array<() => void> = [];
 
-  function settleIdle() {
-    if (inFlight > 0 || queue.length > 0) return;
-    const waiters = idleWaiters;
-    idleWaiters = [];
-    for (const resolve of waiters) resolve();
-  }
-
-  function schedule() {
-    if (scheduled || inFlight >= maxInFlight || queue.length === 0) return;
-    scheduled = true;
-    // After this turn's I/O callbacks: the messages that arrived together leave together.
-    setImmediate(flush);
-  }
-
-  function flush() {
-    scheduled = false;
-    while (inFlight < maxInFlight) {
-      const batch = takeBatch(queue, busySessions, maxBatch);
-      if (batch.length === 0) break;
-      inFlight++;
-      void run(batch).finally(() => {
-        for (const entry of batch) busySessions.delete(entry.chat.sessionId);
-        inFlight--;
-        schedule();
-        settleIdle();
-      });
-    }
-  }
-
-  async function run(batch: Pending[]): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const outcomes = await timeTransaction(metrics, 'message_batch', () =>
-          writeMessageBatch(db, batch, options.maxMessagesPerSession),
-        );
-        metrics.messageBatchSize.observe(batch.length);
-        outcomes.forEach((outcome, i) => {
-          if (!outcome.ok) {
-            batch[i]!.reject(outcome.error);
-            return;
-          }
-          if (outcome.stored.created) metrics.messagesPersisted.inc({ sender_type: outcome.stored.row.senderType });
-          batch[i]!.resolve(outcome.stored);
-        });
-        return;
-      } catch (error) {
-        const state = sqlState(error);
-        if (state && RETRYABLE.has(state) && attempt < MAX_ATTEMPTS) continue;
-        if (batch.length > 1 && !isDatabaseUnavailable(error)) {
-          for (const entry of batch) await run([entry]);
+  const group = createGroupCommit<Pending>({
+    maxInFlight: options.maxBatchesInFlight ?? 4,
+    take: (queue) => takeBatch(queue, busySessions, maxBatch),
+    async commit(batch) {
+      const outcomes = await timeTransaction(metrics, 'message_batch', () => writeMessageBatch(db, batch, options.maxMessagesPerSession));
+      metrics.messageBatchSize.observe(batch.length);
+      outcomes.forEach((outcome, i) => {
+        if (!outcome.ok) {
+          batch[i]!.reject(outcome.error);
           return;
         }
-        for (const entry of batch) entry.reject(error);
-        return;
-      }
-    }
-  }
+        if (outcome.stored.created) metrics.messagesPersisted.inc({ sender_type: outcome.stored.row.senderType });
+        batch[i]!.resolve(outcome.stored);
+      });
+    },
+    retryable: RETRYABLE,
+    settled(batch) {
+      for (const entry of batch) busySessions.delete(entry.chat.sessionId);
+    },
+  });
 
   return {
     write(chat, author, input) {
-      return new Promise<StoredMessage>((resolve, reject) => {
-        queue.push({ chat, author, input, resolve, reject });
-        schedule();
-      });
+      return new Promise<StoredMessage>((resolve, reject) => group.push({ chat, author, input, resolve, reject }));
     },
-    idle: () =>
-      new Promise<void>((resolve) => (inFlight === 0 && queue.length === 0 ? resolve() : idleWaiters.push(resolve))),
+    idle: () => group.idle(),
   };
 }
 
