@@ -116,7 +116,7 @@ export interface OpenedChat {
 
 /**
  * The intake's writes for one chat start, inside a ticket transaction (which may hold other
- * chat starts: services/chat/chatIntake.ts): find or create the customer, open the ticket, the
+ * chat starts: services/chat/intakeWriter.ts): find or create the customer, open the ticket, the
  * session and its audit row, store the first message, and record the facts.
  */
 export async function openChatInTransaction(tx: Transaction, facts: TicketFacts, request: IntakeRequest, ctx: ServiceContext): Promise<OpenedChat> {
