@@ -167,6 +167,39 @@ describeOnEachDriver('search: tickets.list q (PROTOCOL §11)', (db) => {
     expect(await numbers({ q: tag, unread: true })).toEqual([byMessage.ticketNumber, byName.ticketNumber].sort((a, b) => b - a));
   });
 
+  it('finds the tickets of many customers alike by each path: one by one, listed, tickets checked one by one, and that walk falling short', async () => {
+    const tag = newWord();
+    const expected: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const email = uniqueContact().email;
+      for (let j = 0; j < 2; j++) {
+        expected.push((await agent.tickets.create.mutate({ subject: 'Assunto qualquer', source: 'api', client: { email, name: `Cora ${tag} ${i}` } })).number);
+        await agent.tickets.create.mutate({ subject: 'Outro assunto', source: 'api', client: { email: uniqueContact().email } });
+      }
+    }
+    expected.sort((a, b) => b - a);
+    const paths = [
+      { oneByOne: 200, listed: 5000, walk: 8000 },
+      { oneByOne: 1, listed: 100, walk: 8000 },
+      { oneByOne: 1, listed: 2, walk: 8000 },
+      { oneByOne: 1, listed: 2, walk: 1 },
+    ];
+    for (const customerSteps of paths) {
+      for (const limit of [1, 3, 100]) {
+        const seen: number[] = [];
+        let beforeNumber: number | undefined;
+        for (;;) {
+          const search = { ...ticketSearchOf(`cora ${tag}`), customerSteps };
+          const rows = await ticketsRepository.listWithClient(db().handle.db, { search, beforeNumber, limit: limit + 1 });
+          seen.push(...rows.slice(0, limit).map((row) => row.number));
+          if (rows.length <= limit) break;
+          beforeNumber = rows[limit - 1]!.number;
+        }
+        expect(seen, `${JSON.stringify(customerSteps)}, limit ${limit}`).toEqual(expected);
+      }
+    }
+  });
+
   it('answers the same over REST (GET /api/v1/tickets?q=)', async () => {
     const tag = newWord();
     const contact = uniqueContact(`Rosa ${tag}`);

@@ -27,6 +27,17 @@ export interface TicketSearch {
   phoneDigits: string | null;
   /** How many tickets to check one by one before the indexes; SEARCH_WALK unless a test wants either path. */
   walk?: number;
+  /** The customers branch's thresholds (see customersPage); the defaults unless a test wants each path. */
+  customerSteps?: CustomerSteps;
+}
+
+export interface CustomerSteps {
+  /** Up to this many customers found, each one's newest tickets are read. */
+  oneByOne: number;
+  /** Up to this many, they are listed and the newest tickets walked for theirs. */
+  listed: number;
+  /** Past it, how many of the newest tickets are checked one by one before listing them after all. */
+  walk: number;
 }
 
 /**
@@ -39,11 +50,11 @@ export interface TicketSearch {
 export const SEARCH_WALK = 1000;
 export const SEARCH_WALK_MAX = 8000;
 
-// The word vectors: stored generated columns (drizzle/0009_search.sql), kept out of the Drizzle
-// model so no `select()` of a ticket or message carries them.
+// The word vectors: stored generated columns (drizzle/0009_search.sql, 0014_client_name_words.sql),
+// kept out of the Drizzle model so no `select()` of a ticket, message or customer carries them.
 const subjectWords = sql`${tickets}.subject_search`;
 const messageWords = sql`${chatMessages}.body_search`;
-const nameWords = sql`to_tsvector('simple_unaccent', ${clients.name})`;
+const nameWords = sql`${clients}.name_search`;
 
 /**
  * A customer whose name has a word starting with each of these, accents and case ignored
@@ -88,29 +99,55 @@ function subjectMatcher(search: TicketSearch, words: SQL | undefined): Matcher |
   return { match, every: (filters) => sql`select ${tickets.id} as id, ${tickets.number} as number from ${tickets} where ${and(filters, match)} offset 0` };
 }
 
-// Past this many customers found, their tickets are found walking tickets newest first.
-const CUSTOMERS_ONE_BY_ONE = 200;
+/**
+ * Up to `oneByOne` customers found, each one's newest tickets are read; up to `listed`, the
+ * newest tickets whose customer is one of them. Past that, listing them all (~1.4 µs a
+ * customer) costs more than checking the customer of each of the newest tickets (~2.3 µs a
+ * ticket; at that share a page is within ~26 / share of them), up to `walk` tickets. Measured at
+ * 1M tickets and 200,000 customers (BENCHMARKS.md §4).
+ */
+const CUSTOMER_STEPS: CustomerSteps = { oneByOne: 200, listed: 5000, walk: 8000 };
 
 /**
- * The first page of the tickets of the customers a search finds, under the filters: the
- * customers first (BitmapOr of their indexes), then, when they are few, each one's newest
- * tickets (tickets_client_number_idx); when many (a common first name), the newest tickets
- * under the filters whose customer is one of them — a walk the share of them keeps short. (`IS
- * TRUE` keeps the IN a hashed subplan: as a semi-join the planner looped over them per ticket.)
+ * The first page of the tickets of the customers a search finds, under the filters. The
+ * customers first (BitmapOr of their indexes), up to `listed` of them (CUSTOMER_STEPS); then
+ * - when they are few, each one's newest tickets (tickets_client_number_idx);
+ * - when more, the newest tickets under the filters whose customer is one of them: a walk the
+ *   share of them keeps short (`IS TRUE` keeps the IN a hashed subplan: as a semi-join the
+ *   planner looped over them per ticket);
+ * - when too many to list (a short fragment like "ana" is in every tenth name), the newest
+ *   tickets checked one by one, their customer by primary key: a share that large fills a page
+ *   within a few hundred. If `walk` of them do not (other filters leave few), every customer
+ *   found is listed and walked for as above.
  */
 function customersPage(search: TicketSearch, filters: SQL | undefined, limit: number | undefined): SQL | undefined {
   const customer = customerMatch(search);
   if (!customer) return undefined;
-  const page = limit === undefined ? sql`` : sql` limit ${limit}`;
-  const few = sql`(select count(*) from found) <= ${CUSTOMERS_ONE_BY_ONE}`;
-  return sql`(with found as materialized (select ${clients.id} as client_id from ${clients} where ${customer})
+  const everyCustomer = sql`select ${clients.id} from ${clients} where ${customer}`;
+  if (limit === undefined) return sql`(select ${tickets.id} as id from ${tickets} where ${and(filters, sql`${tickets.clientId} in (${everyCustomer})`)})`;
+  const steps = search.customerSteps ?? CUSTOMER_STEPS;
+  const found = sql`(select count(*) from found)`;
+  const newestOf = (customers: SQL, when: SQL) =>
+    sql`(select ${tickets.id}, ${tickets.number} from ${tickets} where ${and(filters, sql`(${tickets.clientId} in (${customers})) is true`, when)}
+      order by ${tickets.number} desc limit ${limit})`;
+  // OFFSET 0: planned without the LIMIT, which would make a sequential scan of customers look cheap.
+  return sql`(with found as materialized (select client_id from (select ${clients.id} as client_id from ${clients} where ${customer} offset 0) customers
+        limit ${steps.listed + 1}),
+      walked as materialized (select id, number from (select * from ${tickets} where ${filters ?? sql`true`}
+          order by ${tickets.number} desc limit ${steps.walk}) ${tickets}
+        where ${found} > ${steps.listed} and exists (select 1 from ${clients} where ${clients.id} = ${tickets.clientId} and ${customer})
+        order by number desc limit ${limit})
     select id from (
       (select page.id, page.number from found cross join lateral (select ${tickets.id} as id, ${tickets.number} as number from ${tickets}
-        where ${and(sql`${tickets.clientId} = found.client_id`, filters)} order by ${tickets.number} desc${page}) page where ${few})
+        where ${and(sql`${tickets.clientId} = found.client_id`, filters)} order by ${tickets.number} desc limit ${limit}) page
+        where ${found} <= ${steps.oneByOne})
       union all
-      (select ${tickets.id}, ${tickets.number} from ${tickets} where ${and(filters, sql`(${tickets.clientId} in (select client_id from found)) is true`, sql`not ${few}`)}
-        order by ${tickets.number} desc${page})
-    ) tickets_found order by number desc${page})`;
+      ${newestOf(sql`select client_id from found`, sql`${found} between ${steps.oneByOne + 1} and ${steps.listed}`)}
+      union all
+      (select id, number from walked where (select count(*) from walked) = ${limit})
+      union all
+      ${newestOf(everyCustomer, sql`${found} > ${steps.listed} and (select count(*) from walked) < ${limit}`)}
+    ) tickets_found order by number desc limit ${limit})`;
 }
 
 function messageMatcher(words: SQL): Matcher {
@@ -157,23 +194,23 @@ function pageOfMatches(filters: SQL | undefined, matcher: Matcher, limit: number
 }
 
 /**
- * The ids of the tickets a search finds under the list's other filters and cursor (`filters`,
- * on `tickets`): a union of candidate sets (number, subject, customer, chat messages), each its
- * own first page newest first, so the page the list shows is within the union.
+ * The candidate sets of a search under the list's other filters and cursor (`filters`, on
+ * `tickets`), each a statement answering `id`s: the number, subjects, chat messages, customers,
+ * each its own first page newest first, so the page the list shows is within their union. Each
+ * is a statement of its own so they can run at once, on connections of their own.
  */
-export function searchCandidates(search: TicketSearch, filters: SQL | undefined, limit: number | undefined): SQL {
-  const branches: SQL[] = [];
+export function searchCandidateSets(search: TicketSearch, filters: SQL | undefined, limit: number | undefined): SQL[] {
+  const sets: SQL[] = [];
   if (search.number !== null) {
-    branches.push(sql`(select ${tickets.id} from ${tickets} where ${and(filters, sql`${tickets.number} = ${search.number}`)})`);
+    sets.push(sql`(select ${tickets.id} as id from ${tickets} where ${and(filters, sql`${tickets.number} = ${search.number}`)})`);
   }
   if (!search.numberOnly) {
     const words = search.hasWords ? sql`plainto_tsquery('portuguese_unaccent', ${search.text})` : undefined;
     for (const matcher of [subjectMatcher(search, words), words ? messageMatcher(words) : undefined]) {
-      if (matcher) branches.push(pageOfMatches(filters, matcher, limit, search.walk ?? SEARCH_WALK));
+      if (matcher) sets.push(pageOfMatches(filters, matcher, limit, search.walk ?? SEARCH_WALK));
     }
     const customers = customersPage(search, filters, limit);
-    if (customers) branches.push(customers);
+    if (customers) sets.push(customers);
   }
-  // Nothing to look for (only punctuation, say): nothing matches.
-  return branches.length > 0 ? sql.join(branches, sql` union `) : sql`select null::uuid where false`;
+  return sets;
 }

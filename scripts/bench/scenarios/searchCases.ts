@@ -37,7 +37,7 @@ export async function searchCases(sql: postgres.Sql, middleNumber: number): Prom
       where to_tsvector('portuguese_unaccent', m.body) @@ plainto_tsquery('portuguese_unaccent', ${text})`;
     return `${row!.messages.toLocaleString('en-US')} messages in ${row!.tickets.toLocaleString('en-US')} tickets`;
   };
-  const words = (text: string) => sql`to_tsvector('simple_unaccent', c.name) @@ to_tsquery('simple_unaccent', ${text.split(' ').map((w) => `${w}:*`).join(' & ')})`;
+  const words = (text: string) => sql`c.name_search @@ to_tsquery('simple_unaccent', ${text.split(' ').map((w) => `${w}:*`).join(' & ')})`;
 
   return [
     { name: 'q=name', input: { q: name }, matches: `"${name}": ${await clientsMatching(words(name))}` },
