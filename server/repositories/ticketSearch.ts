@@ -49,6 +49,8 @@ export interface CustomerSteps {
  */
 export const SEARCH_WALK = 1000;
 export const SEARCH_WALK_MAX = 8000;
+// Above every ticket number (an int4 column).
+const MAX_NUMBER = 2_147_483_647;
 
 // The word vectors: stored generated columns (drizzle/0009_search.sql, 0014_client_name_words.sql),
 // kept out of the Drizzle model so no `select()` of a ticket, message or customer carries them.
@@ -85,6 +87,10 @@ interface Matcher {
    * (or enough of them to hold the first `limit`): its cost is the number of matches.
    */
   every: (filters: SQL | undefined, limit: number | undefined) => SQL;
+  /** The only tickets that can match, when fewer than all: a walk reads just those, by their index. */
+  among?: SQL;
+  /** What checking one of those costs against a ticket of the subject's walk: its walks are that much shorter. */
+  walkCost?: number;
 }
 
 function subjectMatcher(search: TicketSearch, words: SQL | undefined): Matcher | undefined {
@@ -152,6 +158,11 @@ function customersPage(search: TicketSearch, filters: SQL | undefined, limit: nu
 
 function messageMatcher(words: SQL): Matcher {
   return {
+    // Sessions are opened by chat:start, whose ticket is a chat's, and continued on the same
+    // ticket (a ticket's source never changes): a fifth of the tickets here, each probed for its
+    // session, and checking a chat's messages costs about four tickets' subjects.
+    among: sql`${tickets.source} = 'chat'`,
+    walkCost: 4,
     // chat_sessions_ticket_idx, then the session's messages by chat_messages_session_seq_key
     match: sql`exists (select 1 from ${chatSessions} inner join ${chatMessages} on ${chatMessages.sessionId} = ${chatSessions.id}
       where ${chatSessions.ticketId} = ${tickets.id} and ${messageWords} @@ ${words})`,
@@ -172,24 +183,33 @@ function messageMatcher(words: SQL): Matcher {
  * indexes. An ORDER BY … LIMIT over every ticket is never left to the planner: when it thinks a
  * text common it walks all tickets looking for it, seconds for a rare one (seen at 1M tickets).
  */
-function pageOfMatches(filters: SQL | undefined, matcher: Matcher, limit: number | undefined, walk: number): SQL {
+function pageOfMatches(filters: SQL | undefined, matcher: Matcher, limit: number | undefined, walkTickets: number): SQL {
   if (limit === undefined) return sql`(select id from (${matcher.every(filters, undefined)}) every_match)`;
-  // The newest `budget` tickets under the filters, named as the table so the match reads their
-  // columns; a subquery with a LIMIT is finished before the match runs on its rows.
-  const walked = (budget: SQL) => sql`select id, number from (select * from ${tickets} where ${filters ?? sql`true`}
-    order by ${tickets.number} desc limit ${budget}) ${tickets} where ${matcher.match} order by number desc limit ${limit}`;
+  const cost = matcher.walkCost ?? 1;
+  const walk = Math.max(1, Math.round(walkTickets / cost));
+  const walkMax = Math.round(SEARCH_WALK_MAX / cost);
+  const among = and(filters, matcher.among) ?? sql`true`;
+  // The newest `budget` tickets under the filters that may match (below `below`), named as the
+  // table so the match reads their columns; a subquery with a LIMIT is finished before the match
+  // runs on its rows.
+  const walked = (budget: SQL, below: SQL, wanted: SQL) => sql`select id, number from (select * from ${tickets}
+    where ${among} and ${tickets.number} < ${below} order by ${tickets.number} desc limit ${budget}) ${tickets}
+    where ${matcher.match} order by number desc limit ${wanted}`;
   // Found w of a page in `walk` tickets: a page takes about walk · limit / w of them (half again
-  // for luck); past SEARCH_WALK_MAX the text is rare enough for its index.
-  const further = sql`(select case when count(*) between 1 and ${limit - 1} and ceil(1.5 * ${limit} * ${walk} / count(*)) <= ${SEARCH_WALK_MAX}
-    then ceil(1.5 * ${limit} * ${walk} / count(*))::int else 0 end from first_walk)`;
-  return sql`(with first_walk as materialized (${walked(sql`${walk}`)}),
-      second_walk as materialized (${walked(further)})
+  // for luck); past SEARCH_WALK_MAX the text is rare enough for its index. The second walk goes
+  // on from where the first stopped.
+  const found = sql`(select count(*) from first_walk)`;
+  const further = sql`(case when ${found} between 1 and ${limit - 1} and ceil(1.5 * ${limit} * ${walk} / ${found}) <= ${walkMax}
+    then ceil(1.5 * ${limit} * ${walk} / ${found})::int - ${walk} else 0 end)`;
+  const firstStop = sql`coalesce((select ${tickets.number} from ${tickets} where ${among} order by ${tickets.number} desc offset ${walk - 1} limit 1), 0)`;
+  return sql`(with first_walk as materialized (${walked(sql`${walk}`, sql`${MAX_NUMBER}`, sql`${limit}`)}),
+      second_walk as materialized (${walked(further, firstStop, sql`${limit} - ${found}`)})
     select id from first_walk
     union all
     select id from second_walk
     union all
     (select id from (${matcher.every(filters, limit)}) every_match
-      where (select count(*) from first_walk) < ${limit} and (select count(*) from second_walk) < ${limit}
+      where ${found} + (select count(*) from second_walk) < ${limit}
       order by number desc limit ${limit}))`;
 }
 
