@@ -8,7 +8,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import * as schema from './schema.js';
 import { migratePgliteDatabase, migratePostgresDatabase } from './migrate.js';
-import { beginPipelined } from './pipelinedTransaction.js';
+import { hasErrorCode } from '../errors.js';
 import { pgliteExtensions } from './pgliteExtensions.js';
 import { withServerSocket } from './serverSocket.js';
 
@@ -45,14 +45,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   return openPglite(options.dataDir);
 }
 
-// How long a connection is waited for: opening one, or a transaction's from the pool.
-const CONNECT_TIMEOUT_S = 5;
-
 function openPostgres(url: string, max: number): DatabaseHandle {
   const client = postgres(url, withServerSocket({
     max,
     onnotice: () => {},
-    connect_timeout: CONNECT_TIMEOUT_S,
+    connect_timeout: 5,
     // Connections are re-opened lazily, so a database that comes back is used again.
     idle_timeout: 60,
   }));
@@ -77,8 +74,6 @@ function openPostgres(url: string, max: number): DatabaseHandle {
  * together share one. Outside transactions they stay as Drizzle sends them: a pooled connection
  * that accepts pipelined queries may be handed a BEGIN while its socket is backed up, and
  * postgres.js then fails that transaction with UNSAFE_TRANSACTION (seen under load).
- * Transactions run on a connection of their own, their BEGIN sent with their first statements
- * (`beginPipelined`).
  */
 function preparedInTransactions<T extends postgres.Sql | postgres.TransactionSql>(sql: T, inTransaction = false): T {
   return new Proxy(sql, {
@@ -87,23 +82,52 @@ function preparedInTransactions<T extends postgres.Sql | postgres.TransactionSql
         return (query: string, parameters?: unknown[], options?: postgres.UnsafeQueryOptions) =>
           target.unsafe(query, parameters as never, parameters?.length ? { ...options, prepare: true } : options);
       }
-      if (property === 'begin' && !inTransaction) {
+      if (property === 'begin' || property === 'savepoint') {
         return (...args: unknown[]) => {
           const work = args.pop() as (inner: postgres.TransactionSql) => unknown;
-          const options = typeof args[0] === 'string' ? args[0] : '';
-          return beginPipelined(target as postgres.Sql, options, (inner) => work(preparedInTransactions(inner, true)), CONNECT_TIMEOUT_S * 1000);
-        };
-      }
-      if (property === 'savepoint' && inTransaction) {
-        return (...args: unknown[]) => {
-          const work = args.pop() as (inner: postgres.TransactionSql) => unknown;
-          return (target as postgres.TransactionSql).savepoint((inner) => work(preparedInTransactions(inner, true)));
+          const open = (target as unknown as Record<string, (...open: unknown[]) => Promise<unknown>>)[property]!;
+          let ended!: () => void;
+          const transactionEnded = new Promise<void>((resolve) => (ended = resolve));
+          const transaction = open.call(target, ...args, (inner: postgres.TransactionSql) =>
+            unlessConnectionLost(Promise.resolve(work(preparedInTransactions(inner, true))), transactionEnded),
+          );
+          transaction.then(ended, ended);
+          return transaction;
         };
       }
       const value = Reflect.get(target, property, target) as unknown;
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
+}
+
+// Errors that come with a connection closing (by the socket or the server).
+const CONNECTION_LOST = new Set(['CONNECTION_CLOSED', 'CONNECTION_DESTROYED', 'ECONNRESET', 'EPIPE', '57P01', '57P02']);
+/** How long a transaction whose work met such an error waits to see its own connection close. */
+const CONNECTION_CLOSE_GRACE_MS = 1000;
+
+/**
+ * A transaction's work that failed because its own connection is gone never settles: postgres.js
+ * 3.4.9 answers a failed transaction by writing ROLLBACK, and on a connection already closed
+ * that write throws from a timer and kills the process (porsager/postgres#1208, unfixed). The
+ * transaction still fails, with the connection's error: `begin` races its work against the
+ * connection closing. When the error came from another connection (the transaction's own did
+ * not close meanwhile), it fails as usual and rolls back: left hanging, it would hold its locks.
+ */
+async function unlessConnectionLost<T>(work: Promise<T>, transactionEnded: Promise<void>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (!hasErrorCode(error, CONNECTION_LOST)) throw error;
+    let timer: NodeJS.Timeout | undefined;
+    const ownClosed = await Promise.race([
+      transactionEnded.then(() => true),
+      new Promise<false>((resolve) => (timer = setTimeout(resolve, CONNECTION_CLOSE_GRACE_MS, false))),
+    ]);
+    clearTimeout(timer);
+    if (ownClosed) return new Promise<T>(() => {});
+    throw error;
+  }
 }
 
 async function openPglite(dataDir: string): Promise<DatabaseHandle> {
