@@ -198,6 +198,11 @@ describeOnEachDriver('search: tickets.list q (PROTOCOL §11)', (db) => {
         expect(seen, `${JSON.stringify(customerSteps)}, limit ${limit}`).toEqual(expected);
       }
     }
+    // Inside a caller's transaction the sets run one after another on its connection: the same page.
+    const inTransaction = await db().handle.db.transaction((tx) =>
+      ticketsRepository.listWithClient(tx, { search: ticketSearchOf(`cora ${tag}`), limit: 100 }),
+    );
+    expect(inTransaction.map((row) => row.number)).toEqual(expected);
   });
 
   it('answers the same over REST (GET /api/v1/tickets?q=)', async () => {

@@ -248,16 +248,15 @@ export const ticketsRepository = {
   },
 };
 
-/** `tickets.id` among these, as one jsonb parameter (one statement text for any number of ids). */
 /**
  * The ids of a search's candidate sets (ticketSearch.ts), each set in a transaction of its own,
  * all at once: on PostgreSQL each takes a pooled connection, so a search costs its slowest set
  * rather than their sum (inside a caller's transaction they run one after another). A set's
  * fallback steps (rarely run) cost enough on paper to JIT-compile the statement, ~1 s of
  * compiling for one that runs in milliseconds; its plan depends on the text (how many match):
- * never a generic plan of the prepared statement; and every step is meant to read indexes —
- * where a text matches a fifth of the customers the planner would rather read them all, for
- * the 2,001 a search lists (16 ms at 200,000 customers, against 5 ms by the indexes).
+ * never a generic plan of the prepared statement; and every step is meant to read indexes:
+ * where a text matches a fifth of the customers the planner would rather read them all (the
+ * first 2,001 of them: 16 ms at 200,000 customers, against 5 ms by the indexes).
  */
 async function searchCandidates(ex: Executor, sets: SQL[]): Promise<string[]> {
   const settings = sql`select set_config('jit', 'off', true), set_config('plan_cache_mode', 'force_custom_plan', true), set_config('enable_seqscan', 'off', true)`;
@@ -272,6 +271,7 @@ async function searchCandidates(ex: Executor, sets: SQL[]): Promise<string[]> {
   return [...new Set(found.flat())];
 }
 
+/** `tickets.id` among these, as one jsonb parameter (one statement text for any number of ids). */
 function idIn(ids: string[]): SQL {
   return sql`${tickets.id} ${anyOfIds(ids)}`;
 }
