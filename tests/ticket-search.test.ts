@@ -198,7 +198,7 @@ describeOnEachDriver('search: tickets.list q (PROTOCOL §11)', (db) => {
         expect(seen, `${JSON.stringify(customerSteps)}, limit ${limit}`).toEqual(expected);
       }
     }
-    // Inside a caller's transaction the sets run one after another on its connection: the same page.
+    // Inside a caller's transaction the sets are savepoints on its connection: the same page.
     const inTransaction = await db().handle.db.transaction((tx) =>
       ticketsRepository.listWithClient(tx, { search: ticketSearchOf(`cora ${tag}`), limit: 100 }),
     );

@@ -1,5 +1,4 @@
-import { and, desc, eq, gt, inArray, is, isNull, lt, sql, type SQL } from 'drizzle-orm';
-import { PgTransaction } from 'drizzle-orm/pg-core';
+import { and, desc, eq, gt, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import type { TicketPriority, TicketSource, TicketStatus } from '../../shared/tickets.js';
 import type { Executor } from '../db/client.js';
 import { clients, ticketReads, tickets, type TicketRow } from '../db/schema.js';
@@ -251,9 +250,9 @@ export const ticketsRepository = {
 /**
  * The ids of a search's candidate sets (ticketSearch.ts), each set in a transaction of its own,
  * all at once: on PostgreSQL each takes a pooled connection, so a search costs its slowest set
- * rather than their sum (inside a caller's transaction they run one after another). A set's
- * fallback steps (rarely run) cost enough on paper to JIT-compile the statement, ~1 s of
- * compiling for one that runs in milliseconds; its plan depends on the text (how many match):
+ * rather than their sum (inside a caller's transaction, as savepoints on its connection, one
+ * after another). A set's fallback steps (rarely run) cost enough on paper to JIT-compile the
+ * statement, ~1 s of compiling for one that runs in milliseconds; its plan depends on the text:
  * never a generic plan of the prepared statement; and every step is meant to read indexes:
  * where a text matches a fifth of the customers the planner would rather read them all (the
  * first 2,001 of them: 16 ms at 200,000 customers, against 5 ms by the indexes).
@@ -265,9 +264,7 @@ async function searchCandidates(ex: Executor, sets: SQL[]): Promise<string[]> {
       const [, found] = await Promise.all([tx.execute(settings), tx.execute(set)]);
       return rowsOf<{ id: string }>(found).map((row) => row.id);
     });
-  const found: string[][] = [];
-  if (is(ex, PgTransaction)) for (const set of sets) found.push(await candidates(set));
-  else found.push(...(await Promise.all(sets.map(candidates))));
+  const found = await Promise.all(sets.map(candidates));
   return [...new Set(found.flat())];
 }
 
