@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
 import { beforeAll, expect, it } from 'vitest';
 import { ticketsRepository } from '../server/repositories/tickets.js';
 import { postMessage } from '../server/services/chat/postMessage.js';
@@ -6,7 +7,7 @@ import { startChat } from '../server/services/chat/startChat.js';
 import { ticketSearchOf } from '../server/services/searchTerms.js';
 import { agentClient, newAdminToken, type AgentClient } from './support/agent.js';
 import { newClientMsgId, uniqueContact } from './support/customer.js';
-import { describeOnEachDriver } from './support/databases.js';
+import { describeOnEachDriver, describeOnPostgres } from './support/databases.js';
 import { useTestNode } from './support/suite.js';
 
 type ListInput = Parameters<AgentClient['tickets']['list']['query']>[0];
@@ -232,5 +233,51 @@ describeOnEachDriver('search: tickets.list q (PROTOCOL §11)', (db) => {
 
     for (const q of searches) expect(await numbers({ q }), q).toEqual([]);
     expect(await agent.clients.search.query({ q: tag })).toEqual([]);
+  });
+});
+
+describeOnPostgres('search: a burst of searches leaves the pool to chats', (db) => {
+  const adminToken = newAdminToken();
+  const node = useTestNode(db, { ADMIN_TOKEN: adminToken });
+
+  it('ten searches stuck behind a lock hold at most four connections: the node still reaches its database, and every search answers once the lock goes', async () => {
+    const agent = agentClient(node().url, adminToken);
+    const created = await agent.tickets.create.mutate({ subject: 'Pedido 482913', source: 'api', client: { email: uniqueContact().email } });
+    const sql = postgres(db().url!, { max: 2, onnotice: () => {} });
+    let releaseLock!: () => void;
+    const lockReleased = new Promise<void>((resolve) => (releaseLock = resolve));
+    let locked!: () => void;
+    const lockTaken = new Promise<void>((resolve) => (locked = resolve));
+    try {
+      const holding = sql.begin(async (tx) => {
+        await tx`lock table tickets in access exclusive mode`;
+        locked();
+        await lockReleased;
+      });
+      await lockTaken;
+      // A number, a subject word and a phone's digits: four candidate sets each, forty statements.
+      const searches = Array.from({ length: 10 }, () => agent.tickets.list.query({ q: '482913' }));
+      // A search's sets are the statements that open with a parenthesis (ticketSearch.ts); others
+      // (an automation categorizing the new ticket, say) may wait on the lock too.
+      const waitingOnLock = async () =>
+        (await sql`select count(*)::int as n from pg_stat_activity
+          where datname = current_database() and wait_event_type = 'Lock' and query like '(%'`)[0]!.n as number;
+      while ((await waitingOnLock()) < 4) await new Promise((resolve) => setImmediate(resolve));
+
+      // The readiness check pings the database through the node's pool (8 connections here).
+      const ready = await Promise.race([
+        fetch(`${node().url}/readyz`).then((response) => response.status),
+        new Promise<string>((resolve) => setTimeout(resolve, 10_000, 'no answer while the searches waited')),
+      ]);
+      expect(ready).toBe(200);
+      expect(await waitingOnLock()).toBe(4);
+
+      releaseLock();
+      await holding;
+      for (const page of await Promise.all(searches)) expect(page.items.map((t) => t.number)).toContain(created.number);
+    } finally {
+      releaseLock();
+      await sql.end();
+    }
   });
 });

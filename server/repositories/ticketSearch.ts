@@ -1,4 +1,4 @@
-import { and, ilike, like, or, sql, type SQL } from 'drizzle-orm';
+import { and, ilike, like, lt, or, sql, type SQL } from 'drizzle-orm';
 import { likePattern } from '../db/likePattern.js';
 import { chatMessages, chatSessions, clients, tickets } from '../db/schema.js';
 
@@ -49,8 +49,6 @@ export interface CustomerSteps {
  */
 export const SEARCH_WALK = 1000;
 export const SEARCH_WALK_MAX = 8000;
-// Above every ticket number (an int4 column).
-const MAX_NUMBER = 2_147_483_647;
 
 // The word vectors: stored generated columns (drizzle/0009_search.sql, 0014_client_name_words.sql),
 // kept out of the Drizzle model so no `select()` of a ticket, message or customer carries them.
@@ -189,11 +187,11 @@ function pageOfMatches(filters: SQL | undefined, matcher: Matcher, limit: number
   const walk = Math.max(1, Math.round(walkTickets / cost));
   const walkMax = Math.round(SEARCH_WALK_MAX / cost);
   const among = and(filters, matcher.among) ?? sql`true`;
-  // The newest `budget` tickets under the filters that may match (below `below`), named as the
-  // table so the match reads their columns; a subquery with a LIMIT is finished before the match
-  // runs on its rows.
-  const walked = (budget: SQL, below: SQL, wanted: SQL) => sql`select id, number from (select * from ${tickets}
-    where ${among} and ${tickets.number} < ${below} order by ${tickets.number} desc limit ${budget}) ${tickets}
+  // The newest `budget` tickets under the filters that may match (numbered below `below`, when
+  // given), named as the table so the match reads their columns; a subquery with a LIMIT is
+  // finished before the match runs on its rows.
+  const walked = (budget: SQL, wanted: SQL, below?: SQL) => sql`select id, number from (select * from ${tickets}
+    where ${below ? and(among, lt(tickets.number, below)) : among} order by ${tickets.number} desc limit ${budget}) ${tickets}
     where ${matcher.match} order by number desc limit ${wanted}`;
   // Found w of a page in `walk` tickets: a page takes about walk · limit / w of them (half again
   // for luck); past SEARCH_WALK_MAX the text is rare enough for its index. The second walk goes
@@ -202,8 +200,8 @@ function pageOfMatches(filters: SQL | undefined, matcher: Matcher, limit: number
   const further = sql`(case when ${found} between 1 and ${limit - 1} and ceil(1.5 * ${limit} * ${walk} / ${found}) <= ${walkMax}
     then ceil(1.5 * ${limit} * ${walk} / ${found})::int - ${walk} else 0 end)`;
   const firstStop = sql`coalesce((select ${tickets.number} from ${tickets} where ${among} order by ${tickets.number} desc offset ${walk - 1} limit 1), 0)`;
-  return sql`(with first_walk as materialized (${walked(sql`${walk}`, sql`${MAX_NUMBER}`, sql`${limit}`)}),
-      second_walk as materialized (${walked(further, firstStop, sql`${limit} - ${found}`)})
+  return sql`(with first_walk as materialized (${walked(sql`${walk}`, sql`${limit}`)}),
+      second_walk as materialized (${walked(further, sql`${limit} - ${found}`, firstStop)})
     select id from first_walk
     union all
     select id from second_walk

@@ -5,6 +5,7 @@ import { clients, ticketReads, tickets, type TicketRow } from '../db/schema.js';
 import { searchCandidateSets, type TicketSearch } from './ticketSearch.js';
 import { anyOfIds } from '../db/idList.js';
 import { rowsOf } from '../db/rows.js';
+import { createConcurrencyLimit } from '../db/concurrencyLimit.js';
 
 export type NewTicket = typeof tickets.$inferInsert;
 
@@ -117,7 +118,8 @@ export const ticketsRepository = {
       )
       .where(and(...conditions))
       .orderBy(desc(tickets.number));
-    const rows = await (filters.limit === undefined ? query : query.limit(filters.limit));
+    const page = filters.limit === undefined ? query : query.limit(filters.limit);
+    const rows = filters.search ? await searchStatements.run(async () => page) : await page;
     return rows.map((row) => ({ ...row.ticket, client: row.client, unreadCount: Number(row.unreadCount) }));
   },
 
@@ -248,6 +250,14 @@ export const ticketsRepository = {
 };
 
 /**
+ * Search statements running at once on this node (a search's sets, then its page): however many
+ * searches come together (a console searching as an agent types, or an agent flooding it), they
+ * hold at most this many of the pool's connections, and the rest stay free for chats.
+ */
+const SEARCH_STATEMENTS_AT_ONCE = 4;
+const searchStatements = createConcurrencyLimit(SEARCH_STATEMENTS_AT_ONCE);
+
+/**
  * The ids of a search's candidate sets (ticketSearch.ts), each set in a transaction of its own,
  * all at once: on PostgreSQL each takes a pooled connection, so a search costs its slowest set
  * rather than their sum (inside a caller's transaction, as savepoints on its connection, one
@@ -260,10 +270,12 @@ export const ticketsRepository = {
 async function searchCandidates(ex: Executor, sets: SQL[]): Promise<string[]> {
   const settings = sql`select set_config('jit', 'off', true), set_config('plan_cache_mode', 'force_custom_plan', true), set_config('enable_seqscan', 'off', true)`;
   const candidates = (set: SQL) =>
-    ex.transaction(async (tx) => {
-      const [, found] = await Promise.all([tx.execute(settings), tx.execute(set)]);
-      return rowsOf<{ id: string }>(found).map((row) => row.id);
-    });
+    searchStatements.run(() =>
+      ex.transaction(async (tx) => {
+        const [, found] = await Promise.all([tx.execute(settings), tx.execute(set)]);
+        return rowsOf<{ id: string }>(found).map((row) => row.id);
+      }),
+    );
   const found = await Promise.all(sets.map(candidates));
   return [...new Set(found.flat())];
 }
