@@ -131,18 +131,7 @@ export async function openChatInTransaction(tx: Transaction, facts: TicketFacts,
   // one round trip); the server runs them in order, the ticket before the message.
   const ticketId = randomUUID();
   const subject = `Chat iniciado - ${input.name}`;
-  const opening = {
-    type: 'ticket.created' as const,
-    ticketId,
-    source: 'chat' as const,
-    clientId: client.id,
-    sessionId,
-    subject,
-    returningClient: returning,
-    matchedBy,
-    verified,
-    ...(offline ? { offline: true as const } : {}),
-  };
+  const opening = ticketOpening(request, { ticketId, subject, clientId: client.id, returning, matchedBy });
   const [opened, firstMessage] = await Promise.all([
     chatIntakeRepository.insert(tx, {
       ticketId,
@@ -180,6 +169,25 @@ export async function openChatInTransaction(tx: Transaction, facts: TicketFacts,
     facts.recorded({ event: messageCreatedEvent({ sessionId, ticketId, ticketNumber: opened.number }, toMessage(firstMessage)), audit: [] });
   }
   return { client, returning, matchedBy, ticketId, ticketNumber: opened.number, firstMessage };
+}
+
+/** The ticket.created fact of a chat start, as its event and audit row tell it (before the ticket has a number). */
+function ticketOpening(
+  request: IntakeRequest,
+  ticket: { ticketId: string; subject: string; clientId: string; returning: boolean; matchedBy: MatchedBy },
+) {
+  return {
+    type: 'ticket.created' as const,
+    ticketId: ticket.ticketId,
+    source: 'chat' as const,
+    clientId: ticket.clientId,
+    sessionId: request.sessionId,
+    subject: ticket.subject,
+    returningClient: ticket.returning,
+    matchedBy: ticket.matchedBy,
+    verified: request.verified,
+    ...(request.input.offline === true ? { offline: true as const } : {}),
+  };
 }
 
 /** The offline form's confirmation e-mail, with the `/c/` link that opens the conversation. */
