@@ -1,7 +1,8 @@
 import { createServer, type AddressInfo, type Server } from 'node:net';
-import { eq, sql } from 'drizzle-orm';
+import { eq, sql, type SQL } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { openDatabase } from '../server/db/client.js';
+import { openDatabase, type DatabaseHandle } from '../server/db/client.js';
+import { PREPARED_STATEMENT } from '../server/db/preparedStatement.js';
 import { migratePostgresDatabase } from '../server/db/migrate.js';
 import { clients } from '../server/db/schema.js';
 import { isDatabaseUnavailable, toAppError } from '../server/errors.js';
@@ -30,6 +31,52 @@ describe.skipIf(!inject('postgresAvailable'))('postgres.js under Drizzle', () =>
     });
     expect(prepared.some((statement) => statement.includes('"clients"."email" = $1'))).toBe(true);
     expect(prepared.some((statement) => statement.includes('"clients"."phone" = $1'))).toBe(true);
+  });
+});
+
+describe.skipIf(!inject('postgresAvailable'))('a prepared statement outside a transaction (PREPARED_STATEMENT)', () => {
+  let database: TestDatabase;
+  let pool: DatabaseHandle;
+  let holder: DatabaseHandle;
+  beforeAll(async () => {
+    database = await openTestPostgres();
+    pool = await openDatabase({ databaseUrl: database.url!, dataDir: 'unused', maxConnections: 2 });
+    holder = await openDatabase({ databaseUrl: database.url!, dataDir: 'unused', maxConnections: 1 });
+  });
+  afterAll(async () => {
+    await pool?.close();
+    await holder?.close();
+    await database?.close();
+  });
+
+  it('its connection takes no other query before it answers (a BEGIN pipelined there could fail as UNSAFE_TRANSACTION)', async () => {
+    const { db } = pool;
+    const waitingOnLocks = async () =>
+      Number(rows(await holder.db.execute(sql`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`))[0]!.n);
+    // Drizzle's queries start when awaited: `run` starts one now.
+    const run = (query: SQL) => db.execute(query).then((result) => result);
+    const marked = (key: number) => run(sql`${PREPARED_STATEMENT}select pg_advisory_xact_lock(${key}::int8)`);
+    // Both pooled connections open, the marked statement prepared on each (a statement described
+    // first takes nothing behind it anyway); then each made to wait on a lock the holder has:
+    // one in the marked statement, one in a plain one.
+    await Promise.all([marked(1), marked(2)]);
+    await holder.db.execute(sql`select pg_advisory_lock(41), pg_advisory_lock(42)`);
+    try {
+      const waitingMarked = marked(41);
+      const plain = run(sql`select pg_advisory_xact_lock(${42}::int8)`);
+      while ((await waitingOnLocks()) < 2) await new Promise((resolve) => setImmediate(resolve));
+      // No connection is free: a third query waits for one, unless the marked statement's
+      // connection takes it behind that statement (pipelined), where it would wait for lock 41.
+      const third = run(sql`select 3 as n`);
+      await holder.db.execute(sql`select pg_advisory_unlock(42)`);
+      await plain;
+      const answered = await Promise.race([third.then(() => 'answered'), new Promise((resolve) => setTimeout(resolve, 10_000, 'stuck behind the marked statement'))]);
+      expect(answered).toBe('answered');
+      await holder.db.execute(sql`select pg_advisory_unlock(41)`);
+      await waitingMarked;
+    } finally {
+      await holder.db.execute(sql`select pg_advisory_unlock_all()`);
+    }
   });
 });
 

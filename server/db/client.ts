@@ -6,6 +6,7 @@ import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { PREPARED_STATEMENT_MARK } from './preparedStatement.js';
 import * as schema from './schema.js';
 import { migratePgliteDatabase, migratePostgresDatabase } from './migrate.js';
 import { hasErrorCode } from '../errors.js';
@@ -71,9 +72,10 @@ function openPostgres(url: string, max: number): DatabaseHandle {
  * Bind/Execute): two round trips per statement, and nothing pipelines behind it. Inside a
  * transaction (and its savepoints) statements are made prepared: described once per
  * connection and cached by their text, each later call is one round trip, and statements sent
- * together share one. Outside transactions they stay as Drizzle sends them: a pooled connection
- * that accepts pipelined queries may be handed a BEGIN while its socket is backed up, and
- * postgres.js then fails that transaction with UNSAFE_TRANSACTION (seen under load).
+ * together share one. Outside transactions they stay as Drizzle sends them, unless marked
+ * (db/preparedStatement.ts): a pooled connection that accepts pipelined queries may be handed a
+ * BEGIN while its socket is backed up, and postgres.js then fails that transaction with
+ * UNSAFE_TRANSACTION (seen under load).
  */
 function preparedInTransactions<T extends postgres.Sql | postgres.TransactionSql>(sql: T, inTransaction = false): T {
   return new Proxy(sql, {
@@ -81,6 +83,10 @@ function preparedInTransactions<T extends postgres.Sql | postgres.TransactionSql
       if (property === 'unsafe' && inTransaction) {
         return (query: string, parameters?: unknown[], options?: postgres.UnsafeQueryOptions) =>
           target.unsafe(query, parameters as never, parameters?.length ? { ...options, prepare: true } : options);
+      }
+      if (property === 'unsafe') {
+        return (query: string, parameters?: unknown[], options?: postgres.UnsafeQueryOptions) =>
+          target.unsafe(query, parameters as never, query.startsWith(PREPARED_STATEMENT_MARK) ? { ...options, ...preparedAlone } : options);
       }
       if (property === 'begin' || property === 'savepoint') {
         return (...args: unknown[]) => {
@@ -100,6 +106,15 @@ function preparedInTransactions<T extends postgres.Sql | postgres.TransactionSql
     },
   });
 }
+
+/**
+ * A statement outside a transaction, prepared (db/preparedStatement.ts) yet never followed on
+ * its connection by another query before it answers: postgres.js's `onexecute` answering false
+ * files the connection as full, as it does a statement it must describe first. Left open to
+ * pipelining, the connection could be handed a BEGIN while its socket is backed up, and
+ * postgres.js would fail that transaction with UNSAFE_TRANSACTION (above).
+ */
+const preparedAlone = { prepare: true, onexecute: () => false } as postgres.UnsafeQueryOptions;
 
 // Errors that come with a connection closing (by the socket or the server).
 const CONNECTION_LOST = new Set(['CONNECTION_CLOSED', 'CONNECTION_DESTROYED', 'ECONNRESET', 'EPIPE', '57P01', '57P02']);

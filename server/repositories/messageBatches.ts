@@ -33,7 +33,7 @@ export interface SessionWrite {
   agentAfterCustomer: boolean;
 }
 
-/** SQL that writes chat messages: many messages of many sessions in one transaction (group commit), or the intake's first. */
+/** SQL that writes chat messages: many messages of many sessions in one transaction (group commit). */
 export const messageBatchesRepository = {
   /**
    * Locks the active sessions among `ids` until commit, in id order (two batches locking

@@ -1,7 +1,7 @@
 import type { ServiceContext } from '../context.js';
 import { createGroupCommit } from '../groupCommit.js';
 import { inTicketTransaction } from '../ticketFacts.js';
-import { openChatInTransaction, type IntakeRequest, type OpenedChat } from './startChat.js';
+import { openChatAlone, openChatInTransaction, type IntakeRequest, type OpenedChat } from './startChat.js';
 
 /** Where a node's chat starts are committed; one per node, reached through the ServiceContext. */
 export interface IntakeWriter {
@@ -31,7 +31,8 @@ const RETRYABLE = new Set(['40P01', '40001']);
 /**
  * Group commit for chat starts: the starts that arrive while earlier ones are being written
  * share one transaction — one BEGIN, their statements pipelined, one append to the event log and
- * one COMMIT — and each is answered only after it commits (a start alone is a batch of one).
+ * one COMMIT — and each is answered only after it commits. A visitor's start with none
+ * queued beside it is one statement, its own transaction (startChat.ts, openChatAlone).
  * Starts whose writes open savepoints (a verified e-mail fills the stored customer's empty
  * fields, each refusal undone alone) or send e-mail (the offline form) go alone. A batch that
  * fails for a reason of its own (not the database being down) is written again start by start,
@@ -45,6 +46,12 @@ export function createIntakeWriter(context: () => ServiceContext, options: Intak
     take: (queue) => takeBatch(queue, maxBatch),
     async commit(batch) {
       const ctx = context();
+      const [first] = batch;
+      if (batch.length === 1 && !goesAlone(first!.request)) {
+        first!.resolve(await openChatAlone(first!.request, ctx));
+        ctx.metrics.chatStartBatchSize.observe(1);
+        return;
+      }
       const opened = await inTicketTransaction(
         ctx,
         (tx, facts) => Promise.all(batch.map((pending) => openChatInTransaction(tx, facts, pending.request, ctx))),

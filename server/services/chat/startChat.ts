@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { ChatStarted } from '../../../shared/chat.js';
 import type { ChatStartInput } from '../../../shared/schemas.js';
 import { CHAT_CATEGORY } from '../../../shared/tickets.js';
-import { chatIntakeRepository } from '../../repositories/chatIntake.js';
+import { chatIntakeRepository, type ChatIntakeRecords } from '../../repositories/chatIntake.js';
 import type { ServiceContext } from '../context.js';
 import { matchCustomer, type MatchedBy } from '../customers/matchCustomer.js';
-import { insertFirstMessage } from '../messages/firstMessage.js';
+import { messageRow } from '../messages/planMessageBatch.js';
 import type { ChatRef } from './chatRef.js';
 import { toMessage } from './messageView.js';
 import { messageCreatedEvent } from './postMessage.js';
@@ -15,7 +15,10 @@ import { ticketCreatedAudit, ticketFact, type TicketFacts } from '../ticketFacts
 import { AppError } from '../../errors.js';
 import { resolveLocale, text } from '../../../shared/messages.js';
 import type { Transaction } from '../../db/client.js';
-import type { ChatMessageRow, CustomerRow } from '../../db/schema.js';
+import type { ChatMessageRow } from '../../db/schema.js';
+import type { LoggedEvent } from '../../../shared/events.js';
+import { timeTransaction } from '../../metrics.js';
+import { fromLogRow } from '../events/eventLog.js';
 import { offlineReceivedMail } from '../mail/mailTemplates.js';
 import { enqueueMail } from '../mail/outbox.js';
 import { linkUrl } from './chatLinks.js';
@@ -75,7 +78,7 @@ async function openChat(input: ChatStartInput, ctx: ServiceContext): Promise<Sta
     sessionId,
     ticketId: result.ticketId,
     ticketNumber: result.ticketNumber,
-    clientId: result.client.id,
+    clientId: result.clientId,
     customerName: input.name,
   };
   if (result.firstMessage) ctx.customers.message(chat.sessionId, toMessage(result.firstMessage));
@@ -106,7 +109,7 @@ export interface IntakeRequest {
 
 /** What a chat start's transaction wrote. */
 export interface OpenedChat {
-  client: CustomerRow;
+  clientId: string;
   returning: boolean;
   matchedBy: MatchedBy;
   ticketId: string;
@@ -120,42 +123,22 @@ export interface OpenedChat {
  * session and its audit row, store the first message, and record the facts.
  */
 export async function openChatInTransaction(tx: Transaction, facts: TicketFacts, request: IntakeRequest, ctx: ServiceContext): Promise<OpenedChat> {
-  const { input, verified, now, sessionId } = request;
+  const { input, verified, sessionId } = request;
   const offline = input.offline === true;
   const { client, returning, matchedBy } = await matchCustomer(
     tx,
     { email: input.email, phone: input.phone, name: input.name },
     verified ? 'verified' : 'visitor',
   );
-  // Ids chosen here, so the intake's rows and the first message go out together (pipelined,
-  // one round trip); the server runs them in order, the ticket before the message.
-  const ticketId = randomUUID();
-  const subject = `Chat iniciado - ${input.name}`;
-  const opening = ticketOpening(request, { ticketId, subject, clientId: client.id, returning, matchedBy });
-  const [opened, firstMessage] = await Promise.all([
-    chatIntakeRepository.insert(tx, {
-      ticketId,
-      subject,
-      description: `Chat iniciado em ${formatStartTime(now, ctx.policy.timeZone)}`,
-      category: CHAT_CATEGORY,
-      clientId: client.id,
-      returningClient: returning,
-      sessionId,
-      userName: input.name,
-      userEmail: input.email,
-      userPhone: input.phone,
-      locale: input.locale ?? 'pt-BR',
-      resumeTokenHash: request.resumeTokenHash,
-      verified,
-      matchedBy,
-      lastSeq: input.message ? 1 : 0,
-      offline,
-      customerMessages: input.message ? 1 : 0,
-      // The intake's statement writes the fact's audit row (as the customer).
-      eventData: ticketCreatedAudit(opening).data ?? {},
-    }),
-    input.message ? insertFirstMessage(tx, sessionId, { type: 'client', name: input.name }, input.message) : undefined,
-  ]);
+  const plan = planIntake(request, ctx);
+  const opening = ticketOpening(request, { ticketId: plan.records.ticketId, subject: plan.records.subject, clientId: client.id, returning, matchedBy });
+  const opened = await chatIntakeRepository.insert(
+    tx,
+    { ...plan.records, eventData: ticketCreatedAudit(opening).data ?? {} },
+    { id: client.id, returning, matchedBy },
+    plan.firstMessage,
+  );
+  const ticketId = plan.records.ticketId;
   facts.recorded(ticketFact.created({ ...opening, ticketNumber: opened.number, at: opened.createdAt.toISOString() }));
   if (offline) {
     await enqueueOfflineConfirmation(
@@ -164,11 +147,77 @@ export async function openChatInTransaction(tx: Transaction, facts: TicketFacts,
       ctx,
     );
   }
+  const firstMessage = opened.firstMessage ?? undefined;
   if (firstMessage) {
     // Not audited (a customer's message), but announced and logged like every message.
     facts.recorded({ event: messageCreatedEvent({ sessionId, ticketId, ticketNumber: opened.number }, toMessage(firstMessage)), audit: [] });
   }
-  return { client, returning, matchedBy, ticketId, ticketNumber: opened.number, firstMessage };
+  return { clientId: client.id, returning, matchedBy, ticketId, ticketNumber: opened.number, firstMessage };
+}
+
+// A start alone that keeps losing the race to insert its customer (see matchCustomer).
+const MAX_ALONE_ATTEMPTS = 5;
+
+/**
+ * A visitor's chat start that goes alone (nothing else queued): the same writes and facts as
+ * `openChatInTransaction`, in one statement that is its own transaction
+ * (chatIntakeRepository.openForVisitor). What it logged is published once it answers.
+ * Not for a verified start (which fills the stored customer's empty fields) nor the offline form.
+ */
+export async function openChatAlone(request: IntakeRequest, ctx: ServiceContext): Promise<OpenedChat> {
+  const { input, sessionId } = request;
+  const plan = planIntake(request, ctx);
+  // What the statement decides (the customer, the ticket's number and time) is filled in there.
+  const opening = ticketOpening(request, { ticketId: plan.records.ticketId, subject: plan.records.subject, clientId: '', returning: false, matchedBy: 'new' });
+  const intake = {
+    records: { ...plan.records, eventData: ticketCreatedAudit(opening).data ?? {} },
+    contact: { email: input.email, phone: input.phone, name: input.name },
+    firstMessage: plan.firstMessage,
+    createdEvent: ticketFact.created({ ...opening, ticketNumber: 0, at: '' }).event as unknown as Record<string, unknown>,
+    messageEvent: plan.firstMessage ? { type: 'message.created', ticketId: plan.records.ticketId, sessionId } : null,
+  };
+  for (let attempt = 0; attempt < MAX_ALONE_ATTEMPTS; attempt++) {
+    const opened = await timeTransaction(ctx.metrics, 'chat_start', () => chatIntakeRepository.openForVisitor(ctx.db, intake));
+    if (!opened) continue; // a concurrent start inserted this e-mail or phone first: nothing written, look again
+    for (const row of opened.logged) {
+      const event = fromLogRow(row);
+      if (event) ctx.bus.publish(event as LoggedEvent & { eventId: string });
+    }
+    const { customer } = opened;
+    return {
+      clientId: customer.id,
+      returning: customer.returning,
+      matchedBy: customer.matchedBy,
+      ticketId: plan.records.ticketId,
+      ticketNumber: opened.number,
+      firstMessage: opened.firstMessage ?? undefined,
+    };
+  }
+  throw new Error('customer matching did not settle');
+}
+
+/** What a start writes that its customer does not decide: ids chosen here, the ticket's texts, the first message. */
+function planIntake(request: IntakeRequest, ctx: ServiceContext) {
+  const { input, verified, now, sessionId } = request;
+  const offline = input.offline === true;
+  const records: Omit<ChatIntakeRecords, 'eventData'> = {
+    ticketId: randomUUID(),
+    subject: `Chat iniciado - ${input.name}`,
+    description: `Chat iniciado em ${formatStartTime(now, ctx.policy.timeZone)}`,
+    category: CHAT_CATEGORY,
+    sessionId,
+    userName: input.name,
+    userEmail: input.email,
+    userPhone: input.phone,
+    locale: input.locale ?? 'pt-BR',
+    resumeTokenHash: request.resumeTokenHash,
+    verified,
+    lastSeq: input.message ? 1 : 0,
+    offline,
+    customerMessages: input.message ? 1 : 0,
+  };
+  const firstMessage = input.message ? messageRow(sessionId, 1, { type: 'client', name: input.name }, input.message, null) : null;
+  return { records, firstMessage };
 }
 
 /** The ticket.created fact of a chat start, as its event and audit row tell it (before the ticket has a number). */
