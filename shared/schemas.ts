@@ -116,6 +116,8 @@ export function messageSendSchema(options: Pick<SchemaOptions, 'locale'>) {
       .min(1, text(options.locale, 'clientMsgId'))
       .max(CLIENT_MSG_ID_MAX, text(options.locale, 'clientMsgId'))
       .refine((id) => !id.startsWith(SERVER_MSG_ID_PREFIX), text(options.locale, 'clientMsgId')),
+    /** `message:send` only: false spares the sending socket its `message:new` (the ack carries the Message). */
+    echo: z.boolean().optional(),
   });
 }
 export type MessageSendInput = z.output<ReturnType<typeof messageSendSchema>>;

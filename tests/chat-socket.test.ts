@@ -70,6 +70,26 @@ describeOnEachDriver('customer socket /chat', (db) => {
     expect(await seenBySender).toEqual(message);
   });
 
+  it('message:send with echo: false spares its own socket the message:new (the ack carries it); the other sockets of the session still get it', async () => {
+    const { socket, started } = await startedChat();
+    const secondTab = await customer();
+    await requestOk(secondTab, 'chat:resume', { resumeToken: started.resumeToken });
+    const heardBySender: Message[] = [];
+    socket.on('message:new', (m: Message) => heardBySender.push(m));
+
+    const quiet = newClientMsgId();
+    const seenByOtherTab = waitForEvent<Message>(secondTab, 'message:new', (m) => m.clientMsgId === quiet);
+    const acked = await requestOk<Message>(socket, 'message:send', { body: 'Sem eco', clientMsgId: quiet, echo: false });
+    expect(await seenByOtherTab).toEqual(acked);
+
+    // A socket's events arrive in order: once the next message (echoed) is heard, the first was not.
+    const echoed = newClientMsgId();
+    const heard = waitForEvent<Message>(socket, 'message:new', (m) => m.clientMsgId === echoed);
+    await requestOk<Message>(socket, 'message:send', { body: 'Com eco', clientMsgId: echoed, echo: true });
+    await heard;
+    expect(heardBySender.map((m) => m.clientMsgId)).toEqual([echoed]);
+  });
+
   it('two sockets sending at once into one session get gap-free seqs', async () => {
     const { socket, started } = await startedChat();
     const other = await customer();

@@ -86,7 +86,9 @@ export function registerChatNamespace(nsp: ChatNamespace, deps: ChatNamespaceDep
       const chat = requireChat(socket);
       await limits.socketMessages.consume(socket.id);
       await limits.sessionMessages.consume(chat.sessionId);
-      const sent = await sendCustomerMessage({ chat, continuable: socket.data.continuable ?? false }, input, ctx);
+      // echo: false — this socket has the message in its ack; the session's other sockets still get it.
+      const delivery = input.echo === false ? { notTo: socket.id } : {};
+      const sent = await sendCustomerMessage({ chat, continuable: socket.data.continuable ?? false }, input, ctx, delivery);
       if (sent.chat.sessionId !== chat.sessionId) attach(socket, sent.chat, true);
       return sent.message;
     });

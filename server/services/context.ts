@@ -12,7 +12,8 @@ import type { ChatLinks } from './chat/chatLinks.js';
 
 /** How services reach the customers' sockets, on every node (implemented by the realtime layer). */
 export interface CustomerChannel {
-  message(sessionId: string, message: Message): void;
+  /** `except`: a socket that already has the message (its sender's, which asked not to be echoed). */
+  message(sessionId: string, message: Message, except?: string): void;
   closed(sessionId: string, reason: CloseReason): void;
   ticketUpdated(sessionId: string, payload: { ticketNumber: number; status: string }): void;
   typing(sessionId: string, isTyping: boolean): void;

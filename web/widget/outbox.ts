@@ -27,7 +27,8 @@ export function createOutbox(deps: OutboxDeps) {
     for (const pending of sendable(deps.getState())) {
       const sentIn = deps.life.current;
       deps.dispatch({ type: 'messageEmitted', clientMsgId: pending.clientMsgId });
-      void deps.request<Message>('message:send', { body: pending.body, clientMsgId: pending.clientMsgId }).then((ack) => {
+      // echo: false — the ack carries the message; the visitor's other tabs still get message:new.
+      void deps.request<Message>('message:send', { body: pending.body, clientMsgId: pending.clientMsgId, echo: false }).then((ack) => {
         // A late success still counts (the message is stored); a late failure was already requeued.
         if (ack.ok) return deps.dispatch({ type: 'messageAcked', message: ack.data });
         if (sentIn !== deps.life.current) return;

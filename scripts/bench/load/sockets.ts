@@ -127,7 +127,8 @@ serveCommands({
           while (performance.now() < deadline) {
             const t = performance.now();
             try {
-              await ask(socket, 'message:send', { body: 'Olá, preciso de ajuda com o meu pedido', clientMsgId: randomUUID() });
+              // As the widget sends it: its own message comes back in the ack, not as message:new.
+              await ask(socket, 'message:send', { body: 'Olá, preciso de ajuda com o meu pedido', clientMsgId: randomUUID(), echo: false });
               latencies.push(performance.now() - t);
               sent.acked++;
             } catch (error) {

@@ -1,7 +1,8 @@
 /**
  * The baseline server: bare Socket.IO on the same `/chat` namespace and events, with the same
  * payloads, and no database, validation or security. `chat:start` joins the socket to a
- * room of its own; `message:send` relays the message to the room and acks it.
+ * room of its own; `message:send` relays the message to the room (but the sender, with
+ * `echo: false`) and acks it.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -21,12 +22,12 @@ io.of('/chat').on('connection', (socket) => {
     void socket.join(room);
     ack({ ok: true, data: { sessionId: room } });
   });
-  socket.on('message:send', (payload: { body: string; clientMsgId: string }, ack: (answer: unknown) => void) => {
+  socket.on('message:send', (payload: { body: string; clientMsgId: string; echo?: boolean }, ack: (answer: unknown) => void) => {
     if (!room) return ack({ ok: false, error: { code: 'UNAUTHORIZED', message: 'start first' } });
     const seq = (seqs.get(room) ?? 0) + 1;
     seqs.set(room, seq);
     const message = { id: randomUUID(), sessionId: room, seq, senderType: 'client', body: payload.body, clientMsgId: payload.clientMsgId, createdAt: new Date().toISOString() };
-    io.of('/chat').to(room).emit('message:new', message);
+    (payload.echo === false ? io.of('/chat').to(room).except(socket.id) : io.of('/chat').to(room)).emit('message:new', message);
     ack({ ok: true, data: message });
   });
   socket.on('disconnect', () => {

@@ -14,7 +14,7 @@ import type { AuthenticatedChat } from './authenticateChat.js';
 import type { ChatRef } from './chatRef.js';
 import { statusTimestamps } from './closeChat.js';
 import { toMessage } from './messageView.js';
-import { messageCreatedEvent, postMessage } from './postMessage.js';
+import { messageCreatedEvent, postMessage, type Delivery } from './postMessage.js';
 
 /**
  * A customer's message (`message:send`, `POST /api/chat`). Into the chat it was authenticated
@@ -26,14 +26,15 @@ export async function sendCustomerMessage(
   authenticated: Pick<AuthenticatedChat, 'chat' | 'continuable'>,
   input: MessageSendInput,
   ctx: ServiceContext,
+  delivery: Delivery = {},
 ): Promise<{ chat: ChatRef; message: Message }> {
   const { chat } = authenticated;
   try {
-    const { message } = await postMessage(chat, { type: 'client', name: chat.customerName }, input, ctx);
+    const { message } = await postMessage(chat, { type: 'client', name: chat.customerName }, input, ctx, delivery);
     return { chat, message };
   } catch (error) {
     if (!authenticated.continuable || !(error instanceof AppError) || error.code !== 'CLOSED') throw error;
-    return continueChat(chat, input, ctx);
+    return continueChat(chat, input, ctx, delivery);
   }
 }
 
@@ -43,7 +44,7 @@ export async function sendCustomerMessage(
  * OPEN (audited, cause `chat.continued`). When the ticket's latest session is already an open
  * one, the message simply goes there.
  */
-async function continueChat(chat: ChatRef, input: MessageSendInput, ctx: ServiceContext): Promise<{ chat: ChatRef; message: Message }> {
+async function continueChat(chat: ChatRef, input: MessageSendInput, ctx: ServiceContext, delivery: Delivery): Promise<{ chat: ChatRef; message: Message }> {
   const author = { type: 'client' as const, name: chat.customerName };
   const outcome = await inTicketTransaction(ctx, async (tx, facts) => {
     const ticket = await ticketsRepository.lock(tx, chat.ticketId);
@@ -77,11 +78,11 @@ async function continueChat(chat: ChatRef, input: MessageSendInput, ctx: Service
 
   if (outcome.kind === 'open') {
     const open = { ...chat, sessionId: outcome.sessionId };
-    const { message } = await postMessage(open, author, input, ctx);
+    const { message } = await postMessage(open, author, input, ctx, delivery);
     return { chat: open, message };
   }
   const continued = { ...chat, sessionId: outcome.sessionId };
   const message = toMessage(outcome.row);
-  ctx.customers.message(continued.sessionId, message);
+  ctx.customers.message(continued.sessionId, message, delivery.notTo);
   return { chat: continued, message };
 }

@@ -5,6 +5,11 @@ import type { MessageAuthor, MessageInput } from '../messages/messageEntry.js';
 import type { ChatRef } from './chatRef.js';
 import { toMessage } from './messageView.js';
 
+/** Where a message need not be emitted: the sender's socket, when it asked not to be echoed (its ack carries the message). */
+export interface Delivery {
+  notTo?: string;
+}
+
 /**
  * Stores a message with the session's next seq and returns it once committed; only then is
  * it emitted to the session's sockets and announced to agents, with the eventId the writer's
@@ -16,13 +21,14 @@ export async function postMessage(
   author: MessageAuthor,
   input: MessageInput,
   ctx: ServiceContext,
+  delivery: Delivery = {},
 ): Promise<{ message: Message; created: boolean }> {
   const { row, created, eventId } = await ctx.messages.write(chat, author, input);
   if (!created) return { message: toMessage(row), created: false };
 
   const message = toMessage(row);
   if (eventId === undefined) throw new Error('a stored message came back without its eventId');
-  announceMessage(chat, message, eventId, ctx);
+  announceMessage(chat, message, eventId, ctx, delivery);
   return { message, created: true };
 }
 
@@ -30,8 +36,8 @@ export async function postMessage(
  * After commit: the message goes to every socket of the session, and agents (and the
  * automations, bus subscribers) are told, with the eventId its transaction logged it under.
  */
-export function announceMessage(chat: ChatRef, message: Message, eventId: string, ctx: ServiceContext): void {
-  ctx.customers.message(chat.sessionId, message);
+export function announceMessage(chat: ChatRef, message: Message, eventId: string, ctx: ServiceContext, delivery: Delivery = {}): void {
+  ctx.customers.message(chat.sessionId, message, delivery.notTo);
   ctx.bus.publish({ ...messageCreatedEvent(chat, message), eventId });
 }
 
