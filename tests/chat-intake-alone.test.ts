@@ -6,7 +6,6 @@ import { PREPARED_STATEMENT_MARK } from '../server/db/preparedStatement.js';
 import { clients, domainEvents, ticketEvents, tickets } from '../server/db/schema.js';
 import { TEST_POOL_SIZE } from '../scripts/dev/nodeEnv.js';
 import { domainEventsRepository } from '../server/repositories/domainEvents.js';
-import { chatIntakeRepository } from '../server/repositories/chatIntake.js';
 import { fromLogRow } from '../server/services/events/eventLog.js';
 import { startChat, type StartedChat } from '../server/services/chat/startChat.js';
 import type { AgentEvent } from '../shared/events.js';
@@ -15,11 +14,12 @@ import { describeOnEachDriver, describeOnPostgres } from './support/databases.js
 import { useTestNode } from './support/suite.js';
 
 /**
- * A visitor's chat start with nothing queued beside it is one statement (openChatAlone,
- * chatIntakeRepository.openForVisitor); starts that arrive together share a transaction. Both
- * must write, log and publish the same facts.
+ * Visitors' chat starts are written by one statement, its own transaction (openVisitorChats,
+ * chatIntakeRepository.openForVisitors), alone or with the others that arrived meanwhile; a
+ * verified start goes alone in a transaction (openChatInTransaction). All write, log and publish
+ * the same facts.
  */
-describeOnEachDriver('a chat start alone: one statement', (db) => {
+describeOnEachDriver('visitors\' chat starts: one statement', (db) => {
   const node = useTestNode(db);
 
   const visitor = (name: string, message?: string) => {
@@ -38,12 +38,12 @@ describeOnEachDriver('a chat start alone: one statement', (db) => {
     return { ticket: ticket!, audit, logged, published };
   }
 
-  it('writes, logs and publishes what a start sharing a transaction does: a returning customer by phone, with a first message', async () => {
+  it('alone or beside another start, it writes, logs and publishes the same: a returning customer by phone, with a first message', async () => {
     const heard: AgentEvent[] = [];
     const unsubscribe = node().ctx.bus.subscribe((event) => heard.push(event));
     const known = visitor('Conhecida');
     const first = await startChat(known, node().ctx);
-    // Alone: nothing else queued. Together: two starts in the same turn share one transaction.
+    // Alone: nothing else queued. Together: two starts in the same turn share one statement.
     const alone = await startChat({ ...visitor('Conhecida'), phone: known.phone, message: 'Oi, sou eu de novo' }, node().ctx);
     const [together] = await Promise.all([
       startChat({ ...visitor('Conhecida'), phone: known.phone, message: 'Oi, sou eu de novo' }, node().ctx),
@@ -105,7 +105,7 @@ describeOnEachDriver('a chat start alone: one statement', (db) => {
   });
 });
 
-describeOnPostgres('a chat start alone, against concurrent writers', (db) => {
+describeOnPostgres('visitors\' chat starts, against concurrent writers', (db) => {
   const node = useTestNode(db);
 
   /** Chat-start statements that failed on this node so far (a deadlock's victim is written again). */
@@ -141,44 +141,50 @@ describeOnPostgres('a chat start alone, against concurrent writers', (db) => {
     expect(parses.length).toBeLessThanOrEqual(Number(TEST_POOL_SIZE));
   });
 
-  it('losing the race to insert its customer, it writes nothing and answers nothing; the start looks again and finds that customer', async () => {
+  /** Another transaction inserts a customer and holds it uncommitted until `commit()`. */
+  async function customerBeingInserted(sql: postgres.Sql, customer: { email: string; phone?: string }) {
+    let commit!: () => void;
+    const committing = new Promise<void>((resolve) => (commit = resolve));
+    let inserted!: (id: string) => void;
+    const insertedId = new Promise<string>((resolve) => (inserted = resolve));
+    const done = sql.begin(async (tx) => {
+      const [row] = await tx`insert into clients (email, phone, name, total_tickets) values (${customer.email}, ${customer.phone ?? null}, 'Corrida', 1) returning id`;
+      inserted(row!.id as string);
+      await committing;
+    });
+    return { id: await insertedId, commit: async () => (commit(), await done) };
+  }
+
+  it('a start whose e-mail another transaction is inserting waits for it, then counts its ticket on that customer, found by e-mail', async () => {
     const contact = uniqueContact('Corrida');
     const sql = postgres(db().url!, { max: 2, onnotice: () => {} });
     try {
-      let commit!: () => void;
-      const committing = new Promise<void>((resolve) => (commit = resolve));
-      let inserted!: (id: string) => void;
-      const insertedId = new Promise<string>((resolve) => (inserted = resolve));
-      const other = sql.begin(async (tx) => {
-        const [row] = await tx`insert into clients (email, name, total_tickets) values (${contact.email}, 'Corrida', 1) returning id`;
-        inserted(row!.id as string);
-        await committing;
-      });
-      const otherId = await insertedId;
-      const ticketId = crypto.randomUUID();
-      const sessionId = crypto.randomUUID();
-      const statement = chatIntakeRepository.openForVisitor(db().handle.db, {
-        records: {
-          ticketId, subject: 'Chat iniciado - Corrida', description: 'Chat iniciado', category: 'Chat Support', sessionId, userName: 'Corrida',
-          userEmail: contact.email, userPhone: contact.e164, locale: 'pt-BR', resumeTokenHash: 'x'.repeat(64), verified: false, lastSeq: 0,
-          offline: false, customerMessages: 0, eventData: { source: 'chat', sessionId },
-        },
-        contact: { email: contact.email, phone: contact.e164, name: 'Corrida' },
-        firstMessage: null,
-        createdEvent: { type: 'ticket.created', ticketId, source: 'chat', sessionId, subject: 'Chat iniciado - Corrida', verified: false },
-        messageEvent: null,
-      });
-      await someoneWaitsOnALock(sql); // ON CONFLICT waits for the other insert of this e-mail
-      commit();
-      await other;
-      expect(await statement).toBeUndefined();
-      expect(await sql`select 1 from tickets where id = ${ticketId}`).toHaveLength(0);
-      expect(await sql`select 1 from chat_sessions where id = ${sessionId}`).toHaveLength(0);
-      expect(await sql`select 1 from domain_events where ticket_id = ${ticketId}`).toHaveLength(0);
-      expect(await sql`select 1 from ticket_events where ticket_id = ${ticketId}`).toHaveLength(0);
+      const other = await customerBeingInserted(sql, { email: contact.email });
+      const start = startChat({ name: 'Corrida', email: contact.email, phone: contact.e164 }, node().ctx);
+      await someoneWaitsOnALock(sql); // the insert's ON CONFLICT waits for the other insert of this e-mail
+      await other.commit();
+      expect(await start).toMatchObject({ returningClient: true, matchedBy: 'email', chat: { clientId: other.id } });
+      expect(await sql`select total_tickets from clients where id = ${other.id}`).toEqual([{ total_tickets: 2 }]);
+    } finally {
+      await sql.end();
+    }
+  });
 
-      const started = await startChat({ name: 'Corrida', email: contact.email, phone: contact.e164 }, node().ctx);
-      expect(started).toMatchObject({ returningClient: true, matchedBy: 'email', chat: { clientId: otherId } });
+  it('a start whose phone another transaction is inserting fails with nothing written, runs again and finds that customer by phone', async () => {
+    const contact = uniqueContact('Corrida');
+    const otherEmail = uniqueContact('Outra').email;
+    const sql = postgres(db().url!, { max: 2, onnotice: () => {} });
+    try {
+      const other = await customerBeingInserted(sql, { email: otherEmail, phone: contact.e164 });
+      const start = startChat({ name: 'Corrida', email: contact.email, phone: contact.e164 }, node().ctx);
+      await someoneWaitsOnALock(sql); // the unique index on phone waits for the other insert
+      await other.commit();
+      const started = await start;
+      expect(started).toMatchObject({ returningClient: true, matchedBy: 'phone', chat: { clientId: other.id } });
+      // The attempt that met the other insert left nothing: no customer for this e-mail, one ticket.
+      expect(await sql`select 1 from clients where email = ${contact.email}`).toHaveLength(0);
+      expect(await sql`select count(*)::int as n from tickets where client_id = ${other.id}`).toEqual([{ n: 1 }]);
+      expect(await sql`select count(*)::int as n from chat_sessions where user_email = ${contact.email}`).toEqual([{ n: 1 }]);
     } finally {
       await sql.end();
     }

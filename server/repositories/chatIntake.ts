@@ -40,7 +40,7 @@ export interface IntakeCustomer {
   matchedBy: 'email' | 'phone' | 'new';
 }
 
-/** A visitor's chat start written in one statement (`openForVisitor`). */
+/** A visitor's chat start, one of those `openForVisitors` writes in one statement. */
 export interface VisitorIntake {
   records: ChatIntakeRecords;
   contact: { email: string; phone: string; name: string };
@@ -51,7 +51,7 @@ export interface VisitorIntake {
   messageEvent: Record<string, unknown> | null;
 }
 
-/** What `openForVisitor` wrote. */
+/** What `openForVisitors` wrote for one start. */
 export interface OpenedVisitorChat {
   customer: IntakeCustomer;
   number: number;
@@ -61,40 +61,69 @@ export interface OpenedVisitorChat {
   logged: LoggedEventRow[];
 }
 
+/** A start as the statement's `input` rows carry it (jsonb_to_recordset, INPUT_COLUMNS). */
+function inputRow(ord: number, r: ChatIntakeRecords, firstMessage: BatchMessageRow | null, extra: Record<string, unknown>) {
+  return {
+    ord,
+    ticketId: r.ticketId,
+    subject: r.subject,
+    description: r.description,
+    category: r.category,
+    sessionId: r.sessionId,
+    userName: r.userName,
+    userEmail: r.userEmail,
+    userPhone: r.userPhone,
+    locale: r.locale,
+    resumeTokenHash: r.resumeTokenHash,
+    verified: r.verified,
+    lastSeq: r.lastSeq,
+    offline: r.offline,
+    customerMessages: r.customerMessages,
+    eventData: r.eventData,
+    messageId: firstMessage?.id ?? null,
+    messageSenderName: firstMessage?.senderName ?? null,
+    messageBody: firstMessage?.body ?? null,
+    ...extra,
+  };
+}
+
+const INPUT_COLUMNS = sql.raw(`"ord" int, "ticketId" uuid, "subject" text, "description" text, "category" text, "sessionId" uuid,
+  "userName" text, "userEmail" text, "userPhone" text, "locale" text, "resumeTokenHash" text, "verified" boolean, "lastSeq" int,
+  "offline" boolean, "customerMessages" int, "eventData" jsonb, "messageId" uuid, "messageSenderName" text, "messageBody" text,
+  "email" text, "phone" text, "name" text, "createdEvent" jsonb, "messageEvent" jsonb,
+  "clientId" uuid, "isReturning" boolean, "matchedBy" text`);
+
 /**
- * The ticket, session, audit row (and first message) of a chat start, as CTEs of one statement:
- * inserted from the rows of `customer` (columns id, is_returning, matched_by), so a start with no
- * customer writes nothing. The foreign keys are checked at the end of the statement, when all
- * the rows exist. Ticket and session are stamped with the same now().
+ * The tickets, sessions, audit rows (and first messages) of chat starts, as CTEs of one
+ * statement: one of each per row of `input` (the starts) that has its customer in `customer`
+ * (columns ord, id, is_returning, matched_by). The foreign keys are checked at the end of the
+ * statement, when all the rows exist. Tickets and sessions are stamped with the same now().
  */
-function intakeRows(r: ChatIntakeRecords, firstMessage: BatchMessageRow | null, customer: SQL): SQL {
-  const message = firstMessage
-    ? sql`insert into chat_messages (id, session_id, seq, sender_type, sender_name, body)
-          select ${firstMessage.id}::uuid, ${r.sessionId}::uuid, 1, ${firstMessage.senderType}, ${firstMessage.senderName}, ${firstMessage.body} from ${customer}
-          returning ${MESSAGE_COLUMNS}`
-    : sql`select ${MESSAGE_COLUMNS} from chat_messages where false`;
+function intakeRows(customer: SQL): SQL {
   return sql`ticket as (
       insert into tickets (id, subject, description, status, source, category, client_id, customer_messages, returning_client)
-      select ${r.ticketId}::uuid, ${r.subject}, ${r.description}, 'OPEN', 'chat', ${r.category}, c.id, ${r.customerMessages}::int, c.is_returning
-      from ${customer}
-      returning number, created_at
+      select i."ticketId", i."subject", i."description", 'OPEN', 'chat', i."category", c.id, i."customerMessages", c.is_returning
+      from input i join ${customer} c on c.ord = i.ord
+      returning id, number, created_at
     ), session as (
       insert into chat_sessions (id, client_id, ticket_id, user_name, user_email, user_phone, locale, resume_token_hash, verified, matched_by, last_seq,
                                  offline, status, ended_at, ticket_created_at, first_customer_message_at)
-      select ${r.sessionId}::uuid, c.id, ${r.ticketId}::uuid, ${r.userName}, ${r.userEmail}, ${r.userPhone},
-              ${r.locale}, ${r.resumeTokenHash}, ${r.verified}::boolean, c.matched_by, ${r.lastSeq}::int,
-              ${r.offline}::boolean, ${r.offline ? 'closed' : 'active'}, ${r.offline ? sql`now()` : sql`null`},
-              now(), ${r.customerMessages > 0 ? sql`now()` : sql`null`}
-      from ${customer}
+      select i."sessionId", c.id, i."ticketId", i."userName", i."userEmail", i."userPhone", i."locale", i."resumeTokenHash", i."verified",
+        c.matched_by, i."lastSeq", i."offline", case when i."offline" then 'closed' else 'active' end, case when i."offline" then now() end,
+        now(), case when i."customerMessages" > 0 then now() end
+      from input i join ${customer} c on c.ord = i.ord
       returning 1
     ), audit as (
       insert into ticket_events (ticket_id, actor_type, actor_id, type, data)
-      select ${r.ticketId}::uuid, 'client', c.id, 'ticket.created',
-        ${JSON.stringify(r.eventData)}::jsonb || jsonb_build_object('returningClient', c.is_returning, 'matchedBy', c.matched_by)
-      from ${customer}
+      select i."ticketId", 'client', c.id, 'ticket.created', i."eventData" || jsonb_build_object('returningClient', c.is_returning, 'matchedBy', c.matched_by)
+      from input i join ${customer} c on c.ord = i.ord
       returning 1
     ), message as (
-      ${message}
+      insert into chat_messages (id, session_id, seq, sender_type, sender_name, body)
+      select i."messageId", i."sessionId", 1, 'client', i."messageSenderName", i."messageBody"
+      from input i join ${customer} c on c.ord = i.ord
+      where i."messageId" is not null
+      returning ${MESSAGE_COLUMNS}
     )`;
 }
 
@@ -112,86 +141,108 @@ export const chatIntakeRepository = {
     customer: IntakeCustomer,
     firstMessage: BatchMessageRow | null,
   ): Promise<{ number: number; createdAt: Date; firstMessage: ChatMessageRow | null }> {
-    const given = sql`(select ${customer.id}::uuid as id, ${customer.returning}::boolean as is_returning, ${customer.matchedBy}::text as matched_by) c`;
+    const row = inputRow(0, r, firstMessage, { clientId: customer.id, isReturning: customer.returning, matchedBy: customer.matchedBy });
     const result = await ex.execute(sql`
-    with ${intakeRows(r, firstMessage, given)}
+    with input as (
+      select * from jsonb_to_recordset(${JSON.stringify([row])}::jsonb) as i(${INPUT_COLUMNS})
+    ), ${intakeRows(sql`(select ord, "clientId" as id, "isReturning" as is_returning, "matchedBy" as matched_by from input)`)}
     select t.number, floor(extract(epoch from t.created_at) * 1000)::int8 as ticket_created_ms, m.*
     from ticket t left join message m on true`);
-    const [row] = rowsOf<{ number: number | string; ticket_created_ms: number | string | bigint } & Partial<RawMessage>>(result);
-    if (!row) throw new Error('chat intake insert returned nothing');
-    return { number: Number(row.number), createdAt: new Date(Number(row.ticket_created_ms)), firstMessage: messageOf(row) };
+    const [raw] = rowsOf<{ number: number | string; ticket_created_ms: number | string | bigint } & Partial<RawMessage>>(result);
+    if (!raw) throw new Error('chat intake insert returned nothing');
+    return { number: Number(raw.number), createdAt: new Date(Number(raw.ticket_created_ms)), firstMessage: messageOf(raw) };
   },
 
   /**
-   * A visitor's chat start alone, as ONE statement outside any transaction (a statement is its
-   * own transaction): the customer found by e-mail, else phone, else created (counted one ticket
-   * more when found; a visitor's claim never writes anything else on it), the intake's rows,
-   * and the event log's append, whose payloads get here what only the statement knows. One
-   * round trip instead of four (BEGIN, the customer, the rows, the append with COMMIT): at one or
-   * four chats at once, those round trips were most of a start's time and of the node's CPU.
+   * Visitors' chat starts (no two with the same e-mail or phone), as ONE statement outside any
+   * transaction (a statement is its own transaction): each customer found by e-mail, else
+   * phone, else created (counted one ticket more when found; a visitor's claim never writes
+   * anything else on it), the intake's rows, and the event log's append, whose payloads get
+   * here what only the statement knows. One round trip instead of four (BEGIN, the customers,
+   * the rows, the append with COMMIT), and one commit under the log's lock for all of them.
+   * A customer inserted meanwhile by another transaction is met by the insert's ON CONFLICT:
+   * the same e-mail, it is counted as found by e-mail; the same phone only, the unique
+   * violation fails the statement, which wrote nothing, and the caller runs it again.
    * The append comes last, as in every transaction that logs (repositories/domainEvents.ts):
    * its insert reads every other part of the statement before it takes the log's lock.
-   * Answers nothing, having written nothing, when a concurrent start inserted this e-mail or
-   * phone first (ON CONFLICT DO NOTHING waited for it): the caller runs it again.
    */
-  async openForVisitor(ex: Executor, intake: VisitorIntake): Promise<OpenedVisitorChat | undefined> {
-    const { records: r, contact } = intake;
-    const events = intake.messageEvent ? 2 : 1;
-    const chosen = sql`chosen c`;
+  async openForVisitors(ex: Executor, intakes: VisitorIntake[]): Promise<OpenedVisitorChat[]> {
+    const rows = intakes.map((intake, ord) =>
+      inputRow(ord, intake.records, intake.firstMessage, {
+        ...intake.contact,
+        createdEvent: intake.createdEvent,
+        messageEvent: intake.messageEvent,
+      }),
+    );
+    const events = intakes.length + intakes.filter((intake) => intake.messageEvent).length;
     const result = await ex.execute(sql`${PREPARED_STATEMENT}
-    with found as (
-      select id, email, phone from clients where email = ${contact.email}::text or phone = ${contact.phone}::text
+    with input as (
+      select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as i(${INPUT_COLUMNS})
+    ), found as (
+      -- Lateral, so each start's customers are looked up in clients_email_key and
+      -- clients_phone_key: joined, a plan made for a hundred starts (the estimate of a
+      -- recordset) could read every customer.
+      select i.ord, c.id, c.email = i.email as by_email, c.phone = i.phone as by_phone
+      from input i cross join lateral (select id, email, phone from clients where email = i.email or phone = i.phone) c
     ), inserted as (
-      insert into clients (email, name, phone, total_tickets)
-      select ${contact.email}::text, ${contact.name}::text, ${contact.phone}::text, 1
-      where not exists (select 1 from found)
-      on conflict do nothing
-      returning id
+      insert into clients as c (email, name, phone, total_tickets)
+      select i.email, i.name, i.phone, 1 from input i where not exists (select 1 from found f where f.ord = i.ord)
+      on conflict (email) do update set total_tickets = c.total_tickets + 1, updated_at = now()
+      returning id, email, xmax = 0 as created
     ), chosen as (
-      select id, matched_by <> 'new' as is_returning, matched_by from (
-        select id, 'email' as matched_by, 0 as rank from found where email = ${contact.email}::text
-        union all select id, 'phone', 1 from found where phone = ${contact.phone}::text
-        union all select id, 'new', 2 from inserted
-      ) m order by rank limit 1
+      select distinct on (i.ord) i.ord, m.id, m.matched_by <> 'new' as is_returning, m.matched_by, m.counted
+      from input i cross join lateral (
+        select f.id, 'email' as matched_by, 0 as rank, false as counted from found f where f.ord = i.ord and f.by_email
+        union all select f.id, 'phone', 1, false from found f where f.ord = i.ord and f.by_phone
+        union all select n.id, case when n.created then 'new' else 'email' end, 2, true from inserted n where n.email = i.email
+      ) m
+      order by i.ord, m.rank
     ), counted as (
-      update clients set total_tickets = total_tickets + 1, updated_at = now()
-      where id = (select id from chosen where is_returning)
+      update clients c set total_tickets = c.total_tickets + (select count(*) from chosen k where k.id = c.id and not k.counted), updated_at = now()
+      where c.id = any(array(select id from chosen where not counted))
       returning 1
-    ), ${intakeRows(r, intake.firstMessage, chosen)}, allocated as (
+    ), ${intakeRows(sql`chosen`)}, allocated as (
       insert into domain_event_positions as p (id, last)
-      select 1, ${events}::int from ticket
-      where (select count(*) from counted) + (select count(*) from session) + (select count(*) from audit) + (select count(*) from message) >= 0
+      select 1, ${events}::int
+      where (select count(*) from counted) + (select count(*) from ticket) + (select count(*) from session)
+        + (select count(*) from audit) + (select count(*) from message) >= 0
       on conflict (id) do update set last = p.last + ${events}::int
       returning last
     ), logged as (
       insert into domain_events (position, ticket_id, type, message_id, payload)
-      select a.last - ${events}::int + 1, ${r.ticketId}::uuid, 'ticket.created', null,
-        ${JSON.stringify(intake.createdEvent)}::jsonb || jsonb_build_object('clientId', c.id, 'returningClient', c.is_returning, 'matchedBy', c.matched_by,
-          'ticketNumber', t.number, 'at', to_char(date_trunc('milliseconds', t.created_at) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
-      from allocated a, chosen c, ticket t
-      union all
-      select a.last, ${r.ticketId}::uuid, 'message.created', m.id, ${JSON.stringify(intake.messageEvent ?? {})}::jsonb || jsonb_build_object('ticketNumber', t.number)
-      from allocated a, ticket t, message m
-      returning position, payload
+      select a.last - ${events}::int + row_number() over (order by e.ord, e.kind), e.ticket_id, e.type, e.message_id, e.payload
+      from allocated a, (
+        select i.ord, 0 as kind, t.id as ticket_id, 'ticket.created' as type, null::uuid as message_id,
+          i."createdEvent" || jsonb_build_object('clientId', c.id, 'returningClient', c.is_returning, 'matchedBy', c.matched_by, 'ticketNumber', t.number,
+            'at', to_char(date_trunc('milliseconds', t.created_at) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) as payload
+        from input i join chosen c on c.ord = i.ord join ticket t on t.id = i."ticketId"
+        union all
+        select i.ord, 1, t.id, 'message.created', m.id, i."messageEvent" || jsonb_build_object('ticketNumber', t.number)
+        from input i join ticket t on t.id = i."ticketId" join message m on m.id = i."messageId"
+      ) e
+      returning position, ticket_id, payload
     )
-    select c.id as client_id, c.is_returning, c.matched_by, t.number, floor(extract(epoch from t.created_at) * 1000)::int8 as ticket_created_ms,
-      (select json_agg(json_build_object('position', l.position, 'payload', l.payload) order by l.position) from logged l) as logged, m.*
-    from chosen c cross join ticket t left join message m on true`);
-    const [row] = rowsOf<OpenedRow>(result);
-    if (!row) return undefined;
-    const firstMessage = messageOf(row);
-    const logged = (typeof row.logged === 'string' ? (JSON.parse(row.logged) as LoggedJson[]) : row.logged).map((event) => ({
-      position: Number(event.position),
-      payload: event.payload,
-      message: event.payload.type === 'message.created' ? firstMessage : null,
-    }));
-    return {
-      customer: { id: row.client_id, returning: row.is_returning, matchedBy: row.matched_by },
-      number: Number(row.number),
-      createdAt: new Date(Number(row.ticket_created_ms)),
-      firstMessage,
-      logged,
-    };
+    select i.ord, c.id as client_id, c.is_returning, c.matched_by, t.number, floor(extract(epoch from t.created_at) * 1000)::int8 as ticket_created_ms,
+      (select json_agg(json_build_object('position', l.position, 'payload', l.payload) order by l.position) from logged l where l.ticket_id = t.id) as logged, m.*
+    from input i join chosen c on c.ord = i.ord join ticket t on t.id = i."ticketId" left join message m on m.id = i."messageId"
+    order by i.ord`);
+    const opened = rowsOf<OpenedRow>(result);
+    if (opened.length !== intakes.length) throw new Error(`the intake statement opened ${opened.length} of ${intakes.length} chats`);
+    return opened.map((row) => {
+      const firstMessage = messageOf(row);
+      const logged = (typeof row.logged === 'string' ? (JSON.parse(row.logged) as LoggedJson[]) : row.logged).map((event) => ({
+        position: Number(event.position),
+        payload: event.payload,
+        message: event.payload.type === 'message.created' ? firstMessage : null,
+      }));
+      return {
+        customer: { id: row.client_id, returning: row.is_returning, matchedBy: row.matched_by },
+        number: Number(row.number),
+        createdAt: new Date(Number(row.ticket_created_ms)),
+        firstMessage,
+        logged,
+      };
+    });
   },
 };
 

@@ -1,7 +1,7 @@
 import type { ServiceContext } from '../context.js';
 import { createGroupCommit } from '../groupCommit.js';
 import { inTicketTransaction } from '../ticketFacts.js';
-import { openChatAlone, openChatInTransaction, type IntakeRequest, type OpenedChat } from './startChat.js';
+import { openChatInTransaction, openVisitorChats, type IntakeRequest, type OpenedChat } from './startChat.js';
 
 /** Where a node's chat starts are committed; one per node, reached through the ServiceContext. */
 export interface IntakeWriter {
@@ -29,14 +29,14 @@ interface Pending {
 const RETRYABLE = new Set(['40P01', '40001']);
 
 /**
- * Group commit for chat starts: the starts that arrive while earlier ones are being written
- * share one transaction — one BEGIN, their statements pipelined, one append to the event log and
- * one COMMIT — and each is answered only after it commits. A visitor's start with none
- * queued beside it is one statement, its own transaction (startChat.ts, openChatAlone).
- * Starts whose writes open savepoints (a verified e-mail fills the stored customer's empty
- * fields, each refusal undone alone) or send e-mail (the offline form) go alone. A batch that
- * fails for a reason of its own (not the database being down) is written again start by start,
- * so one bad start never fails the others.
+ * Group commit for chat starts: the visitors' starts that arrive while earlier ones are being
+ * written share one statement, its own transaction — their customers, tickets, sessions and
+ * first messages, one append to the event log, one commit (startChat.ts, openVisitorChats) —
+ * and each is answered only after it commits. Starts whose writes open savepoints (a verified
+ * e-mail fills the stored customer's empty fields, each refusal undone alone) or send e-mail
+ * (the offline form) go alone, each in a transaction of its own. A batch that fails for a
+ * reason of its own (not the database being down) is written again start by start, so one bad
+ * start never fails the others.
  */
 export function createIntakeWriter(context: () => ServiceContext, options: IntakeWriterOptions = {}): IntakeWriter {
   const maxBatch = options.maxBatch ?? 64;
@@ -46,19 +46,16 @@ export function createIntakeWriter(context: () => ServiceContext, options: Intak
     take: (queue) => takeBatch(queue, maxBatch),
     async commit(batch) {
       const ctx = context();
-      const [first] = batch;
-      if (batch.length === 1 && !goesAlone(first!.request)) {
-        first!.resolve(await openChatAlone(first!.request, ctx));
-        ctx.metrics.chatStartBatchSize.observe(1);
+      if (!goesAlone(batch[0]!.request)) {
+        const opened = await openVisitorChats(batch.map((pending) => pending.request), ctx);
+        ctx.metrics.chatStartBatchSize.observe(batch.length);
+        opened.forEach((chat, i) => batch[i]!.resolve(chat));
         return;
       }
-      const opened = await inTicketTransaction(
-        ctx,
-        (tx, facts) => Promise.all(batch.map((pending) => openChatInTransaction(tx, facts, pending.request, ctx))),
-        { timed: 'chat_start' },
-      );
-      ctx.metrics.chatStartBatchSize.observe(batch.length);
-      opened.forEach((chat, i) => batch[i]!.resolve(chat));
+      const [pending] = batch; // a start that goes alone
+      const opened = await inTicketTransaction(ctx, (tx, facts) => openChatInTransaction(tx, facts, pending!.request, ctx), { timed: 'chat_start' });
+      ctx.metrics.chatStartBatchSize.observe(1);
+      pending!.resolve(opened);
     },
     retryable: RETRYABLE,
   });
@@ -78,19 +75,28 @@ function goesAlone(request: IntakeRequest): boolean {
 
 /**
  * Takes out of `queue` the next batch: the oldest start alone when it goes alone, else the oldest
- * starts that may share (up to `maxBatch`), the others keeping their places. Sorted by e-mail,
- * so two batches meeting the same customers take their rows in the same order.
+ * visitors' starts (up to `maxBatch`) of which no two share an e-mail or a phone (the statement
+ * that writes them finds every customer in one snapshot: the second of two such starts must
+ * find the customer the first creates, so it waits for the next batch); the others keep their
+ * places.
  */
 function takeBatch(queue: Pending[], maxBatch: number): Pending[] {
   if (queue.length === 0) return [];
   if (goesAlone(queue[0]!.request)) return [queue.shift()!];
   const batch: Pending[] = [];
+  const contacts = new Set<string>();
   let kept = 0;
   for (let i = 0; i < queue.length; i++) {
     const pending = queue[i]!;
-    if (batch.length < maxBatch && !goesAlone(pending.request)) batch.push(pending);
-    else queue[kept++] = pending;
+    const { email, phone } = pending.request.input;
+    const joins = batch.length < maxBatch && !goesAlone(pending.request) && !contacts.has(`e:${email}`) && !contacts.has(`p:${phone}`);
+    if (joins) {
+      batch.push(pending);
+      contacts.add(`e:${email}`).add(`p:${phone}`);
+    } else {
+      queue[kept++] = pending;
+    }
   }
   queue.length = kept;
-  return batch.sort((a, b) => (a.request.input.email < b.request.input.email ? -1 : a.request.input.email > b.request.input.email ? 1 : 0));
+  return batch;
 }

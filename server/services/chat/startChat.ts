@@ -12,7 +12,7 @@ import { messageCreatedEvent } from './postMessage.js';
 import { issueResumeToken } from '../resumeTokens.js';
 import { verifyIdentity } from '../identity.js';
 import { ticketCreatedAudit, ticketFact, type TicketFacts } from '../ticketFacts.js';
-import { AppError } from '../../errors.js';
+import { AppError, sqlState } from '../../errors.js';
 import { resolveLocale, text } from '../../../shared/messages.js';
 import type { Transaction } from '../../db/client.js';
 import type { ChatMessageRow } from '../../db/schema.js';
@@ -155,45 +155,52 @@ export async function openChatInTransaction(tx: Transaction, facts: TicketFacts,
   return { clientId: client.id, returning, matchedBy, ticketId, ticketNumber: opened.number, firstMessage };
 }
 
-// A start alone that keeps losing the race to insert its customer (see matchCustomer).
-const MAX_ALONE_ATTEMPTS = 5;
+// Statements that keep losing the race to insert a customer's phone (see openVisitorChats).
+const MAX_VISITOR_ATTEMPTS = 5;
+const UNIQUE_VIOLATION = '23505';
 
 /**
- * A visitor's chat start that goes alone (nothing else queued): the same writes and facts as
- * `openChatInTransaction`, in one statement that is its own transaction
- * (chatIntakeRepository.openForVisitor). What it logged is published once it answers.
- * Not for a verified start (which fills the stored customer's empty fields) nor the offline form.
+ * Visitors' chat starts (no two with the same e-mail or phone: intakeWriter.ts keeps them
+ * apart) written by one statement, its own transaction (chatIntakeRepository.openForVisitors):
+ * the same writes and facts as `openChatInTransaction`, in one round trip. What it logged is
+ * published once it answers. Not for a verified start (which fills the stored customer's empty
+ * fields) nor the offline form.
  */
-export async function openChatAlone(request: IntakeRequest, ctx: ServiceContext): Promise<OpenedChat> {
-  const { input, sessionId } = request;
-  const plan = planIntake(request, ctx);
-  // What the statement decides (the customer, the ticket's number and time) is filled in there.
-  const opening = ticketOpening(request, { ticketId: plan.records.ticketId, subject: plan.records.subject, clientId: '', returning: false, matchedBy: 'new' });
-  const intake = {
-    records: { ...plan.records, eventData: ticketCreatedAudit(opening).data ?? {} },
-    contact: { email: input.email, phone: input.phone, name: input.name },
-    firstMessage: plan.firstMessage,
-    createdEvent: ticketFact.created({ ...opening, ticketNumber: 0, at: '' }).event as unknown as Record<string, unknown>,
-    messageEvent: plan.firstMessage ? { type: 'message.created', ticketId: plan.records.ticketId, sessionId } : null,
-  };
-  for (let attempt = 0; attempt < MAX_ALONE_ATTEMPTS; attempt++) {
-    const opened = await timeTransaction(ctx.metrics, 'chat_start', () => chatIntakeRepository.openForVisitor(ctx.db, intake));
-    if (!opened) continue; // a concurrent start inserted this e-mail or phone first: nothing written, look again
-    for (const row of opened.logged) {
-      const event = fromLogRow(row);
-      if (event) ctx.bus.publish(event as LoggedEvent & { eventId: string });
-    }
-    const { customer } = opened;
+export async function openVisitorChats(requests: IntakeRequest[], ctx: ServiceContext): Promise<OpenedChat[]> {
+  const plans = requests.map((request) => planIntake(request, ctx));
+  const intakes = requests.map((request, i) => {
+    const { input, sessionId } = request;
+    const { records, firstMessage } = plans[i]!;
+    // What the statement decides (the customer, the ticket's number and time) is filled in there.
+    const opening = ticketOpening(request, { ticketId: records.ticketId, subject: records.subject, clientId: '', returning: false, matchedBy: 'new' });
     return {
-      clientId: customer.id,
-      returning: customer.returning,
-      matchedBy: customer.matchedBy,
-      ticketId: plan.records.ticketId,
-      ticketNumber: opened.number,
-      firstMessage: opened.firstMessage ?? undefined,
+      records: { ...records, eventData: ticketCreatedAudit(opening).data ?? {} },
+      contact: { email: input.email, phone: input.phone, name: input.name },
+      firstMessage,
+      createdEvent: ticketFact.created({ ...opening, ticketNumber: 0, at: '' }).event as unknown as Record<string, unknown>,
+      messageEvent: firstMessage ? { type: 'message.created', ticketId: records.ticketId, sessionId } : null,
     };
+  });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const opened = await timeTransaction(ctx.metrics, 'chat_start', () => chatIntakeRepository.openForVisitors(ctx.db, intakes));
+      for (const row of opened.flatMap((chat) => chat.logged)) {
+        const event = fromLogRow(row);
+        if (event) ctx.bus.publish(event as LoggedEvent & { eventId: string });
+      }
+      return opened.map((chat, i) => ({
+        clientId: chat.customer.id,
+        returning: chat.customer.returning,
+        matchedBy: chat.customer.matchedBy,
+        ticketId: plans[i]!.records.ticketId,
+        ticketNumber: chat.number,
+        firstMessage: chat.firstMessage ?? undefined,
+      }));
+    } catch (error) {
+      // A customer with this phone was inserted meanwhile: nothing was written; now it is found.
+      if (sqlState(error) !== UNIQUE_VIOLATION || attempt >= MAX_VISITOR_ATTEMPTS) throw error;
+    }
   }
-  throw new Error('customer matching did not settle');
 }
 
 /** What a start writes that its customer does not decide: ids chosen here, the ticket's texts, the first message. */
