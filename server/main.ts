@@ -99,6 +99,12 @@ export async function startNode(config: Config, overrides: NodeOverrides = {}): 
   const limits = rateLimitsOf(config, redis, metrics);
 
   const httpServer = createServer();
+  // An idle keep-alive connection is closed after 65 s, not Node's 5: past the idle timeout of
+  // the load balancers in front (60 s is usual), and far from how long clients commonly reuse
+  // one, so a request is rarely sent on a connection the server is closing meanwhile
+  // (ECONNRESET: seen in tests on a busy machine, with Node's fetch reusing a 4-s-old one).
+  httpServer.keepAliveTimeout = 65_000;
+  httpServer.headersTimeout = 66_000;
   answerParserErrors(httpServer);
   const sockets = createSocketServer(httpServer, {
     isOriginAllowed,

@@ -153,4 +153,18 @@ describeOnEachDriver('HTTP chat API /api/chat', (db) => {
     expect(missing.status).toBe(404);
     expect(await missing.json()).toMatchObject({ error: { code: 'NOT_FOUND' } });
   });
+
+  it('keeps an idle connection 65 s (past a load balancer\'s 60), and says so to clients reusing it', async () => {
+    const { request } = await import('node:http');
+    // fetch hides the Keep-Alive header; a plain request shows it.
+    const header = await new Promise<string>((resolve, reject) => {
+      request(`${node.url}/healthz`, { agent: false, headers: { connection: 'keep-alive' } }, (response) => {
+        response.resume();
+        resolve(String(response.headers['keep-alive']));
+      })
+        .on('error', reject)
+        .end();
+    });
+    expect(header).toBe('timeout=65');
+  });
 });
