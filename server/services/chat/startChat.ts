@@ -37,10 +37,10 @@ export interface StartedChat {
 /**
  * The intake: in one transaction, find or create the customer, open a chat ticket and a
  * session linked to both (and store the first message when given). Events go out after commit.
- * The transaction may hold other chat starts that arrived meanwhile (group commit,
- * services/chat/intakeWriter.ts); each is all or nothing all the same.
- * With `offline` (the offline form, PROTOCOL §9) the session is closed from the start, the
- * message is required, and the same transaction commits the customer's confirmation e-mail.
+ * A visitor's start shares that transaction, one statement, with the visitors' starts that
+ * arrived meanwhile (group commit, services/chat/intakeWriter.ts); each is all or nothing all
+ * the same. With `offline` (the offline form, PROTOCOL §9) the session is closed from the start,
+ * the message is required, and the same transaction commits the customer's confirmation e-mail.
  */
 export async function startChat(
   input: ChatStartInput,
@@ -107,7 +107,7 @@ export interface IntakeRequest {
   resumeTokenHash: string;
 }
 
-/** What a chat start's transaction wrote. */
+/** What a chat start wrote. */
 export interface OpenedChat {
   clientId: string;
   returning: boolean;
@@ -118,9 +118,9 @@ export interface OpenedChat {
 }
 
 /**
- * The intake's writes for one chat start, inside a ticket transaction (which may hold other
- * chat starts: services/chat/intakeWriter.ts): find or create the customer, open the ticket, the
- * session and its audit row, store the first message, and record the facts.
+ * The intake's writes for a chat start that goes alone (verified, or the offline form:
+ * services/chat/intakeWriter.ts), inside a ticket transaction: find or create the customer,
+ * open the ticket, the session and its audit row, store the first message, and record the facts.
  */
 export async function openChatInTransaction(tx: Transaction, facts: TicketFacts, request: IntakeRequest, ctx: ServiceContext): Promise<OpenedChat> {
   const { input, verified, sessionId } = request;
