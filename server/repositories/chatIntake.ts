@@ -3,7 +3,7 @@ import type { Executor } from '../db/client.js';
 import { PREPARED_STATEMENT } from '../db/preparedStatement.js';
 import { rowsOf } from '../db/rows.js';
 import type { ChatMessageRow } from '../db/schema.js';
-import type { LoggedEventRow } from './domainEvents.js';
+import { eventLogAppend, type LoggedEventRow } from './domainEvents.js';
 import type { BatchMessageRow } from './messageBatches.js';
 import { MESSAGE_COLUMNS, toMessageRow, type RawMessage } from './messageRows.js';
 
@@ -127,6 +127,34 @@ function intakeRows(customer: SQL): SQL {
     )`;
 }
 
+/**
+ * Each visitor's customer, as CTEs after `input`: found by e-mail, else phone (`found`, looked up
+ * laterally in clients_email_key and clients_phone_key: joined, a plan made for a hundred starts,
+ * a recordset's estimate, could read every customer), else inserted; `chosen` (ord, id,
+ * is_returning, matched_by, counted) says which, and `counted` counts one ticket more on each
+ * customer found. An e-mail inserted meanwhile by another transaction is counted by the insert.
+ */
+const VISITOR_CUSTOMERS = sql.raw(`found as (
+      select i.ord, c.id, c.email = i.email as by_email, c.phone = i.phone as by_phone
+      from input i cross join lateral (select id, email, phone from clients where email = i.email or phone = i.phone) c
+    ), inserted as (
+      insert into clients as c (email, name, phone, total_tickets)
+      select i.email, i.name, i.phone, 1 from input i where not exists (select 1 from found f where f.ord = i.ord)
+      on conflict (email) do update set total_tickets = c.total_tickets + 1, updated_at = now()
+      returning id, email, xmax = 0 as created
+    ), chosen as (
+      select distinct on (i.ord) i.ord, m.id, m.matched_by <> 'new' as is_returning, m.matched_by, m.counted
+      from input i cross join lateral (
+        select f.id, 'email' as matched_by, 0 as rank, false as counted from found f where f.ord = i.ord and f.by_email
+        union all select f.id, 'phone', 1, false from found f where f.ord = i.ord and f.by_phone
+        union all select n.id, case when n.created then 'new' else 'email' end, 2, true from inserted n where n.email = i.email
+      ) m
+      order by i.ord, m.rank
+    ), counted as (
+      update clients c set total_tickets = c.total_tickets + (select count(*) from chosen k where k.id = c.id and not k.counted), updated_at = now()
+      where c.id = any(array(select id from chosen where not counted))
+      returning 1`);
+
 /** SQL of the chat start. */
 export const chatIntakeRepository = {
   /**
@@ -178,71 +206,25 @@ export const chatIntakeRepository = {
     const result = await ex.execute(sql`${PREPARED_STATEMENT}
     with input as (
       select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as i(${INPUT_COLUMNS})
-    ), found as (
-      -- Lateral, so each start's customers are looked up in clients_email_key and
-      -- clients_phone_key: joined, a plan made for a hundred starts (the estimate of a
-      -- recordset) could read every customer.
-      select i.ord, c.id, c.email = i.email as by_email, c.phone = i.phone as by_phone
-      from input i cross join lateral (select id, email, phone from clients where email = i.email or phone = i.phone) c
-    ), inserted as (
-      insert into clients as c (email, name, phone, total_tickets)
-      select i.email, i.name, i.phone, 1 from input i where not exists (select 1 from found f where f.ord = i.ord)
-      on conflict (email) do update set total_tickets = c.total_tickets + 1, updated_at = now()
-      returning id, email, xmax = 0 as created
-    ), chosen as (
-      select distinct on (i.ord) i.ord, m.id, m.matched_by <> 'new' as is_returning, m.matched_by, m.counted
-      from input i cross join lateral (
-        select f.id, 'email' as matched_by, 0 as rank, false as counted from found f where f.ord = i.ord and f.by_email
-        union all select f.id, 'phone', 1, false from found f where f.ord = i.ord and f.by_phone
-        union all select n.id, case when n.created then 'new' else 'email' end, 2, true from inserted n where n.email = i.email
-      ) m
-      order by i.ord, m.rank
-    ), counted as (
-      update clients c set total_tickets = c.total_tickets + (select count(*) from chosen k where k.id = c.id and not k.counted), updated_at = now()
-      where c.id = any(array(select id from chosen where not counted))
-      returning 1
-    ), ${intakeRows(sql`chosen`)}, allocated as (
-      insert into domain_event_positions as p (id, last)
-      select 1, ${events}::int
-      where (select count(*) from counted) + (select count(*) from ticket) + (select count(*) from session)
-        + (select count(*) from audit) + (select count(*) from message) >= 0
-      on conflict (id) do update set last = p.last + ${events}::int
-      returning last
-    ), logged as (
-      insert into domain_events (position, ticket_id, type, message_id, payload)
-      select a.last - ${events}::int + row_number() over (order by e.ord, e.kind), e.ticket_id, e.type, e.message_id, e.payload
-      from allocated a, (
-        select i.ord, 0 as kind, t.id as ticket_id, 'ticket.created' as type, null::uuid as message_id,
+    ), ${VISITOR_CUSTOMERS}
+    ), ${intakeRows(sql`chosen`)}, ${eventLogAppend(
+      events,
+      sql`select i.ord * 2 as ord, t.id as ticket_id, 'ticket.created' as type, null::uuid as message_id,
           i."createdEvent" || jsonb_build_object('clientId', c.id, 'returningClient', c.is_returning, 'matchedBy', c.matched_by, 'ticketNumber', t.number,
             'at', to_char(date_trunc('milliseconds', t.created_at) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) as payload
         from input i join chosen c on c.ord = i.ord join ticket t on t.id = i."ticketId"
         union all
-        select i.ord, 1, t.id, 'message.created', m.id, i."messageEvent" || jsonb_build_object('ticketNumber', t.number)
-        from input i join ticket t on t.id = i."ticketId" join message m on m.id = i."messageId"
-      ) e
-      returning position, ticket_id, payload
-    )
+        select i.ord * 2 + 1, t.id, 'message.created', m.id, i."messageEvent" || jsonb_build_object('ticketNumber', t.number)
+        from input i join ticket t on t.id = i."ticketId" join message m on m.id = i."messageId"`,
+      ['counted', 'ticket', 'session', 'audit', 'message'],
+    )}
     select i.ord, c.id as client_id, c.is_returning, c.matched_by, t.number, floor(extract(epoch from t.created_at) * 1000)::int8 as ticket_created_ms,
       (select json_agg(json_build_object('position', l.position, 'payload', l.payload) order by l.position) from logged l where l.ticket_id = t.id) as logged, m.*
     from input i join chosen c on c.ord = i.ord join ticket t on t.id = i."ticketId" left join message m on m.id = i."messageId"
     order by i.ord`);
     const opened = rowsOf<OpenedRow>(result);
     if (opened.length !== intakes.length) throw new Error(`the intake statement opened ${opened.length} of ${intakes.length} chats`);
-    return opened.map((row) => {
-      const firstMessage = messageOf(row);
-      const logged = (typeof row.logged === 'string' ? (JSON.parse(row.logged) as LoggedJson[]) : row.logged).map((event) => ({
-        position: Number(event.position),
-        payload: event.payload,
-        message: event.payload.type === 'message.created' ? firstMessage : null,
-      }));
-      return {
-        customer: { id: row.client_id, returning: row.is_returning, matchedBy: row.matched_by },
-        number: Number(row.number),
-        createdAt: new Date(Number(row.ticket_created_ms)),
-        firstMessage,
-        logged,
-      };
-    });
+    return opened.map(toOpenedChat);
   },
 };
 
@@ -256,6 +238,23 @@ type OpenedRow = {
   ticket_created_ms: number | string | bigint;
   logged: LoggedJson[] | string;
 } & Partial<RawMessage>;
+
+/** A start's row of the intake statement, with the events it logged. */
+function toOpenedChat(row: OpenedRow): OpenedVisitorChat {
+  const firstMessage = messageOf(row);
+  const logged = (typeof row.logged === 'string' ? (JSON.parse(row.logged) as LoggedJson[]) : row.logged).map((event) => ({
+    position: Number(event.position),
+    payload: event.payload,
+    message: event.payload.type === 'message.created' ? firstMessage : null,
+  }));
+  return {
+    customer: { id: row.client_id, returning: row.is_returning, matchedBy: row.matched_by },
+    number: Number(row.number),
+    createdAt: new Date(Number(row.ticket_created_ms)),
+    firstMessage,
+    logged,
+  };
+}
 
 /** The first message's columns of a row (left-joined: null when the start had none). */
 function messageOf(row: Partial<RawMessage>): ChatMessageRow | null {

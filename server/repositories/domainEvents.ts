@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import type { ChatMessageRow } from '../db/schema.js';
 import { rowsOf } from '../db/rows.js';
@@ -45,21 +45,38 @@ interface RawLoggedEvent {
  * is held for one statement and the commit, and taken last, after every other lock of the
  * transaction, so it cannot be part of a deadlock.
  */
+/**
+ * The append as the last CTEs of a statement (`allocated`, then `logged`, returning each event's
+ * position, ticket_id and payload): `count` events, from `events` (columns ord, ticket_id, type,
+ * message_id, payload), numbered in `ord` order. `after`: the statement's other data-modifying
+ * CTEs (each returning rows), read before the lock is taken, so it is still taken last.
+ */
+export function eventLogAppend(count: number, events: SQL, after: string[] = []): SQL {
+  const readFirst = after.length > 0 ? sql.raw(`${after.map((cte) => `(select count(*) from ${cte})`).join(' + ')} >= 0`) : sql`true`;
+  return sql`allocated as (
+      insert into domain_event_positions as p (id, last)
+      select 1, ${count}::int where ${readFirst}
+      on conflict (id) do update set last = p.last + ${count}::int
+      returning last
+    ), logged as (
+      insert into domain_events (position, ticket_id, type, message_id, payload)
+      select a.last - ${count}::int + row_number() over (order by e.ord), e.ticket_id, e.type, e.message_id, e.payload
+      from allocated a, (${events}) e
+      returning position, ticket_id, payload
+    )`;
+}
+
 export const domainEventsRepository = {
   /** Logs the events in order; answers the position of the last one (the first is last - n + 1). */
   async append(ex: Executor, events: NewLoggedEvent[]): Promise<number> {
-    const count = events.length;
     const result = await ex.execute(sql`
-      with allocated as (
-        insert into domain_event_positions as p (id, last) values (1, ${count})
-        on conflict (id) do update set last = p.last + ${count}
-        returning last
-      )
-      insert into domain_events (position, ticket_id, type, message_id, payload)
-      select allocated.last - ${count} + e.ord, (e.value->>'ticketId')::uuid, e.value->>'type',
-        (e.value->>'messageId')::uuid, e.value->'payload'
-      from allocated, jsonb_array_elements(${JSON.stringify(events)}::jsonb) with ordinality as e(value, ord)
-      returning position`);
+      with ${eventLogAppend(
+        events.length,
+        sql`select e.ord, (e.value->>'ticketId')::uuid as ticket_id, e.value->>'type' as type, (e.value->>'messageId')::uuid as message_id,
+          e.value->'payload' as payload
+        from jsonb_array_elements(${JSON.stringify(events)}::jsonb) with ordinality as e(value, ord)`,
+      )}
+      select position from logged`);
     return Math.max(...rowsOf<{ position: string | number }>(result).map((row) => Number(row.position)));
   },
 
