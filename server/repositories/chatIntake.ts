@@ -128,28 +128,31 @@ function intakeRows(customer: SQL): SQL {
 }
 
 /**
- * Each visitor's customer, as CTEs after `input`: found by e-mail, else phone (`found`, looked up
- * laterally in clients_email_key and clients_phone_key: joined, a plan made for a hundred starts,
- * a recordset's estimate, could read every customer), else inserted; `chosen` (ord, id,
- * is_returning, matched_by, counted) says which, and `counted` counts one ticket more on each
- * customer found. An e-mail inserted meanwhile by another transaction is counted by the insert.
+ * Each visitor's customer, as CTEs after `input`: found by e-mail, else phone (`found`), else
+ * inserted; `chosen` (ord, id, is_returning, matched_by, counted) says which, and `counted`
+ * counts one ticket more on each customer found. An e-mail inserted meanwhile by another
+ * transaction is counted by the insert.
+ * Each lookup is a lateral `limit 1`, so the plan probes clients_email_key and clients_phone_key
+ * once per start. Written as one `email = … or phone = …`, the plan was a bitmap OR that could
+ * take the trigram indexes instead (they answer `=` too, and look nearly free to the planner
+ * until a vacuum has counted their entries): a millisecond a start on a fresh database, more
+ * the larger the pending list (tests/chat-intake-plans.test.ts).
  */
 const VISITOR_CUSTOMERS = sql.raw(`found as (
-      select i.ord, c.id, c.email = i.email as by_email, c.phone = i.phone as by_phone
-      from input i cross join lateral (select id, email, phone from clients where email = i.email or phone = i.phone) c
+      select i.ord, e.id as by_email, p.id as by_phone
+      from input i
+      left join lateral (select id from clients where email = i.email limit 1) e on true
+      left join lateral (select id from clients where phone = i.phone limit 1) p on true
     ), inserted as (
       insert into clients as c (email, name, phone, total_tickets)
-      select i.email, i.name, i.phone, 1 from input i where not exists (select 1 from found f where f.ord = i.ord)
+      select i.email, i.name, i.phone, 1 from input i join found f on f.ord = i.ord where f.by_email is null and f.by_phone is null
       on conflict (email) do update set total_tickets = c.total_tickets + 1, updated_at = now()
       returning id, email, xmax = 0 as created
     ), chosen as (
-      select distinct on (i.ord) i.ord, m.id, m.matched_by <> 'new' as is_returning, m.matched_by, m.counted
-      from input i cross join lateral (
-        select f.id, 'email' as matched_by, 0 as rank, false as counted from found f where f.ord = i.ord and f.by_email
-        union all select f.id, 'phone', 1, false from found f where f.ord = i.ord and f.by_phone
-        union all select n.id, case when n.created then 'new' else 'email' end, 2, true from inserted n where n.email = i.email
-      ) m
-      order by i.ord, m.rank
+      select i.ord, coalesce(f.by_email, f.by_phone, n.id) as id, m.matched_by, m.matched_by <> 'new' as is_returning, n.id is not null as counted
+      from input i join found f on f.ord = i.ord left join inserted n on n.email = i.email
+      cross join lateral (select case when f.by_email is not null then 'email' when f.by_phone is not null then 'phone'
+        when n.created then 'new' else 'email' end as matched_by) m
     ), counted as (
       update clients c set total_tickets = c.total_tickets + (select count(*) from chosen k where k.id = c.id and not k.counted), updated_at = now()
       where c.id = any(array(select id from chosen where not counted))
