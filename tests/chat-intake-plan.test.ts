@@ -1,31 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { SQL } from 'drizzle-orm';
-import { PgDialect } from 'drizzle-orm/pg-core';
 import postgres from 'postgres';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Executor } from '../server/db/client.js';
 import { chatIntakeRepository, type VisitorIntake } from '../server/repositories/chatIntake.js';
 import { describeOnPostgres } from './support/databases.js';
+import { genericPlans, indexesOf, statementOf } from './support/genericPlans.js';
 
-interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Index Name'?: string;
-  Plans?: PlanNode[];
-}
-
-/** The indexes a plan reads, by name. */
-function indexesOf(node: PlanNode, found: string[] = []): string[] {
-  if (node['Index Name']) found.push(node['Index Name']);
-  for (const child of node.Plans ?? []) indexesOf(child, found);
-  return found;
-}
-
-/** The intake statement for one visitor's start, as the node sends it: its text and parameters. */
-async function intakeStatement(): Promise<{ sql: string; params: unknown[] }> {
-  let captured: { sql: string; params: unknown[] } | undefined;
-  const capturing = { execute: async (query: SQL) => ((captured = new PgDialect().sqlToQuery(query)), []) } as unknown as Executor;
-  const intake: VisitorIntake = {
+/** A visitor's start as the intake statement takes it. */
+function visitorIntake(): VisitorIntake {
+  return {
     records: {
       ticketId: randomUUID(),
       subject: 'Chat iniciado - Plano',
@@ -48,12 +30,7 @@ async function intakeStatement(): Promise<{ sql: string; params: unknown[] }> {
     createdEvent: {},
     messageEvent: null,
   };
-  await chatIntakeRepository.openForVisitors(capturing, [intake]).catch(() => undefined); // it answers nothing: the rows are not checked here
-  if (!captured) throw new Error('the intake statement was not sent');
-  return captured;
 }
-
-const literal = (value: unknown) => (typeof value === 'number' ? String(value) : `'${String(value).replace(/'/g, "''")}'`);
 
 /**
  * The visitors' intake statement finds each customer through the unique keys, whatever the
@@ -64,20 +41,19 @@ const literal = (value: unknown) => (typeof value === 'number' ? String(value) :
  */
 describeOnPostgres('the chat intake statement\'s plan', (db) => {
   let sql: postgres.Sql;
-  beforeAll(() => {
+  beforeAll(async () => {
     sql = postgres(db().url!, { max: 1, onnotice: () => {} });
+    await sql`set plan_cache_mode = force_generic_plan`;
   });
   afterAll(() => sql.end());
 
   it('reads customers by clients_email_key and clients_phone_key, never a trigram index, on a table never vacuumed', async () => {
     await sql`insert into clients (email, name, phone, total_tickets)
       select 'plano.' || md5(g::text) || '@example.com', 'Cliente Plano', '+55117' || lpad(g::text, 8, '0'), 1 from generate_series(1, 1500) g`;
-    const statement = await intakeStatement();
-    await sql.unsafe(`prepare intake as ${statement.sql}`);
-    await sql`set plan_cache_mode = force_generic_plan`;
-    const [row] = await sql.unsafe(`explain (format json) execute intake(${statement.params.map(literal).join(', ')})`);
-    const plan = (row!['QUERY PLAN'] as Array<{ Plan: PlanNode }>)[0]!.Plan;
-    const indexes = indexesOf(plan);
+    const plans = genericPlans(sql);
+    const statement = await statementOf((ex) => chatIntakeRepository.openForVisitors(ex, [visitorIntake()]));
+    await plans.prepare('intake', statement);
+    const indexes = indexesOf(await plans.explain('intake', statement, false));
     expect(indexes).toEqual(expect.arrayContaining(['clients_email_key', 'clients_phone_key']));
     expect(indexes.filter((name) => name.includes('trgm'))).toEqual([]);
   });

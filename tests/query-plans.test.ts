@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { beforeAll, expect, it } from 'vitest';
+import postgres from 'postgres';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Executor, Transaction } from '../server/db/client.js';
 import { rowsOf } from '../server/db/rows.js';
 import { agentsRepository, routableAgents } from '../server/repositories/agents.js';
@@ -7,7 +8,9 @@ import { messageBatchesRepository } from '../server/repositories/messageBatches.
 import { routingRepository } from '../server/repositories/routing.js';
 import { ticketsRepository } from '../server/repositories/tickets.js';
 import { requeueChatsOfOfflineAgents } from '../server/services/routing/requeueChats.js';
+import { fullScans } from '../scripts/bench/lib/queryPlans.js';
 import { describeOnPostgres } from './support/databases.js';
+import { genericPlans, statementOf } from './support/genericPlans.js';
 
 /**
  * The statements that run for every message batch and every routing pass read what they are
@@ -210,5 +213,75 @@ describeOnPostgres('statements read what they are about, even without statistics
     });
     expect(requeued).toBe(0);
     expect(read.sessions + read.tickets).toBeLessThan(FEW);
+  });
+});
+
+/**
+ * A prepared statement keeps the generic plan PostgreSQL made on its sixth run, as the tables
+ * grow, until ANALYZE (never, with autovacuum off; a while, on a new deployment). Every routing
+ * pass's statements are prepared (they run in a transaction), and the first passes run while
+ * the tables are nearly empty: those plans must stay good at any size. Here each statement's
+ * generic plan is made with three open chats, then run (EXPLAIN ANALYZE) at 3,000. Made joined
+ * instead of looked up by key, the plans read every active session for a pass's dozen tickets
+ * and every unassigned ticket for each session (a sweep compared every pair: 100 ms at 1,000
+ * open chats).
+ */
+describeOnPostgres('routing plans made while the tables were small', (db) => {
+  const SMALL = 3;
+  const GROWN = 3_000;
+  let client: postgres.Sql;
+
+  async function openChats(count: number): Promise<string[]> {
+    const rows = await client`
+      with c as (
+        insert into clients (email, name, phone)
+        select 'small.' || md5(random()::text) || '@example.com', 'Small ' || g, null from generate_series(1, ${count}::int) as g
+        returning id
+      ), t as (
+        insert into tickets (subject, status, source, client_id) select 'Chat iniciado - Small', 'OPEN', 'chat', id from c returning id, client_id
+      )
+      insert into chat_sessions (client_id, ticket_id, user_name, user_email, user_phone, locale, resume_token_hash, verified, matched_by, status, ticket_created_at)
+      select client_id, id, 'Small', 'small@example.com', '+5511900000000', 'pt-BR', md5(id::text), false, 'new', 'active', now() from t
+      returning ticket_id`;
+    return rows.map((row) => row.ticket_id as string);
+  }
+
+  beforeAll(async () => {
+    client = postgres(db().url!, { max: 1, onnotice: () => {} });
+    await client`set plan_cache_mode = force_generic_plan`;
+    await client`
+      insert into agents (name, email, token_hash, status, status_changed_at, last_seen_at, capacity)
+      values ('Small Agent', 'small.agent@example.com', md5(random()::text), 'online', now(), now(), 10)`;
+  });
+  afterAll(() => client.end());
+
+  it('a pass and a sweep read what they are about at a thousand times the chats their plans were made for', async () => {
+    const routable = routableAgents(3_600_000, 10);
+    const statements = (ticketIds: string[]) => ({
+      enqueue: statementOf((ex) => routingRepository.enqueue(ex, { ticketIds, assistantOn: false })),
+      sweepEnqueue: statementOf((ex) => routingRepository.enqueue(ex, { assistantOn: false })),
+      list: statementOf((ex) => routingRepository.listWaiting(ex, { ticketIds, assistantOn: false }, routable)),
+      sweepList: statementOf((ex) => routingRepository.listWaiting(ex, { assistantOn: false }, routable)),
+      drop: statementOf((ex) => routingRepository.dropSettled(ex, ticketIds)),
+      sweepDrop: statementOf((ex) => routingRepository.dropSettled(ex)),
+    });
+    const plans = genericPlans(client);
+
+    const small = await openChats(SMALL);
+    await client`insert into chat_queue (session_id, ticket_id, queued_at) select id, ticket_id, started_at from chat_sessions`;
+    for (const [name, statement] of Object.entries(statements(small))) await plans.prepare(name, await statement);
+
+    await openChats(GROWN / 2);
+    await client`insert into chat_queue (session_id, ticket_id, queued_at) select id, ticket_id, started_at from chat_sessions on conflict do nothing`;
+    const fresh = (await openChats(GROWN / 2)).slice(-12); // a pass's new chats, not queued yet
+
+    const grown = statements(fresh);
+    const found: Record<string, string[]> = {};
+    for (const [name, statement] of Object.entries(grown)) {
+      const scans = fullScans(await plans.explain(name, await statement));
+      // A sweep reads every open chat by design; what it must not do is compare every pair.
+      found[name] = name.startsWith('sweep') ? scans.filter((scan) => !scan.startsWith('Seq Scan')) : scans;
+    }
+    expect(found).toEqual({ enqueue: [], sweepEnqueue: [], list: [], sweepList: [], drop: [], sweepDrop: [] });
   });
 });

@@ -13,3 +13,11 @@ import { sql, type SQL } from 'drizzle-orm';
 export function anyOfIds(ids: readonly string[]): SQL {
   return sql`= any(array(select value::uuid from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)))`;
 }
+
+/**
+ * These uuids as rows of one column, for a lateral lookup of each by its key, e.g.
+ * sql`${eachOfIds(ids)} as k(id) cross join lateral (select … where ticket_id = k.id offset 0) s`.
+ */
+export function eachOfIds(ids: readonly string[]): SQL {
+  return sql`unnest(array(select value::uuid from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)))`;
+}

@@ -2,7 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { rowsOf } from '../db/rows.js';
 import { tickets, type TicketRow } from '../db/schema.js';
-import { anyOfIds } from '../db/idList.js';
+import { anyOfIds, eachOfIds } from '../db/idList.js';
 
 /** A chat that waits for a person, in queue order. */
 export interface WaitingChat {
@@ -40,7 +40,7 @@ export const routingRepository = {
     await ex.execute(sql`
       insert into chat_queue (session_id, ticket_id, queued_at)
       select s.id, s.ticket_id, coalesce(t.escalated_at, s.started_at)
-      from ${sessionsOf(options)} s join tickets t on t.id = s.ticket_id
+      from ${sessionsOf(options)} s ${ITS_TICKET}
       where ${waitsForPerson(options)}
       on conflict (session_id) do nothing`);
   },
@@ -103,10 +103,8 @@ export const routingRepository = {
       with dropped as (
         delete from chat_queue q
         where not exists (
-          -- Fenced (offset 0): each queued chat looked up by its keys, not joined to every active session
-          select 1 from chat_sessions s join tickets t on t.id = s.ticket_id
-          where s.id = q.session_id and s.status = 'active' and t.assignee_id is null
-          offset 0
+          select 1 from ${QUEUED_SESSION} ${ITS_TICKET}
+          where s.status = 'active' and t.assignee_id is null
         ) ${ofTickets}
         returning 1
       )
@@ -178,17 +176,14 @@ function waitingChats(options: WaitingOptions, routable: SQL): SQL {
       : sql`
         union all
         select s.id, s.ticket_id, coalesce(t.escalated_at, s.started_at), false
-        from ${sessionsOf(options)} s join tickets t on t.id = s.ticket_id
+        from ${sessionsOf(options)} s ${ITS_TICKET}
         where ${waitsForPerson(options)} and not exists (select 1 from chat_queue q where q.session_id = s.id)`;
   return sql`
     (select q.session_id, q.ticket_id, q.queued_at, true as queued
      from chat_queue q cross join lateral (
-       -- Fenced (offset 0), so each queued chat is looked up by its keys, in queue order, until
-       -- the room is filled: joined instead, with no statistics the planner would read every
-       -- active session and every unassigned ticket in each pass.
-       select 1 from chat_sessions s join tickets t on t.id = s.ticket_id
-       where s.id = q.session_id and s.status = 'active' and t.assignee_id is null
-       offset 0) as still_waiting
+       -- Each queued chat looked up by its keys, in queue order, until the room is filled.
+       select 1 from ${QUEUED_SESSION} ${ITS_TICKET}
+       where s.status = 'active' and t.assignee_id is null) as still_waiting
      order by q.queued_at, q.session_id
      limit ${roomOf(routable)})
     ${fresh}`;
@@ -209,14 +204,25 @@ function waitsForPerson(options: WaitingOptions): SQL {
 }
 
 /**
- * The sessions a pass looks at (as `s`): of these tickets, or all. The tickets' sessions are
- * read through the ticket index and fenced (`offset 0`: the conditions on `s` stay outside):
- * unfenced, with no statistics the planner takes `status = 'active'` for a rare value and
- * reads every active session through the idle sweep's partial index to find a pass's few.
+ * The sessions a pass looks at (as `s`): of these tickets, each looked up in the ticket index,
+ * or all. Fenced lookups by key (lateral, `offset 0`: the conditions on `s` and `t` stay
+ * outside), because a prepared statement keeps the generic plan PostgreSQL made on its sixth
+ * run, however the tables grow after (until ANALYZE; never on a database without autovacuum).
+ * Made while the tables were small, joins planned as free read every active session for a
+ * pass's ids, and every unassigned ticket for each session: a sweep at 1,000 open chats
+ * compared a million pairs (100 ms), and it grows as the square (tests/query-plans.test.ts).
  */
 function sessionsOf(options: WaitingOptions): SQL {
-  return options.ticketIds ? sql`(select * from chat_sessions where ticket_id ${anyOfIds(options.ticketIds)} offset 0)` : sql`chat_sessions`;
+  return options.ticketIds
+    ? sql`(select s.* from ${eachOfIds(options.ticketIds)} as k(id) cross join lateral (select * from chat_sessions where ticket_id = k.id offset 0) as s)`
+    : sql`chat_sessions`;
 }
+
+/** The session of queued chat `q`, as `s`, looked up by its key (fenced, as in `sessionsOf`). */
+const QUEUED_SESSION = sql.raw('(select * from chat_sessions where id = q.session_id offset 0) as s');
+
+/** Joins session `s`'s ticket as `t`, looked up by its key (fenced, as in `sessionsOf`). */
+const ITS_TICKET = sql.raw('cross join lateral (select * from tickets where id = s.ticket_id offset 0) as t');
 
 // Any constant distinct from the migration's and the bootstrap's locks.
 export const ROUTING_LOCK_KEY = 7_247_362_023;
