@@ -10,7 +10,7 @@ import { ticketsRepository } from '../server/repositories/tickets.js';
 import { requeueChatsOfOfflineAgents } from '../server/services/routing/requeueChats.js';
 import { fullScans } from '../scripts/bench/lib/queryPlans.js';
 import { describeOnPostgres } from './support/databases.js';
-import { genericPlans, statementOf } from './support/genericPlans.js';
+import { genericPlans, statementOf, type Statement } from './support/genericPlans.js';
 
 /**
  * The statements that run for every message batch and every routing pass read what they are
@@ -218,20 +218,24 @@ describeOnPostgres('statements read what they are about, even without statistics
 
 /**
  * A prepared statement keeps the generic plan PostgreSQL made on its sixth run, as the tables
- * grow, until ANALYZE (never, with autovacuum off; a while, on a new deployment). Every routing
- * pass's statements are prepared (they run in a transaction), and the first passes run while
- * the tables are nearly empty: those plans must stay good at any size. Here each statement's
- * generic plan is made with three open chats, then run (EXPLAIN ANALYZE) at 3,000. Made joined
- * instead of looked up by key, the plans read every active session for a pass's dozen tickets
- * and every unassigned ticket for each session (a sweep compared every pair: 100 ms at 1,000
- * open chats).
+ * grow, until ANALYZE (never, with autovacuum off; a while, on a new deployment). The routing
+ * passes' and the message batches' statements are prepared (they run in transactions), and the
+ * first of them run while the tables are nearly empty: those plans must stay good at any size.
+ * Here each statement's generic plan is made with three open chats, then run (EXPLAIN ANALYZE)
+ * at 3,000. Joined instead of looked up by key, the routing plans read every active session for
+ * a pass's dozen tickets and every unassigned ticket for each session (a sweep compared every
+ * pair: 100 ms at 1,000 open chats).
  */
-describeOnPostgres('routing plans made while the tables were small', (db) => {
+describeOnPostgres('plans made while the tables were small', (db) => {
   const SMALL = 3;
   const GROWN = 3_000;
+  const routable = routableAgents(3_600_000, 10);
   let client: postgres.Sql;
+  let plans: ReturnType<typeof genericPlans>;
+  let fresh: Chat[] = [];
 
-  async function openChats(count: number): Promise<string[]> {
+  /** Open chats, unassigned (as a busy intake leaves them), with a customer message each. */
+  async function openChats(count: number): Promise<Chat[]> {
     const rows = await client`
       with c as (
         insert into clients (email, name, phone)
@@ -239,49 +243,71 @@ describeOnPostgres('routing plans made while the tables were small', (db) => {
         returning id
       ), t as (
         insert into tickets (subject, status, source, client_id) select 'Chat iniciado - Small', 'OPEN', 'chat', id from c returning id, client_id
+      ), s as (
+        insert into chat_sessions (client_id, ticket_id, user_name, user_email, user_phone, locale, resume_token_hash, verified, matched_by, status, ticket_created_at, last_seq)
+        select client_id, id, 'Small', 'small@example.com', '+5511900000000', 'pt-BR', md5(id::text), false, 'new', 'active', now(), 1 from t
+        returning id, ticket_id
+      ), m as (
+        insert into chat_messages (session_id, seq, sender_type, sender_name, body, client_msg_id)
+        select id, 1, 'client', 'Small', 'Olá', 'small-' || id from s
       )
-      insert into chat_sessions (client_id, ticket_id, user_name, user_email, user_phone, locale, resume_token_hash, verified, matched_by, status, ticket_created_at)
-      select client_id, id, 'Small', 'small@example.com', '+5511900000000', 'pt-BR', md5(id::text), false, 'new', 'active', now() from t
-      returning ticket_id`;
-    return rows.map((row) => row.ticket_id as string);
+      select id as session_id, ticket_id from s`;
+    return rows.map((row) => ({ sessionId: row.session_id as string, ticketId: row.ticket_id as string }));
   }
 
-  beforeAll(async () => {
-    client = postgres(db().url!, { max: 1, onnotice: () => {} });
-    await client`set plan_cache_mode = force_generic_plan`;
-    await client`
-      insert into agents (name, email, token_hash, status, status_changed_at, last_seen_at, capacity)
-      values ('Small Agent', 'small.agent@example.com', md5(random()::text), 'online', now(), now(), 10)`;
-  });
-  afterAll(() => client.end());
-
-  it('a pass and a sweep read what they are about at a thousand times the chats their plans were made for', async () => {
-    const routable = routableAgents(3_600_000, 10);
-    const statements = (ticketIds: string[]) => ({
+  const routingStatements = (chats: Chat[]) => {
+    const ticketIds = chats.map((chat) => chat.ticketId);
+    return {
       enqueue: statementOf((ex) => routingRepository.enqueue(ex, { ticketIds, assistantOn: false })),
       sweepEnqueue: statementOf((ex) => routingRepository.enqueue(ex, { assistantOn: false })),
       list: statementOf((ex) => routingRepository.listWaiting(ex, { ticketIds, assistantOn: false }, routable)),
       sweepList: statementOf((ex) => routingRepository.listWaiting(ex, { assistantOn: false }, routable)),
       drop: statementOf((ex) => routingRepository.dropSettled(ex, ticketIds)),
       sweepDrop: statementOf((ex) => routingRepository.dropSettled(ex)),
-    });
-    const plans = genericPlans(client);
+    };
+  };
 
+  const batchStatements = (chats: Chat[]) => ({
+    lock: statementOf((ex) => messageBatchesRepository.lockActiveSessions(ex, chats.map((chat) => chat.sessionId))),
+    retried: statementOf((ex) => messageBatchesRepository.findByClientMsgIds(ex, chats.map((chat) => ({ sessionId: chat.sessionId, clientMsgId: `small-${chat.sessionId}` })))),
+    sessions: statementOf((ex) =>
+      messageBatchesRepository.updateSessions(ex, new Map(chats.map((chat) => [chat.sessionId, { lastSeq: 2, customer: true, agent: false, agentAfterCustomer: false }]))),
+    ),
+    counters: statementOf((ex) => messageBatchesRepository.countCustomerMessages(ex, new Map(chats.map((chat) => [chat.ticketId, 1])))),
+  });
+
+  /** What grows with the tables in each statement's plan, run at GROWN chats with the plan made at SMALL. */
+  async function scansOf(statements: Record<string, Promise<Statement>>): Promise<Record<string, string[]>> {
+    const found: Record<string, string[]> = {};
+    for (const [name, statement] of Object.entries(statements)) found[name] = fullScans(await plans.explain(name, await statement));
+    return found;
+  }
+
+  beforeAll(async () => {
+    client = postgres(db().url!, { max: 1, onnotice: () => {} });
+    plans = genericPlans(client);
+    await client`set plan_cache_mode = force_generic_plan`;
+    await client`
+      insert into agents (name, email, token_hash, status, status_changed_at, last_seen_at, capacity)
+      values ('Small Agent', 'small.agent@example.com', md5(random()::text), 'online', now(), now(), 10)`;
     const small = await openChats(SMALL);
     await client`insert into chat_queue (session_id, ticket_id, queued_at) select id, ticket_id, started_at from chat_sessions`;
-    for (const [name, statement] of Object.entries(statements(small))) await plans.prepare(name, await statement);
+    for (const [name, statement] of Object.entries({ ...routingStatements(small), ...batchStatements(small) })) await plans.prepare(name, await statement);
 
     await openChats(GROWN / 2);
     await client`insert into chat_queue (session_id, ticket_id, queued_at) select id, ticket_id, started_at from chat_sessions on conflict do nothing`;
-    const fresh = (await openChats(GROWN / 2)).slice(-12); // a pass's new chats, not queued yet
+    fresh = (await openChats(GROWN / 2)).slice(-12); // a pass's new chats, not queued yet
+  });
+  afterAll(() => client.end());
 
-    const grown = statements(fresh);
-    const found: Record<string, string[]> = {};
-    for (const [name, statement] of Object.entries(grown)) {
-      const scans = fullScans(await plans.explain(name, await statement));
-      // A sweep reads every open chat by design; what it must not do is compare every pair.
-      found[name] = name.startsWith('sweep') ? scans.filter((scan) => !scan.startsWith('Seq Scan')) : scans;
-    }
+  it('a routing pass and a sweep read what they are about at a thousand times the chats their plans were made for', async () => {
+    const found = await scansOf(routingStatements(fresh));
+    // A sweep reads every open chat by design; what it must not do is compare every pair.
+    for (const sweep of ['sweepEnqueue', 'sweepList', 'sweepDrop']) found[sweep] = found[sweep]!.filter((scan) => !scan.startsWith('Seq Scan'));
     expect(found).toEqual({ enqueue: [], sweepEnqueue: [], list: [], sweepList: [], drop: [], sweepDrop: [] });
+  });
+
+  it('a message batch reads its own sessions and tickets at a thousand times the chats its plans were made for', async () => {
+    expect(await scansOf(batchStatements(fresh))).toEqual({ lock: [], retried: [], sessions: [], counters: [] });
   });
 });

@@ -8,6 +8,13 @@ import { anyOfIds } from '../db/idList.js';
 // Every statement here takes its rows as one JSON parameter: the SQL and its parameter count
 // stay the same whatever the batch size, so building a statement costs next to nothing (with
 // one parameter per value, building the multi-row insert was a fifth of the node's CPU).
+//
+// They are prepared, and PostgreSQL keeps the generic plan it made on a statement's sixth run
+// until the next ANALYZE, however the tables grow meanwhile (tests/query-plans.test.ts). So each
+// row a batch names is looked up by its key in a way no plan can turn into reading the table:
+// a fenced lateral lookup, or `key = any(array[value])`, which no hash or merge join can use.
+// Made while the tables were small, the plans joined by hashing the whole table: every batch
+// read every message (18 ms a batch at 58,000 messages), every session, every ticket.
 
 /** A message row as the batch inserts it: the id and seq are chosen by the caller. */
 export interface BatchMessageRow {
@@ -61,11 +68,13 @@ export const messageBatchesRepository = {
 
   /** The messages already stored under these exact (session, clientMsgId) pairs. */
   async findByClientMsgIds(ex: Executor, keys: Array<{ sessionId: string; clientMsgId: string }>): Promise<ChatMessageRow[]> {
+    // Each key looked up in chat_messages_session_client_msg_id_key.
     const result = await ex.execute(sql`
-      select ${MESSAGE_COLUMNS}
-      from chat_messages m
-      join jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) as k("sessionId" uuid, "clientMsgId" text)
-        on m.session_id = k."sessionId" and m.client_msg_id = k."clientMsgId"`);
+      select m.*
+      from jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) as k("sessionId" uuid, "clientMsgId" text)
+      cross join lateral (
+        select ${MESSAGE_COLUMNS} from chat_messages where session_id = k."sessionId" and client_msg_id = k."clientMsgId" offset 0
+      ) as m`);
     return rowsOf<RawMessage>(result).map(toMessageRow);
   },
 
@@ -99,8 +108,7 @@ export const messageBatchesRepository = {
           then greatest(now(), s.first_customer_message_at)
         end)
       from jsonb_to_recordset(${JSON.stringify(values)}::jsonb) as v("id" uuid, "lastSeq" int, "customer" boolean, "agent" boolean, "agentAfterCustomer" boolean)
-      -- the ids again, as an array: joined to the recordset alone, a table without statistics is read whole
-      where s.id = v."id" and s.id ${anyOfIds(values.map((value) => value.id))}`);
+      where s.id = any(array[v."id"])`);
   },
 
   /**
@@ -112,7 +120,7 @@ export const messageBatchesRepository = {
     await ex.execute(sql`
       update tickets t set customer_messages = t.customer_messages + v."n"
       from jsonb_to_recordset(${JSON.stringify(values)}::jsonb) as v("id" uuid, "n" int)
-      where t.id = v."id" and t.id ${anyOfIds(values.map((value) => value.id))}`);
+      where t.id = any(array[v."id"])`);
   },
 
   /** Marks the first agent response of each ticket; tickets already answered keep theirs. */
