@@ -51,7 +51,7 @@ describeOnPostgres('the chat intake statement\'s plan', (db) => {
     await sql`insert into clients (email, name, phone, total_tickets)
       select 'plano.' || md5(g::text) || '@example.com', 'Cliente Plano', '+55117' || lpad(g::text, 8, '0'), 1 from generate_series(1, 1500) g`;
     const plans = genericPlans(sql);
-    const statement = await statementOf((ex) => chatIntakeRepository.openForVisitors(ex, [visitorIntake()]));
+    const statement = await statementOf(sql, (ex) => chatIntakeRepository.openForVisitors(ex, [visitorIntake()]));
     await plans.prepare('intake', statement);
     const indexes = indexesOf(await plans.explain('intake', statement, false));
     expect(indexes).toEqual(expect.arrayContaining(['clients_email_key', 'clients_phone_key']));

@@ -233,6 +233,7 @@ describeOnPostgres('plans made while the tables were small', (db) => {
   let client: postgres.Sql;
   let plans: ReturnType<typeof genericPlans>;
   let fresh: Chat[] = [];
+  let agentId = '';
 
   /** Open chats, unassigned (as a busy intake leaves them), with a customer message each. */
   async function openChats(count: number): Promise<Chat[]> {
@@ -258,22 +259,25 @@ describeOnPostgres('plans made while the tables were small', (db) => {
   const routingStatements = (chats: Chat[]) => {
     const ticketIds = chats.map((chat) => chat.ticketId);
     return {
-      enqueue: statementOf((ex) => routingRepository.enqueue(ex, { ticketIds, assistantOn: false })),
-      sweepEnqueue: statementOf((ex) => routingRepository.enqueue(ex, { assistantOn: false })),
-      list: statementOf((ex) => routingRepository.listWaiting(ex, { ticketIds, assistantOn: false }, routable)),
-      sweepList: statementOf((ex) => routingRepository.listWaiting(ex, { assistantOn: false }, routable)),
-      drop: statementOf((ex) => routingRepository.dropSettled(ex, ticketIds)),
-      sweepDrop: statementOf((ex) => routingRepository.dropSettled(ex)),
+      enqueue: statementOf(client, (ex) => routingRepository.enqueue(ex, { ticketIds, assistantOn: false })),
+      sweepEnqueue: statementOf(client, (ex) => routingRepository.enqueue(ex, { assistantOn: false })),
+      list: statementOf(client, (ex) => routingRepository.listWaiting(ex, { ticketIds, assistantOn: false }, routable)),
+      sweepList: statementOf(client, (ex) => routingRepository.listWaiting(ex, { assistantOn: false }, routable)),
+      drop: statementOf(client, (ex) => routingRepository.dropSettled(ex, ticketIds)),
+      sweepDrop: statementOf(client, (ex) => routingRepository.dropSettled(ex)),
+      lockFirst: statementOf(client, (ex) => routingRepository.lockFirstWaiting(ex, { ticketIds, assistantOn: false }, routable)),
+      assign: statementOf(client, (ex) => ticketsRepository.setAssignees(ex, new Map(ticketIds.map((id) => [id, agentId])), new Date())),
+      move: statementOf(client, (ex) => agentsRepository.moveOpenChats(ex, ticketIds.map((ticketId) => ({ ticketId, from: null, to: agentId })))),
     };
   };
 
   const batchStatements = (chats: Chat[]) => ({
-    lock: statementOf((ex) => messageBatchesRepository.lockActiveSessions(ex, chats.map((chat) => chat.sessionId))),
-    retried: statementOf((ex) => messageBatchesRepository.findByClientMsgIds(ex, chats.map((chat) => ({ sessionId: chat.sessionId, clientMsgId: `small-${chat.sessionId}` })))),
-    sessions: statementOf((ex) =>
+    lock: statementOf(client, (ex) => messageBatchesRepository.lockActiveSessions(ex, chats.map((chat) => chat.sessionId))),
+    retried: statementOf(client, (ex) => messageBatchesRepository.findByClientMsgIds(ex, chats.map((chat) => ({ sessionId: chat.sessionId, clientMsgId: `small-${chat.sessionId}` })))),
+    sessions: statementOf(client, (ex) =>
       messageBatchesRepository.updateSessions(ex, new Map(chats.map((chat) => [chat.sessionId, { lastSeq: 2, customer: true, agent: false, agentAfterCustomer: false }]))),
     ),
-    counters: statementOf((ex) => messageBatchesRepository.countCustomerMessages(ex, new Map(chats.map((chat) => [chat.ticketId, 1])))),
+    counters: statementOf(client, (ex) => messageBatchesRepository.countCustomerMessages(ex, new Map(chats.map((chat) => [chat.ticketId, 1])))),
   });
 
   /** What grows with the tables in each statement's plan, run at GROWN chats with the plan made at SMALL. */
@@ -287,9 +291,11 @@ describeOnPostgres('plans made while the tables were small', (db) => {
     client = postgres(db().url!, { max: 1, onnotice: () => {} });
     plans = genericPlans(client);
     await client`set plan_cache_mode = force_generic_plan`;
-    await client`
+    const [agent] = await client`
       insert into agents (name, email, token_hash, status, status_changed_at, last_seen_at, capacity)
-      values ('Small Agent', 'small.agent@example.com', md5(random()::text), 'online', now(), now(), 10)`;
+      values ('Small Agent', 'small.agent@example.com', md5(random()::text), 'online', now(), now(), 10)
+      returning id`;
+    agentId = agent!.id as string;
     const small = await openChats(SMALL);
     await client`insert into chat_queue (session_id, ticket_id, queued_at) select id, ticket_id, started_at from chat_sessions`;
     for (const [name, statement] of Object.entries({ ...routingStatements(small), ...batchStatements(small) })) await plans.prepare(name, await statement);
@@ -304,7 +310,7 @@ describeOnPostgres('plans made while the tables were small', (db) => {
     const found = await scansOf(routingStatements(fresh));
     // A sweep reads every open chat by design; what it must not do is compare every pair.
     for (const sweep of ['sweepEnqueue', 'sweepList', 'sweepDrop']) found[sweep] = found[sweep]!.filter((scan) => !scan.startsWith('Seq Scan'));
-    expect(found).toEqual({ enqueue: [], sweepEnqueue: [], list: [], sweepList: [], drop: [], sweepDrop: [] });
+    expect(found).toEqual({ enqueue: [], sweepEnqueue: [], list: [], sweepList: [], drop: [], sweepDrop: [], lockFirst: [], assign: [], move: [] });
   });
 
   it('a message batch reads its own sessions and tickets at a thousand times the chats its plans were made for', async () => {

@@ -71,11 +71,10 @@ export const routingRepository = {
    * message is never kept waiting by a pass that cannot give its chat.
    */
   async lockFirstWaiting(ex: Executor, options: WaitingOptions, routable: SQL): Promise<Map<string, TicketRow>> {
+    // Each ticket looked up by its key: `= any(array[…])` can drive no hash join (sessionsOf).
     const rows = await ex
-      .select()
-      .from(tickets)
-      .where(
-        sql`${tickets.id} in (
+      .select({ ticket: tickets })
+      .from(sql`(
           with waiting as (${waitingChats(options, routable)}),
           ranked as (
             select ticket_id, min(place) as place
@@ -83,10 +82,10 @@ export const routingRepository = {
             group by ticket_id
           )
           select ticket_id from ranked order by place
-          limit ${roomOf(routable)})`,
-      )
-      .for('update', { skipLocked: true });
-    return new Map(rows.map((row) => [row.id, row]));
+          limit ${roomOf(routable)}) as k`)
+      .innerJoin(tickets, sql`${tickets.id} = any(array[k.ticket_id])`)
+      .for('update', { of: tickets, skipLocked: true });
+    return new Map(rows.map(({ ticket }) => [ticket.id, ticket]));
   },
 
   /**

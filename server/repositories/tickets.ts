@@ -1,9 +1,9 @@
-import { and, desc, eq, gt, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, gt, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import type { TicketPriority, TicketSource, TicketStatus } from '../../shared/tickets.js';
 import type { Executor } from '../db/client.js';
 import { clients, ticketReads, tickets, type TicketRow } from '../db/schema.js';
 import { searchCandidateSets, type TicketSearch } from './ticketSearch.js';
-import { anyOfIds } from '../db/idList.js';
+import { anyOfIds, eachOfIds } from '../db/idList.js';
 import { rowsOf } from '../db/rows.js';
 import { createConcurrencyLimit } from '../db/concurrencyLimit.js';
 
@@ -189,11 +189,14 @@ export const ticketsRepository = {
   async setAssignees(ex: Executor, assigneeByTicket: Map<string, string | null>, updatedAt: Date): Promise<TicketRow[]> {
     if (assigneeByTicket.size === 0) return [];
     const byTicket = JSON.stringify(Object.fromEntries(assigneeByTicket));
+    // Each ticket looked up by its key: `= any(array[…])` can drive no hash join, which a plan
+    // made while the table was small would keep reading every ticket with (messageBatches.ts).
     return ex
       .update(tickets)
       .set({ assigneeId: sql`(${byTicket}::jsonb ->> ${tickets.id}::text)::uuid`, updatedAt })
-      .where(sql`${tickets.id} ${anyOfIds([...assigneeByTicket.keys()])}`)
-      .returning();
+      .from(sql`${eachOfIds([...assigneeByTicket.keys()])} as k(id)`)
+      .where(sql`${tickets.id} = any(array[k.id])`)
+      .returning(getTableColumns(tickets));
   },
 
   async update(ex: Executor, id: string, values: Partial<NewTicket>): Promise<TicketRow | undefined> {

@@ -1,7 +1,7 @@
-import type { SQL } from 'drizzle-orm';
-import { PgDialect } from 'drizzle-orm/pg-core';
+import { drizzle } from 'drizzle-orm/postgres-js';
 import type postgres from 'postgres';
-import type { Executor } from '../../server/db/client.js';
+import type { Database, Executor } from '../../server/db/client.js';
+import * as schema from '../../server/db/schema.js';
 import type { PlanNode } from '../../scripts/bench/lib/queryPlans.js';
 
 /** A statement as a repository sends it: its text and parameters. */
@@ -11,23 +11,34 @@ export interface Statement {
 }
 
 /**
- * The statement `run` sends through its executor, captured instead of run (the executor answers
- * no rows). For repository calls that send one statement with `execute`.
+ * The one statement `run` sends, with its parameters as Drizzle hands them to the driver: `run`
+ * is run on `client` in a transaction rolled back after.
  */
-export async function statementOf(run: (ex: Executor) => Promise<unknown>): Promise<Statement> {
-  let captured: Statement | undefined;
-  const dialect = new PgDialect();
-  const capturing = { execute: async (query: SQL) => ((captured = dialect.sqlToQuery(query)), []) } as unknown as Executor;
-  await run(capturing).catch(() => undefined); // what it makes of no rows is not the point
-  if (!captured) throw new Error('no statement was sent');
-  return captured;
+export async function statementOf(client: postgres.Sql, run: (ex: Executor) => Promise<unknown>): Promise<Statement> {
+  const captured: Statement[] = [];
+  const logging = drizzle(client, { schema, logger: { logQuery: (query, params) => captured.push({ sql: query, params }) } }) as unknown as Database;
+  const rollback = new Error('rollback');
+  await logging
+    .transaction(async (tx) => {
+      await run(tx);
+      throw rollback;
+    })
+    .catch((error: unknown) => {
+      if (error !== rollback) throw error;
+    });
+  if (captured.length !== 1) throw new Error(`${captured.length} statements were sent, not one`);
+  return captured[0]!;
 }
 
 /** `(a, b, …)` of a statement's parameters as literals, for EXECUTE; nothing when it has none. */
 const argumentsOf = (statement: Statement) => (statement.params.length > 0 ? `(${statement.params.map(literal).join(', ')})` : '');
 
-const literal = (value: unknown) =>
-  value === null ? 'null' : typeof value === 'number' || typeof value === 'boolean' ? String(value) : `'${String(value).replace(/'/g, "''")}'`;
+function literal(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  const text = value instanceof Date ? value.toISOString() : String(value);
+  return `'${text.replace(/'/g, "''")}'`;
+}
 
 /**
  * Generic plans on one connection of `sql` (it must have one): `prepare` makes a statement's
