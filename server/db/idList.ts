@@ -9,6 +9,9 @@ import { sql, type SQL } from 'drizzle-orm';
  * database, or autovacuum off), joins it to the table's whole active part — every active chat
  * session read to lock a dozen (10 ms at 20,000 sessions). The array is an init plan read
  * once, and the ids are looked up in the index: the same statement took 0.9 ms.
+ * Not when the plan was made while the table was small and kept (a prepared statement's
+ * generic plan): then the table may be read whole and the ids filtered. Hot statements look each
+ * id up with `eachOfIds` and a fenced lateral lookup, or `= any(array[k.id])` (tests/query-plans.test.ts).
  */
 export function anyOfIds(ids: readonly string[]): SQL {
   return sql`= any(array(select value::uuid from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)))`;
