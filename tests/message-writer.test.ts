@@ -185,6 +185,14 @@ describeOnEachDriver('group commit of messages', (db) => {
       const [ticket] = await db().handle.db.select().from(tickets).where(eq(tickets.id, ref.ticketId));
       expect(ticket!.firstResponseAt).toBeInstanceOf(Date);
     }
+    // A later reply leaves an answered ticket as it was: its first response and its updated_at.
+    const [answered] = await db().handle.db.select().from(tickets).where(eq(tickets.id, a.ref.ticketId));
+    expect((await writeTogether([[a.ref, 'later a', randomUUID(), { agentId: agent!.id }]])).every((s) => s.ok)).toBe(true);
+    const [later] = await db().handle.db.select().from(tickets).where(eq(tickets.id, a.ref.ticketId));
+    expect({ firstResponseAt: later!.firstResponseAt, updatedAt: later!.updatedAt }).toEqual({
+      firstResponseAt: answered!.firstResponseAt,
+      updatedAt: answered!.updatedAt,
+    });
   });
 
   it('concurrent sends over one socket: gap-free seqs, one message per clientMsgId', async () => {

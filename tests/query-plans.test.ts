@@ -278,6 +278,8 @@ describeOnPostgres('plans made while the tables were small', (db) => {
       messageBatchesRepository.updateSessions(ex, new Map(chats.map((chat) => [chat.sessionId, { lastSeq: 2, customer: true, agent: false, agentAfterCustomer: false }]))),
     ),
     counters: statementOf(client, (ex) => messageBatchesRepository.countCustomerMessages(ex, new Map(chats.map((chat) => [chat.ticketId, 1])))),
+    // As many ids at either size: its text (Drizzle's `in ($1, …)`) is one per number of ids.
+    answered: statementOf(client, (ex) => messageBatchesRepository.markFirstResponses(ex, chats.slice(0, SMALL).map((chat) => chat.ticketId))),
   });
 
   /** What grows with the tables in each statement's plan, run at GROWN chats with the plan made at SMALL. */
@@ -314,6 +316,6 @@ describeOnPostgres('plans made while the tables were small', (db) => {
   });
 
   it('a message batch reads its own sessions and tickets at a thousand times the chats its plans were made for', async () => {
-    expect(await scansOf(batchStatements(fresh))).toEqual({ lock: [], retried: [], sessions: [], counters: [] });
+    expect(await scansOf(batchStatements(fresh))).toEqual({ lock: [], retried: [], sessions: [], counters: [], answered: [] });
   });
 });

@@ -1,9 +1,9 @@
-import { and, inArray, isNull, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { rowsOf } from '../db/rows.js';
 import { tickets, type ChatMessageRow } from '../db/schema.js';
 import { MESSAGE_COLUMNS, toMessageRow, type RawMessage } from './messageRows.js';
-import { anyOfIds } from '../db/idList.js';
+import { anyOfIds, eachOfIds } from '../db/idList.js';
 
 // Every statement here takes its rows as one JSON parameter: the SQL and its parameter count
 // stay the same whatever the batch size, so building a statement costs next to nothing (with
@@ -125,9 +125,16 @@ export const messageBatchesRepository = {
 
   /** Marks the first agent response of each ticket; tickets already answered keep theirs. */
   async markFirstResponses(ex: Executor, ticketIds: string[]): Promise<void> {
+    // No condition on the updated table but its key: `first_response_at is null` looks rare to
+    // a plan made while the table was small, which then scanned every ticket for it. An
+    // answered ticket is written back unchanged (its updated_at too).
     await ex
       .update(tickets)
-      .set({ firstResponseAt: sql`now()` })
-      .where(and(inArray(tickets.id, ticketIds), isNull(tickets.firstResponseAt)));
+      .set({
+        firstResponseAt: sql`coalesce(${tickets.firstResponseAt}, now())`,
+        updatedAt: sql`case when ${tickets.firstResponseAt} is null then now() else ${tickets.updatedAt} end`,
+      })
+      .from(sql`${eachOfIds(ticketIds)} as k(id)`)
+      .where(sql`${tickets.id} = any(array[k.id])`);
   },
 };
