@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { chatIntakeRepository, type VisitorIntake } from '../server/repositories/chatIntake.js';
+import { customersRepository } from '../server/repositories/customers.js';
 import { describeOnPostgres } from './support/databases.js';
 import { genericPlans, indexesOf, statementOf } from './support/genericPlans.js';
 
@@ -54,6 +55,17 @@ describeOnPostgres('the chat intake statement\'s plan', (db) => {
     const statement = await statementOf(sql, (ex) => chatIntakeRepository.openForVisitors(ex, [visitorIntake()]));
     await plans.prepare('intake', statement);
     const indexes = indexesOf(await plans.explain('intake', statement, false));
+    expect(indexes).toEqual(expect.arrayContaining(['clients_email_key', 'clients_phone_key']));
+    expect(indexes.filter((name) => name.includes('trgm'))).toEqual([]);
+  });
+
+  it('so does the lookup of a verified start or the offline form (in a transaction: prepared too)', async () => {
+    const plans = genericPlans(sql);
+    const statement = await statementOf(sql, (ex) =>
+      customersRepository.findOrInsertByContact(ex, { email: 'plano.verificado@example.com', phone: '+5511977776666', name: 'Plano' }, 'whenNoneFound'),
+    );
+    await plans.prepare('verified', statement);
+    const indexes = indexesOf(await plans.explain('verified', statement, false));
     expect(indexes).toEqual(expect.arrayContaining(['clients_email_key', 'clients_phone_key']));
     expect(indexes.filter((name) => name.includes('trgm'))).toEqual([]);
   });
