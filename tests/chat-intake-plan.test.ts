@@ -38,7 +38,7 @@ function visitorIntake(): VisitorIntake {
  * planner believes of the trigram indexes (which answer `=` too). Until a vacuum has counted a
  * GIN index's entries the planner takes it as nearly free, and a lookup written as one
  * `email = … or phone = …` became a bitmap OR of the trigram indexes: a millisecond a start on a
- * young database (never vacuumed), growing with the index's pending list.
+ * young database (never vacuumed).
  */
 describeOnPostgres('the chat intake statement\'s plan', (db) => {
   let sql: postgres.Sql;

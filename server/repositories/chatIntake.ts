@@ -135,8 +135,8 @@ function intakeRows(customer: SQL): SQL {
  * Each lookup is a lateral `limit 1`, so the plan probes clients_email_key and clients_phone_key
  * once per start. Written as one `email = … or phone = …`, the plan was a bitmap OR that could
  * take the trigram indexes instead (they answer `=` too, and look nearly free to the planner
- * until a vacuum has counted their entries): a millisecond a start on a fresh database, more
- * the larger the pending list (tests/chat-intake-plan.test.ts).
+ * until a vacuum has counted their entries): a millisecond a start on a fresh database, growing
+ * with the customers added since (tests/chat-intake-plan.test.ts).
  */
 const VISITOR_CUSTOMERS = sql.raw(`found as (
       select i.ord, e.id as by_email, p.id as by_phone
