@@ -80,6 +80,11 @@ export function sqlState(error: unknown): string | undefined {
   return undefined;
 }
 
+/** True when the database refused a row because a unique index already holds its key (23505). */
+export function isUniqueViolation(error: unknown): boolean {
+  return sqlState(error) === '23505';
+}
+
 /** True when the error says the database cannot be reached (not that a query was wrong). */
 export function isDatabaseUnavailable(error: unknown): boolean {
   return hasErrorCode(error, CONNECTION_ERROR_CODES);

@@ -14,7 +14,7 @@ import { sql, type SQL } from 'drizzle-orm';
  * id up with `eachOfIds` and a fenced lateral lookup, or `= any(array[k.id])` (tests/query-plans.test.ts).
  */
 export function anyOfIds(ids: readonly string[]): SQL {
-  return sql`= any(array(select value::uuid from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)))`;
+  return sql`= any(${idArray(ids)})`;
 }
 
 /**
@@ -22,5 +22,10 @@ export function anyOfIds(ids: readonly string[]): SQL {
  * sql`${eachOfIds(ids)} as k(id) cross join lateral (select … where ticket_id = k.id offset 0) s`.
  */
 export function eachOfIds(ids: readonly string[]): SQL {
-  return sql`unnest(array(select value::uuid from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)))`;
+  return sql`unnest(${idArray(ids)})`;
+}
+
+/** A uuid[] of these ids, from one jsonb parameter (one statement text for any number of ids). */
+function idArray(ids: readonly string[]): SQL {
+  return sql`array(select value::uuid from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`;
 }

@@ -33,19 +33,6 @@ interface RawLoggedEvent {
 }
 
 /**
- * SQL of the event log (PROTOCOL §13).
- *
- * Why positions come from a row lock taken at the end of the transaction, not from a sequence:
- * a sequence hands out numbers when rows are inserted, not when they commit, so a transaction
- * holding 10 may commit after the one holding 11, and a client that saw 11 live and resumes
- * from it would never get 10. Here `append` is the last statement of every transaction that
- * logs events: it takes the lock of the one `domain_event_positions` row and keeps it to
- * commit. So positions are handed out in commit order, and without gaps (a rollback gives its
- * numbers back): when `last` reads N, every event up to N is committed and readable. The lock
- * is held for one statement and the commit, and taken last, after every other lock of the
- * transaction, so it cannot be part of a deadlock.
- */
-/**
  * The append as the last CTEs of a statement (`allocated`, then `logged`, returning each event's
  * position, ticket_id and payload): `count` events, from `events` (columns ord, ticket_id, type,
  * message_id, payload), numbered in `ord` order. `after`: the statement's other data-modifying
@@ -66,6 +53,19 @@ export function eventLogAppend(count: number, events: SQL, after: string[] = [])
     )`;
 }
 
+/**
+ * SQL of the event log (PROTOCOL §13).
+ *
+ * Why positions come from a row lock taken at the end of the transaction, not from a sequence:
+ * a sequence hands out numbers when rows are inserted, not when they commit, so a transaction
+ * holding 10 may commit after the one holding 11, and a client that saw 11 live and resumes
+ * from it would never get 10. Here `append` is the last statement of every transaction that
+ * logs events: it takes the lock of the one `domain_event_positions` row and keeps it to
+ * commit. So positions are handed out in commit order, and without gaps (a rollback gives its
+ * numbers back): when `last` reads N, every event up to N is committed and readable. The lock
+ * is held for one statement and the commit, and taken last, after every other lock of the
+ * transaction, so it cannot be part of a deadlock.
+ */
 export const domainEventsRepository = {
   /** Logs the events in order; answers the position of the last one (the first is last - n + 1). */
   async append(ex: Executor, events: NewLoggedEvent[]): Promise<number> {

@@ -1,13 +1,12 @@
 import type { Agent } from '../../../shared/agentApi.js';
 import type { AgentCreateInput, AgentUpdateInput } from '../../../shared/agentSchemas.js';
 import type { AgentRow } from '../../db/schema.js';
-import { AppError, sqlState } from '../../errors.js';
+import { AppError, isUniqueViolation } from '../../errors.js';
 import { agentsRepository } from '../../repositories/agents.js';
 import type { ServiceContext } from '../context.js';
 import { issueAgentToken } from './agentTokens.js';
 import { toAgent } from './agentView.js';
 
-const UNIQUE_VIOLATION = '23505';
 
 /** Creates an agent and its API token; the token is returned here and never again. */
 export async function createAgent(
@@ -25,7 +24,7 @@ export async function createAgent(
     ctx.logger.info({ agentId: row.id, role: row.role }, 'agent created');
     return { agent: toAgent(row), token };
   } catch (error) {
-    if (sqlState(error) === UNIQUE_VIOLATION) {
+    if (isUniqueViolation(error)) {
       throw new AppError('VALIDATION', 'An agent with this e-mail already exists', {
         fields: { email: 'Already in use' },
         cause: error,

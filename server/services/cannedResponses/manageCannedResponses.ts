@@ -1,11 +1,10 @@
 import type { CannedResponse } from '../../../shared/agentApi.js';
 import type { CannedResponseCreateInput, CannedResponseUpdateInput } from '../../../shared/agentSchemas.js';
 import type { AgentRow, CannedResponseRow } from '../../db/schema.js';
-import { AppError, sqlState } from '../../errors.js';
+import { AppError, isUniqueViolation } from '../../errors.js';
 import { cannedResponsesRepository } from '../../repositories/cannedResponses.js';
 import type { ServiceContext } from '../context.js';
 
-const UNIQUE_VIOLATION = '23505';
 
 /** Every canned response of the team, by shortcut. */
 export async function listCannedResponses(ctx: ServiceContext): Promise<CannedResponse[]> {
@@ -60,7 +59,7 @@ async function refuseTakenShortcut<T>(shortcut: string | undefined, write: () =>
   try {
     return await write();
   } catch (error) {
-    if (sqlState(error) === UNIQUE_VIOLATION) {
+    if (isUniqueViolation(error)) {
       throw new AppError('CONFLICT', `The shortcut "${shortcut}" is already taken`, {
         fields: { shortcut: 'Already in use' },
         cause: error,

@@ -12,7 +12,7 @@ import { messageCreatedEvent } from './postMessage.js';
 import { issueResumeToken } from '../resumeTokens.js';
 import { verifyIdentity } from '../identity.js';
 import { ticketCreatedAudit, ticketFact, type TicketFacts } from '../ticketFacts.js';
-import { AppError, sqlState } from '../../errors.js';
+import { AppError, isUniqueViolation } from '../../errors.js';
 import { resolveLocale, text } from '../../../shared/messages.js';
 import type { Transaction } from '../../db/client.js';
 import type { ChatMessageRow } from '../../db/schema.js';
@@ -157,7 +157,6 @@ export async function openChatInTransaction(tx: Transaction, facts: TicketFacts,
 
 // Statements that keep losing the race to insert a customer's phone (see openVisitorChats).
 const MAX_VISITOR_ATTEMPTS = 5;
-const UNIQUE_VIOLATION = '23505';
 
 /**
  * Visitors' chat starts (no two with the same e-mail or phone: intakeWriter.ts keeps them
@@ -198,7 +197,7 @@ export async function openVisitorChats(requests: IntakeRequest[], ctx: ServiceCo
       }));
     } catch (error) {
       // A customer with this phone was inserted meanwhile: nothing was written; now it is found.
-      if (sqlState(error) !== UNIQUE_VIOLATION || attempt >= MAX_VISITOR_ATTEMPTS) throw error;
+      if (!isUniqueViolation(error) || attempt >= MAX_VISITOR_ATTEMPTS) throw error;
     }
   }
 }

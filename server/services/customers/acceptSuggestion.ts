@@ -1,7 +1,7 @@
 import type { Client } from '../../../shared/agentApi.js';
 import type { AcceptSuggestionInput } from '../../../shared/agentSchemas.js';
 import type { AgentRow } from '../../db/schema.js';
-import { AppError, sqlState } from '../../errors.js';
+import { AppError, isUniqueViolation } from '../../errors.js';
 import { chatSessionsRepository } from '../../repositories/chatSessions.js';
 import { customersRepository } from '../../repositories/customers.js';
 import type { ServiceContext } from '../context.js';
@@ -9,7 +9,6 @@ import { inTicketTransaction, ticketFact } from '../ticketFacts.js';
 import { toClient } from './customerView.js';
 import { typedValue } from './contactSuggestions.js';
 
-const UNIQUE_VIOLATION = '23505';
 
 const FIELD_WORDS = { name: 'name', email: 'e-mail', phone: 'phone' } as const;
 
@@ -45,7 +44,7 @@ async function fillOrRefuse<T>(fill: () => Promise<T>, word: string): Promise<T>
   try {
     return await fill();
   } catch (error) {
-    if (sqlState(error) !== UNIQUE_VIOLATION) throw error;
+    if (!isUniqueViolation(error)) throw error;
     throw new AppError('CONFLICT', `Another customer already has this ${word}; nothing was written (merge the customers instead)`, { cause: error });
   }
 }

@@ -1,7 +1,7 @@
 import type { Transaction } from '../../db/client.js';
 import type { CustomerRow } from '../../db/schema.js';
 import { customersRepository } from '../../repositories/customers.js';
-import { sqlState } from '../../errors.js';
+import { isUniqueViolation } from '../../errors.js';
 
 export interface CustomerContact {
   email: string | null;
@@ -28,7 +28,6 @@ export interface MatchedCustomer {
   matchedBy: MatchedBy;
 }
 
-const UNIQUE_VIOLATION = '23505';
 const MAX_ATTEMPTS = 5;
 
 /**
@@ -90,6 +89,6 @@ async function ignoreUniqueViolation(tx: Transaction, work: (savepoint: Transact
   try {
     await tx.transaction(work);
   } catch (error) {
-    if (sqlState(error) !== UNIQUE_VIOLATION) throw error;
+    if (!isUniqueViolation(error)) throw error;
   }
 }
