@@ -91,6 +91,23 @@ describeOnEachDriver('intake group commit (chat starts sharing a transaction)', 
     }
   });
 
+  it('two starts of one batch that find the same customer (one by e-mail, one by phone) count two tickets on it', async () => {
+    const database = db().handle.db;
+    const known = visitor('Cliente Conhecida');
+    const [customer] = await database.insert(clients).values({ email: known.email, phone: known.phone, totalTickets: 1 }).returning();
+    const byEmail = { ...visitor('Pelo E-mail'), email: known.email };
+    const byPhone = { ...visitor('Pelo Fone'), phone: known.phone };
+    const results = await Promise.all([byEmail, byPhone].map((input) => startChat(input, node().ctx)));
+    expect(results.map((r) => [r.chat.clientId, r.matchedBy])).toEqual([
+      [customer!.id, 'email'],
+      [customer!.id, 'phone'],
+    ]);
+    const writers = await transactionsOf(results.map((r) => r.chat.ticketId));
+    expect(new Set(writers.values()).size).toBe(1); // one statement wrote both
+    const [after] = await database.select().from(clients).where(inArray(clients.id, [customer!.id]));
+    expect(after!.totalTickets).toBe(3);
+  });
+
   // A verified start may open savepoints (it fills its customer's empty fields, each refusal
   // undone alone): pipelined with other starts, undoing one would undo their statements too.
   it('verified starts that fill fields, some refused, beside visitors: every chat answered is stored whole', async () => {

@@ -4,10 +4,11 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { chatIntakeRepository, type VisitorIntake } from '../server/repositories/chatIntake.js';
 import { customersRepository } from '../server/repositories/customers.js';
 import { describeOnPostgres } from './support/databases.js';
+import { fullScans } from '../scripts/bench/lib/queryPlans.js';
 import { genericPlans, indexesOf, statementOf } from './support/genericPlans.js';
 
 /** A visitor's start as the intake statement takes it. */
-function visitorIntake(): VisitorIntake {
+function visitorIntake(contact = { email: 'plano@example.com', phone: '+5511988887777' }): VisitorIntake {
   return {
     records: {
       ticketId: randomUUID(),
@@ -16,8 +17,8 @@ function visitorIntake(): VisitorIntake {
       category: 'Chat Support',
       sessionId: randomUUID(),
       userName: 'Plano',
-      userEmail: 'plano@example.com',
-      userPhone: '+5511988887777',
+      userEmail: contact.email,
+      userPhone: contact.phone,
       locale: 'pt-BR',
       resumeTokenHash: 'hash',
       verified: false,
@@ -26,7 +27,7 @@ function visitorIntake(): VisitorIntake {
       customerMessages: 0,
       eventData: {},
     },
-    contact: { email: 'plano@example.com', phone: '+5511988887777', name: 'Plano' },
+    contact: { ...contact, name: 'Plano' },
     firstMessage: null,
     createdEvent: {},
     messageEvent: null,
@@ -68,5 +69,32 @@ describeOnPostgres('the chat intake statement\'s plan', (db) => {
     const indexes = indexesOf(await plans.explain('verified', statement, false));
     expect(indexes).toEqual(expect.arrayContaining(['clients_email_key', 'clients_phone_key']));
     expect(indexes.filter((name) => name.includes('trgm'))).toEqual([]);
+  });
+});
+
+/**
+ * PostgreSQL makes a prepared statement's generic plan on its sixth run and keeps it until the
+ * next ANALYZE: a new deployment (or a benchmark) makes the intake's plan on a handful of
+ * customers and keeps it for thousands. Every part of it must still read by key then.
+ */
+describeOnPostgres('the chat intake statement\'s plan made on a handful of customers', (db) => {
+  let sql: postgres.Sql;
+  const addCustomers = (count: number, tag: string) =>
+    sql`insert into clients (email, name, phone, total_tickets)
+      select 'small.' || ${tag} || g || '@example.com', 'Cliente', '+55116' || ${tag} || lpad(g::text, 6, '0'), 1 from generate_series(1, ${count}::int) g`;
+  beforeAll(async () => {
+    sql = postgres(db().url!, { max: 1, onnotice: () => {} });
+    await sql`set plan_cache_mode = force_generic_plan`;
+  });
+  afterAll(() => sql.end());
+
+  it('finds and counts a returning customer by key at a thousand times the customers', async () => {
+    await addCustomers(3, '1');
+    const plans = genericPlans(sql);
+    const returning = { email: 'small.1000001@example.com', phone: '+5511610000001' };
+    await plans.prepare('intake', await statementOf(sql, (ex) => chatIntakeRepository.openForVisitors(ex, [visitorIntake(returning)])));
+    await addCustomers(3_000, '2');
+    const statement = await statementOf(sql, (ex) => chatIntakeRepository.openForVisitors(ex, [visitorIntake(returning)]));
+    expect(fullScans(await plans.explain('intake', statement))).toEqual([]);
   });
 });

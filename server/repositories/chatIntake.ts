@@ -136,7 +136,9 @@ function intakeRows(customer: SQL): SQL {
  * once per start. Written as one `email = … or phone = …`, the plan was a bitmap OR that could
  * take the trigram indexes instead (they answer `=` too, and look nearly free to the planner
  * until a vacuum has counted their entries): a millisecond a start on a fresh database, growing
- * with the customers added since (tests/chat-intake-plan.test.ts).
+ * with the customers added since (tests/chat-intake-plan.test.ts). The found customers are
+ * counted by key too (`= any(array[k.id])`, which no hash join can use): `id = any(array(select
+ * …))` became, in a plan made on a handful of customers, a read of every customer per start.
  */
 const VISITOR_CUSTOMERS = sql.raw(`found as (
       select i.ord, e.id as by_email, p.id as by_phone
@@ -154,8 +156,9 @@ const VISITOR_CUSTOMERS = sql.raw(`found as (
       cross join lateral (select case when f.by_email is not null then 'email' when f.by_phone is not null then 'phone'
         when n.created then 'new' else 'email' end as matched_by) m
     ), counted as (
-      update clients c set total_tickets = c.total_tickets + (select count(*) from chosen k where k.id = c.id and not k.counted), updated_at = now()
-      where c.id = any(array(select id from chosen where not counted))
+      update clients c set total_tickets = c.total_tickets + k.tickets, updated_at = now()
+      from (select id, count(*) as tickets from chosen where not counted group by id) k
+      where c.id = any(array[k.id])
       returning 1`);
 
 /** SQL of the chat start. */
