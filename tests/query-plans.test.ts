@@ -268,6 +268,8 @@ describeOnPostgres('plans made while the tables were small', (db) => {
       lockFirst: statementOf(client, (ex) => routingRepository.lockFirstWaiting(ex, { ticketIds, assistantOn: false }, routable)),
       assign: statementOf(client, (ex) => ticketsRepository.setAssignees(ex, new Map(ticketIds.map((id) => [id, agentId])), new Date())),
       move: statementOf(client, (ex) => agentsRepository.moveOpenChats(ex, ticketIds.map((ticketId) => ({ ticketId, from: null, to: agentId })))),
+      requeueLock: statementOf(client, (ex) => ticketsRepository.lockManyUnlessBusy(ex, ticketIds)),
+      assignees: statementOf(client, (ex) => ticketsRepository.lockAssignees(ex, ticketIds)),
     };
   };
 
@@ -312,7 +314,7 @@ describeOnPostgres('plans made while the tables were small', (db) => {
     const found = await scansOf(routingStatements(fresh));
     // A sweep reads every open chat by design; what it must not do is compare every pair.
     for (const sweep of ['sweepEnqueue', 'sweepList', 'sweepDrop']) found[sweep] = found[sweep]!.filter((scan) => !scan.startsWith('Seq Scan'));
-    expect(found).toEqual({ enqueue: [], sweepEnqueue: [], list: [], sweepList: [], drop: [], sweepDrop: [], lockFirst: [], assign: [], move: [] });
+    expect(found).toEqual({ enqueue: [], sweepEnqueue: [], list: [], sweepList: [], drop: [], sweepDrop: [], lockFirst: [], assign: [], move: [], requeueLock: [], assignees: [] });
   });
 
   it('a message batch reads its own sessions and tickets at a thousand times the chats its plans were made for', async () => {

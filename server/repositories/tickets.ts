@@ -158,27 +158,33 @@ export const ticketsRepository = {
   /**
    * Locks those of these tickets no other transaction holds, in one statement; the busy ones are
    * left out. The ids go as one jsonb parameter: one statement text whatever their number, so
-   * it is prepared once per connection.
+   * it is prepared once per connection; each is looked up by its key (`= any(array[k.id])`, as
+   * in setAssignees), whatever the table's size when the plan was made.
    */
   async lockManyUnlessBusy(ex: Executor, ids: string[]): Promise<Map<string, TicketRow>> {
     if (ids.length === 0) return new Map();
-    const rows = await ex.select().from(tickets).where(idIn(ids)).for('update', { skipLocked: true });
-    return new Map(rows.map((row) => [row.id, row]));
+    const rows = await ex
+      .select({ ticket: tickets })
+      .from(sql`${eachOfIds(ids)} as k(id)`)
+      .innerJoin(tickets, sql`${tickets.id} = any(array[k.id])`)
+      .for('update', { of: tickets, skipLocked: true });
+    return new Map(rows.map(({ ticket }) => [ticket.id, ticket]));
   },
 
   /**
    * The assignee of each of these tickets (null: nobody), read under FOR KEY SHARE in id order:
    * the newest committed one, held until the transaction ends (an assignment, which locks the
-   * ticket FOR UPDATE, waits). Message writes' row locks do not conflict with it.
+   * ticket FOR UPDATE, waits). Message writes' row locks do not conflict with it. Each ticket
+   * looked up by its key, as in setAssignees: every chat's end runs it.
    */
   async lockAssignees(ex: Executor, ids: string[]): Promise<Map<string, string | null>> {
     if (ids.length === 0) return new Map();
     const rows = await ex
       .select({ id: tickets.id, assigneeId: tickets.assigneeId })
-      .from(tickets)
-      .where(idIn(ids))
+      .from(sql`${eachOfIds(ids)} as k(id)`)
+      .innerJoin(tickets, sql`${tickets.id} = any(array[k.id])`)
       .orderBy(tickets.id)
-      .for('key share');
+      .for('key share', { of: tickets });
     return new Map(rows.map((row) => [row.id, row.assigneeId]));
   },
 
