@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, inject, it } from 'vitest';
+import { SERVER_NODE_FLAGS } from '../scripts/bench/lib/workers.js';
 import { renderDocument, type ScenarioReport } from '../scripts/bench/lib/report.js';
 import { runAgentQueries } from '../scripts/bench/scenarios/agentQueries.js';
 import { runChatStart } from '../scripts/bench/scenarios/chatStart.js';
@@ -21,6 +23,12 @@ function expectMeasured(report: ScenarioReport, errorFigures: string[] = ['error
 
 // The benchmark suite at toy sizes: the harness (servers, load generators, baselines, the
 // report) keeps working; the figures themselves mean nothing at this size.
+it('runs its servers with the Node flags `npm start` gives its node', () => {
+  const start = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start.split(' ');
+  expect(SERVER_NODE_FLAGS.length).toBeGreaterThan(0);
+  for (const flag of SERVER_NODE_FLAGS) expect(start).toContain(flag);
+});
+
 describe.skipIf(!inject('postgresAvailable'))('npm run bench, tiny', () => {
   const reports: ScenarioReport[] = [];
 

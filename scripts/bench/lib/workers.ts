@@ -22,6 +22,14 @@ interface Reply {
   error?: string;
 }
 
+/**
+ * Node's flags for a server, as `npm start` gives them (package.json): a young generation of up
+ * to 2 × 32 MB instead of 2 × 16 MB, so the objects of the messages in flight die young instead
+ * of being promoted, and the scavenges that copy them run half as often (BENCHMARKS.md,
+ * "The young generation"). The bare relay runs with them too, as the same kind of process.
+ */
+export const SERVER_NODE_FLAGS = ['--max-semi-space-size=32'];
+
 /** Every file forkWorker may run, under scripts/bench/. */
 const WORKER_FILES = ['servers/atende.ts', 'servers/bare.ts', 'load/postgres.ts', 'load/sockets.ts'];
 let bundled: Promise<string> | undefined;
@@ -64,8 +72,8 @@ function isAlive(pid: number): boolean {
 }
 
 /**
- * Forks `scripts/bench/<file>` (from its bundle) with `--expose-gc`, waits for its `ready`
- * message, and returns a handle to send it commands.
+ * Forks `scripts/bench/<file>` (from its bundle) with `--expose-gc` (a server with
+ * SERVER_NODE_FLAGS too), waits for its `ready` message, and returns a handle to send it commands.
  */
 export async function forkWorker<Ready = unknown>(file: string, env: Record<string, string> = {}): Promise<Worker<Ready>> {
   if (!WORKER_FILES.includes(file)) throw new Error(`not a bench worker: ${file}`);
@@ -74,6 +82,7 @@ export async function forkWorker<Ready = unknown>(file: string, env: Record<stri
     cwd: ROOT,
     execArgv: [
       '--expose-gc',
+      ...(file.startsWith('servers/') ? SERVER_NODE_FLAGS : []),
       // BENCH_CPU_PROFILE=<dir>: the Atende servers write a V8 CPU profile there when they stop.
       ...(process.env.BENCH_CPU_PROFILE && file.startsWith('servers/atende') ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : []),
     ],
