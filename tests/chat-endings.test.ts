@@ -114,6 +114,21 @@ describeOnEachDriver('honest chat endings', (db) => {
     expect(await auditOf(started.ticketId, 'chat.abandoned')).toEqual([]);
   });
 
+  it('a chat an agent answered and the visitor then left to time out: answered, resolved, not abandoned', async () => {
+    const { socket, started, stream } = await botAnsweredChat();
+    await agent.tickets.reply.mutate({ id: started.ticketId, body: 'Seu pedido sai amanhã.', clientMsgId: newClientMsgId() });
+    const closedOnSocket = waitForEvent(socket, 'chat:closed');
+    await db().handle.db.update(chatSessions).set({ lastActivityAt: new Date(Date.now() - 60_000) }).where(eq(chatSessions.id, started.sessionId));
+    await sweepIdleChats(30_000, node().ctx);
+
+    expect(await closedOnSocket).toEqual({ reason: 'timeout' });
+    const update = await stream.next((e) => e.type === 'ticket.updated');
+    expect(update).toMatchObject({ changes: { status: { from: 'OPEN', to: 'RESOLVED' } } });
+    expect(stream.events.some((e) => e.type === 'chat.abandoned')).toBe(false);
+    expect(await sessionOf(started.sessionId)).toMatchObject({ status: 'closed', closeReason: 'timeout', unanswered: false });
+    expect(await auditOf(started.ticketId, 'chat.abandoned')).toEqual([]);
+  });
+
   it('an agent ending an unanswered chat is not a walk-away: the policy applies, and the resolution is that agent’s', async () => {
     const from = new Date(Date.now() - 1000).toISOString();
     const { started, stream } = await botAnsweredChat();

@@ -7,10 +7,12 @@ import { agentsRepository, routableAgents } from '../server/repositories/agents.
 import { messageBatchesRepository } from '../server/repositories/messageBatches.js';
 import { routingRepository } from '../server/repositories/routing.js';
 import { ticketsRepository } from '../server/repositories/tickets.js';
+import { chatSessionsRepository } from '../server/repositories/chatSessions.js';
+import { customersRepository } from '../server/repositories/customers.js';
 import { requeueChatsOfOfflineAgents } from '../server/services/routing/requeueChats.js';
 import { fullScans } from '../scripts/bench/lib/queryPlans.js';
 import { describeOnPostgres } from './support/databases.js';
-import { genericPlans, statementOf, type Statement } from './support/genericPlans.js';
+import { genericPlans, statementOf, statementsOf, type Statement } from './support/genericPlans.js';
 
 /**
  * The statements that run for every message batch and every routing pass read what they are
@@ -226,17 +228,20 @@ describeOnPostgres('statements read what they are about, even without statistics
  * a pass's dozen tickets and every unassigned ticket for each session (a sweep compared every
  * pair: 100 ms at 1,000 open chats).
  */
+/** A chat and its customer. */
+type OpenChat = Chat & { clientId: string };
+
 describeOnPostgres('plans made while the tables were small', (db) => {
   const SMALL = 3;
   const GROWN = 3_000;
   const routable = routableAgents(3_600_000, 10);
   let client: postgres.Sql;
   let plans: ReturnType<typeof genericPlans>;
-  let fresh: Chat[] = [];
+  let fresh: OpenChat[] = [];
   let agentId = '';
 
   /** Open chats, unassigned (as a busy intake leaves them), with a customer message each. */
-  async function openChats(count: number): Promise<Chat[]> {
+  async function openChats(count: number): Promise<OpenChat[]> {
     const rows = await client`
       with c as (
         insert into clients (email, name, phone)
@@ -252,8 +257,8 @@ describeOnPostgres('plans made while the tables were small', (db) => {
         insert into chat_messages (session_id, seq, sender_type, sender_name, body, client_msg_id)
         select id, 1, 'client', 'Small', 'Olá', 'small-' || id from s
       )
-      select id as session_id, ticket_id from s`;
-    return rows.map((row) => ({ sessionId: row.session_id as string, ticketId: row.ticket_id as string }));
+      select s.id as session_id, s.ticket_id, t.client_id from s join t on t.id = s.ticket_id`;
+    return rows.map((row) => ({ sessionId: row.session_id as string, ticketId: row.ticket_id as string, clientId: row.client_id as string }));
   }
 
   const routingStatements = (chats: Chat[]) => {
@@ -284,6 +289,15 @@ describeOnPostgres('plans made while the tables were small', (db) => {
     answered: statementOf(client, (ex) => messageBatchesRepository.markFirstResponses(ex, chats.slice(0, SMALL).map((chat) => chat.ticketId))),
   });
 
+  const sweepStatements = (chats: OpenChat[]) => ({
+    // Locks the idle chats, then closes each (two statements).
+    idleLock: statementsOf(client, (ex) => chatSessionsRepository.closeIdle(ex, 0, 12)).then((sent) => sent[0]!),
+    idleClose: statementsOf(client, (ex) => chatSessionsRepository.closeIdle(ex, 0, 12)).then((sent) => sent[1]!),
+    numbers: statementOf(client, (ex) => ticketsRepository.numbersById(ex, chats.slice(0, SMALL).map((chat) => chat.ticketId))),
+    close: statementOf(client, (ex) => chatSessionsRepository.close(ex, chats[0]!.sessionId, 'client')),
+    customers: statementOf(client, (ex) => customersRepository.lockInIdOrder(ex, [chats[0]!.clientId])),
+  });
+
   /** What grows with the tables in each statement's plan, run at GROWN chats with the plan made at SMALL. */
   async function scansOf(statements: Record<string, Promise<Statement>>): Promise<Record<string, string[]>> {
     const found: Record<string, string[]> = {};
@@ -302,7 +316,7 @@ describeOnPostgres('plans made while the tables were small', (db) => {
     agentId = agent!.id as string;
     const small = await openChats(SMALL);
     await client`insert into chat_queue (session_id, ticket_id, queued_at) select id, ticket_id, started_at from chat_sessions`;
-    for (const [name, statement] of Object.entries({ ...routingStatements(small), ...batchStatements(small) })) await plans.prepare(name, await statement);
+    for (const [name, statement] of Object.entries({ ...routingStatements(small), ...batchStatements(small), ...sweepStatements(small) })) await plans.prepare(name, await statement);
 
     await openChats(GROWN / 2);
     await client`insert into chat_queue (session_id, ticket_id, queued_at) select id, ticket_id, started_at from chat_sessions on conflict do nothing`;
@@ -315,6 +329,12 @@ describeOnPostgres('plans made while the tables were small', (db) => {
     // A sweep reads every open chat by design; what it must not do is compare every pair.
     for (const sweep of ['sweepEnqueue', 'sweepList', 'sweepDrop']) found[sweep] = found[sweep]!.filter((scan) => !scan.startsWith('Seq Scan'));
     expect(found).toEqual({ enqueue: [], sweepEnqueue: [], list: [], sweepList: [], drop: [], sweepDrop: [], lockFirst: [], assign: [], move: [], requeueLock: [], assignees: [] });
+  });
+
+  it('the idle sweep, a chat\'s close and a customer\'s lock read what they are about at a thousand times the chats', async () => {
+    const found = await scansOf(sweepStatements(fresh));
+    // The sweep reads the open chats whole by design (the partial index), never every session.
+    expect(found).toEqual({ idleLock: [], idleClose: [], numbers: [], close: [], customers: [] });
   });
 
   it('a message batch reads its own sessions and tickets at a thousand times the chats its plans were made for', async () => {

@@ -1,4 +1,4 @@
-import { and, desc, eq, getTableColumns, gt, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, gt, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import type { TicketPriority, TicketSource, TicketStatus } from '../../shared/tickets.js';
 import type { Executor } from '../db/client.js';
 import { clients, ticketReads, tickets, type TicketRow } from '../db/schema.js';
@@ -126,7 +126,11 @@ export const ticketsRepository = {
   /** The number of each of these tickets, by id (one query for all). */
   async numbersById(ex: Executor, ids: string[]): Promise<Map<string, number>> {
     if (ids.length === 0) return new Map();
-    const rows = await ex.select({ id: tickets.id, number: tickets.number }).from(tickets).where(inArray(tickets.id, ids));
+    // Each looked up by its key, whatever the table's size when the plan was made (setAssignees).
+    const rows = await ex
+      .select({ id: tickets.id, number: tickets.number })
+      .from(sql`${eachOfIds(ids)} as k(id)`)
+      .innerJoin(tickets, sql`${tickets.id} = any(array[k.id])`);
     return new Map(rows.map((row) => [row.id, row.number]));
   },
 

@@ -11,10 +11,10 @@ export interface Statement {
 }
 
 /**
- * The one statement `run` sends, with its parameters as Drizzle hands them to the driver: `run`
+ * The statements `run` sends, with their parameters as Drizzle hands them to the driver: `run`
  * is run on `client` in a transaction rolled back after.
  */
-export async function statementOf(client: postgres.Sql, run: (ex: Executor) => Promise<unknown>): Promise<Statement> {
+export async function statementsOf(client: postgres.Sql, run: (ex: Executor) => Promise<unknown>): Promise<Statement[]> {
   const captured: Statement[] = [];
   const logging = drizzle(client, { schema, logger: { logQuery: (query, params) => captured.push({ sql: query, params }) } }) as unknown as Database;
   const rollback = new Error('rollback');
@@ -26,6 +26,12 @@ export async function statementOf(client: postgres.Sql, run: (ex: Executor) => P
     .catch((error: unknown) => {
       if (error !== rollback) throw error;
     });
+  return captured;
+}
+
+/** The one statement `run` sends (statementsOf). */
+export async function statementOf(client: postgres.Sql, run: (ex: Executor) => Promise<unknown>): Promise<Statement> {
+  const captured = await statementsOf(client, run);
   if (captured.length !== 1) throw new Error(`${captured.length} statements were sent, not one`);
   return captured[0]!;
 }
