@@ -126,11 +126,10 @@ export const ticketsRepository = {
   /** The number of each of these tickets, by id (one query for all). */
   async numbersById(ex: Executor, ids: string[]): Promise<Map<string, number>> {
     if (ids.length === 0) return new Map();
-    // Each looked up by its key, whatever the table's size when the plan was made (setAssignees).
     const rows = await ex
       .select({ id: tickets.id, number: tickets.number })
-      .from(sql`${eachOfIds(ids)} as k(id)`)
-      .innerJoin(tickets, sql`${tickets.id} = any(array[k.id])`);
+      .from(eachTicketOf(ids))
+      .innerJoin(tickets, isItsKey);
     return new Map(rows.map((row) => [row.id, row.number]));
   },
 
@@ -162,15 +161,14 @@ export const ticketsRepository = {
   /**
    * Locks those of these tickets no other transaction holds, in one statement; the busy ones are
    * left out. The ids go as one jsonb parameter: one statement text whatever their number, so
-   * it is prepared once per connection; each is looked up by its key (`= any(array[k.id])`, as
-   * in setAssignees), whatever the table's size when the plan was made.
+   * it is prepared once per connection; each is looked up by its key (eachTicketOf).
    */
   async lockManyUnlessBusy(ex: Executor, ids: string[]): Promise<Map<string, TicketRow>> {
     if (ids.length === 0) return new Map();
     const rows = await ex
       .select({ ticket: tickets })
-      .from(sql`${eachOfIds(ids)} as k(id)`)
-      .innerJoin(tickets, sql`${tickets.id} = any(array[k.id])`)
+      .from(eachTicketOf(ids))
+      .innerJoin(tickets, isItsKey)
       .for('update', { of: tickets, skipLocked: true });
     return new Map(rows.map(({ ticket }) => [ticket.id, ticket]));
   },
@@ -178,15 +176,15 @@ export const ticketsRepository = {
   /**
    * The assignee of each of these tickets (null: nobody), read under FOR KEY SHARE in id order:
    * the newest committed one, held until the transaction ends (an assignment, which locks the
-   * ticket FOR UPDATE, waits). Message writes' row locks do not conflict with it. Each ticket
-   * looked up by its key, as in setAssignees: every chat's end runs it.
+   * ticket FOR UPDATE, waits). Message writes' row locks do not conflict with it. Every chat's
+   * end runs it: each ticket is looked up by its key (eachTicketOf).
    */
   async lockAssignees(ex: Executor, ids: string[]): Promise<Map<string, string | null>> {
     if (ids.length === 0) return new Map();
     const rows = await ex
       .select({ id: tickets.id, assigneeId: tickets.assigneeId })
-      .from(sql`${eachOfIds(ids)} as k(id)`)
-      .innerJoin(tickets, sql`${tickets.id} = any(array[k.id])`)
+      .from(eachTicketOf(ids))
+      .innerJoin(tickets, isItsKey)
       .orderBy(tickets.id)
       .for('key share', { of: tickets });
     return new Map(rows.map((row) => [row.id, row.assigneeId]));
@@ -199,13 +197,11 @@ export const ticketsRepository = {
   async setAssignees(ex: Executor, assigneeByTicket: Map<string, string | null>, updatedAt: Date): Promise<TicketRow[]> {
     if (assigneeByTicket.size === 0) return [];
     const byTicket = JSON.stringify(Object.fromEntries(assigneeByTicket));
-    // Each ticket looked up by its key: `= any(array[…])` can drive no hash join, which a plan
-    // made while the table was small would keep reading every ticket with (messageBatches.ts).
     return ex
       .update(tickets)
       .set({ assigneeId: sql`(${byTicket}::jsonb ->> ${tickets.id}::text)::uuid`, updatedAt })
-      .from(sql`${eachOfIds([...assigneeByTicket.keys()])} as k(id)`)
-      .where(sql`${tickets.id} = any(array[k.id])`)
+      .from(eachTicketOf([...assigneeByTicket.keys()]))
+      .where(isItsKey)
       .returning(getTableColumns(tickets));
   },
 
@@ -292,6 +288,17 @@ async function searchCandidates(ex: Executor, sets: SQL[]): Promise<string[]> {
   const found = await Promise.all(sets.map(candidates));
   return [...new Set(found.flat())];
 }
+
+/**
+ * These ticket ids as rows `k(id)`, joined to `tickets` on `isItsKey`: each ticket looked up by
+ * its key, whatever the table's size when the plan was made. `= any(array[k.id])` can drive no
+ * hash or merge join, which a plan made on a handful of tickets would keep reading every ticket
+ * with (DESIGN.md; tests/query-plans.test.ts).
+ */
+function eachTicketOf(ids: string[]): SQL {
+  return sql`${eachOfIds(ids)} as k(id)`;
+}
+const isItsKey = sql`${tickets.id} = any(array[k.id])`;
 
 /** `tickets.id` among these, as one jsonb parameter (one statement text for any number of ids). */
 function idIn(ids: string[]): SQL {
