@@ -180,15 +180,17 @@ export const chatSessionsRepository = {
     // 'active' written out, not a parameter: a generic plan cannot tell that `status = $1` is
     // the index's `status = 'active'`, and would read every session ever held instead.
     const result = await ex.execute(sql`
-      select s.id, a.answered is null as unanswered
-      from chat_sessions s
+      select i.id, a.answered is null as unanswered
+      from (
+        select id from chat_sessions
+        where status = 'active' and last_activity_at < now() - make_interval(secs => ${idleMs / 1000})
+        order by last_activity_at
+        limit ${limit}
+        for update skip locked
+      ) i
       left join lateral (
-        select true as answered from chat_messages m where m.session_id = s.id and m.sender_type = 'agent' limit 1 offset 0
-      ) a on true
-      where s.status = 'active' and s.last_activity_at < now() - make_interval(secs => ${idleMs / 1000})
-      order by s.last_activity_at
-      limit ${limit}
-      for update of s skip locked`);
+        select true as answered from chat_messages m where m.session_id = i.id and m.sender_type = 'agent' limit 1 offset 0
+      ) a on true`);
     const idle = rowsOf<{ id: string; unanswered: boolean }>(result);
     if (idle.length === 0) return [];
     const closing = await ex.execute(sql`
