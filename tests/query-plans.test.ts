@@ -10,7 +10,7 @@ import { ticketsRepository } from '../server/repositories/tickets.js';
 import { chatSessionsRepository } from '../server/repositories/chatSessions.js';
 import { customersRepository } from '../server/repositories/customers.js';
 import { requeueChatsOfOfflineAgents } from '../server/services/routing/requeueChats.js';
-import { fullScans } from '../scripts/bench/lib/queryPlans.js';
+import { fullScans, indexesRead } from '../scripts/bench/lib/queryPlans.js';
 import { describeOnPostgres } from './support/databases.js';
 import { genericPlans, statementOf, statementsOf, type Statement } from './support/genericPlans.js';
 
@@ -339,5 +339,37 @@ describeOnPostgres('plans made while the tables were small', (db) => {
 
   it('a message batch reads its own sessions and tickets at a thousand times the chats its plans were made for', async () => {
     expect(await scansOf(batchStatements(fresh))).toEqual({ lock: [], retried: [], sessions: [], counters: [], answered: [] });
+  });
+});
+
+describeOnPostgres('the queue numbered while it was short', (db) => {
+  let client: postgres.Sql;
+  let plans: ReturnType<typeof genericPlans>;
+  /** Queued chats after every one queued so far: numbered from `from` on, or not numbered yet (null). */
+  const queue = (count: number, from: number | null) => client`
+    insert into chat_queue (session_id, ticket_id, queued_at, position)
+    select gen_random_uuid(), gen_random_uuid(), clock_timestamp(), case when ${from}::int is null then null else ${from}::int + g - 1 end
+    from generate_series(1, ${count}::int) as g`;
+  const renumber = () => statementOf(client, (ex) => routingRepository.renumber(ex, { onlyAdded: true }));
+
+  beforeAll(async () => {
+    client = postgres(db().url!, { max: 1, onnotice: () => {} });
+    plans = genericPlans(client);
+    await client`set plan_cache_mode = force_generic_plan`;
+    await queue(3, 1);
+    await queue(1, null);
+    await plans.prepare('renumber', await renumber());
+  });
+  afterAll(() => client.end());
+
+  it('a pass that only added chats numbers those, not the queue, at a thousand times the chats its plan was made for', async () => {
+    await client`update chat_queue set position = 4 where position is null`;
+    await queue(3_000, 5);
+    await queue(12, null);
+    const plan = await plans.explain('renumber', await renumber());
+    const read = [...indexesRead(plan)];
+    expect(read).toContain('chat_queue_unnumbered_idx (bitmap)');
+    expect(read.filter((how) => how.startsWith('Seq Scan'))).toEqual([]);
+    expect(await client`select count(*)::int as n from chat_queue where position is null`).toEqual([{ n: 12 }]); // rolled back
   });
 });

@@ -298,6 +298,8 @@ export const chatQueue = pgTable(
   },
   (t) => [
     index('chat_queue_order_idx').on(t.queuedAt, t.sessionId),
+    // The chats added since the queue was last numbered: a pass numbers only them (routing.ts, renumber).
+    index('chat_queue_unnumbered_idx').on(t.queuedAt, t.sessionId).where(sql`${t.position} is null`),
     // A pass takes out of the queue the chats of its own tickets: found here, not by reading the queue.
     index('chat_queue_ticket_idx').on(t.ticketId),
   ],

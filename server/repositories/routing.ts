@@ -135,15 +135,19 @@ export const routingRepository = {
         select queued_at, session_id, position from chat_queue where position is not null order by queued_at desc, session_id desc limit 1
       ), appending as (select ${appending} as yes),
       ranked as (
-        select session_id,
-          row_number() over (order by queued_at, session_id)::int
-            + case when (select yes from appending) then coalesce((select position from last), 0) else 0 end as position
+        -- Appending: only the chats not numbered yet (chat_queue_unnumbered_idx), after the last one.
+        select session_id, row_number() over (order by queued_at, session_id)::int + coalesce((select position from last), 0) as position
         from chat_queue
-        where position is null or not (select yes from appending)
+        where position is null and (select yes from appending)
+        union all
+        select session_id, row_number() over (order by queued_at, session_id)::int as position
+        from chat_queue
+        where not (select yes from appending)
       )
       update chat_queue q set position = ranked.position
       from ranked
-      where q.session_id = ranked.session_id and q.position is distinct from ranked.position
+      -- Each by its key: "= any(array[…])" can drive no hash join over the whole queue.
+      where q.session_id = any(array[ranked.session_id]) and q.position is distinct from ranked.position
       returning q.session_id, q.position`);
     return rowsOf<{ session_id: string; position: number | string }>(result).map((row) => ({
       sessionId: row.session_id,

@@ -1,0 +1,1 @@
+CREATE INDEX "chat_queue_unnumbered_idx" ON "chat_queue" USING btree ("queued_at","session_id") WHERE "chat_queue"."position" is null;
