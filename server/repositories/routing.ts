@@ -134,21 +134,30 @@ export const routingRepository = {
       with last as (
         select queued_at, session_id, position from chat_queue where position is not null order by queued_at desc, session_id desc limit 1
       ), appending as (select ${appending} as yes),
-      ranked as (
-        -- Appending: only the chats not numbered yet (chat_queue_unnumbered_idx), after the last one.
-        select session_id, row_number() over (order by queued_at, session_id)::int + coalesce((select position from last), 0) as position
-        from chat_queue
-        where position is null and (select yes from appending)
-        union all
-        select session_id, row_number() over (order by queued_at, session_id)::int as position
-        from chat_queue
-        where not (select yes from appending)
+      -- Appending: only the chats not numbered yet (chat_queue_unnumbered_idx), after the last
+      -- one, each written by its key ("= any(array[…])" drives no hash join over the whole queue).
+      appended as (
+        update chat_queue q set position = r.position
+        from (
+          select session_id, row_number() over (order by queued_at, session_id)::int + coalesce((select position from last), 0) as position
+          from chat_queue where position is null and (select yes from appending)
+        ) r
+        where q.session_id = any(array[r.session_id])
+        returning q.session_id, q.position
+      ),
+      -- Otherwise the whole queue, which a hash join writes fastest. One of the two runs.
+      renumbered as (
+        update chat_queue q set position = r.position
+        from (
+          select session_id, row_number() over (order by queued_at, session_id)::int as position
+          from chat_queue where not (select yes from appending)
+        ) r
+        where q.session_id = r.session_id and q.position is distinct from r.position
+        returning q.session_id, q.position
       )
-      update chat_queue q set position = ranked.position
-      from ranked
-      -- Each by its key: "= any(array[…])" can drive no hash join over the whole queue.
-      where q.session_id = any(array[ranked.session_id]) and q.position is distinct from ranked.position
-      returning q.session_id, q.position`);
+      select session_id, position from appended
+      union all
+      select session_id, position from renumbered`);
     return rowsOf<{ session_id: string; position: number | string }>(result).map((row) => ({
       sessionId: row.session_id,
       position: Number(row.position),
