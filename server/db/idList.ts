@@ -1,4 +1,4 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { sql, type AnyColumn, type SQL } from 'drizzle-orm';
 
 /**
  * `= any(…)` of these uuids, as one jsonb parameter (one statement text for any number of ids),
@@ -23,6 +23,21 @@ export function anyOfIds(ids: readonly string[]): SQL {
  */
 export function eachOfIds(ids: readonly string[]): SQL {
   return sql`unnest(${idArray(ids)})`;
+}
+
+/**
+ * These ids as rows `k(id)`, for a join or an UPDATE … FROM that looks each row of a table up by
+ * its key with `isEachKey(table.id)`: `= any(array[k.id])` can drive no hash or merge join, which
+ * a plan made on a handful of rows would keep reading the whole table with (DESIGN.md;
+ * tests/query-plans.test.ts). E.g. `.from(eachKeyOf(ids)).innerJoin(tickets, isEachKey(tickets.id))`.
+ */
+export function eachKeyOf(ids: readonly string[]): SQL {
+  return sql`${eachOfIds(ids)} as k(id)`;
+}
+
+/** The key condition of `eachKeyOf`'s rows on `column`. */
+export function isEachKey(column: AnyColumn): SQL {
+  return sql`${column} = any(array[k.id])`;
 }
 
 /** A uuid[] of these ids, from one jsonb parameter (one statement text for any number of ids). */

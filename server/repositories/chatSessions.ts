@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { rowsOf } from '../db/rows.js';
 import { chatSessions, tickets, type ChatSessionRow } from '../db/schema.js';
@@ -36,10 +36,15 @@ export type ResumableSession = Pick<ChatSessionRow, 'id' | 'ticketId' | 'clientI
 /** What the end of a chat needs of its session. */
 export type EndedSession = Pick<ChatSessionRow, 'id' | 'ticketId' | 'clientId' | 'startedAt' | 'endedAt' | 'unanswered'>;
 
-// first_response_at, which an earlier chat of the same ticket may have set. The statement that
-// closes the session decides it, so it sees every message committed before the close.
+// A closed chat is `unanswered` when no agent wrote in it: its own messages decide, not the
+// ticket's first_response_at, which an earlier chat of the same ticket may have set. It is
+// decided under the session's lock, so every message committed before the close is seen (a
+// message writer locks the session too).
+function noAgentMessageIn(sessionId: SQL): SQL<boolean> {
+  return sql<boolean>`not exists (select 1 from chat_messages m where m.session_id = ${sessionId} and m.sender_type = 'agent')`;
+}
 // Spelled out: inside a one-table update Drizzle leaves column names unqualified.
-const noAgentMessage = sql<boolean>`not exists (select 1 from chat_messages m where m.session_id = "chat_sessions"."id" and m.sender_type = 'agent')`;
+const noAgentMessage = noAgentMessageIn(sql.raw('"chat_sessions"."id"'));
 
 /** SQL for the `chat_sessions` table. Sessions are inserted by the chat intake (`chatIntake.ts`). */
 export const chatSessionsRepository = {
@@ -180,17 +185,14 @@ export const chatSessionsRepository = {
     // 'active' written out, not a parameter: a generic plan cannot tell that `status = $1` is
     // the index's `status = 'active'`, and would read every session ever held instead.
     const result = await ex.execute(sql`
-      select i.id, a.answered is null as unanswered
+      select i.id, ${noAgentMessageIn(sql`i.id`)} as unanswered
       from (
         select id from chat_sessions
         where status = 'active' and last_activity_at < now() - make_interval(secs => ${idleMs / 1000})
         order by last_activity_at
         limit ${limit}
         for update skip locked
-      ) i
-      left join lateral (
-        select true as answered from chat_messages m where m.session_id = i.id and m.sender_type = 'agent' limit 1 offset 0
-      ) a on true`);
+      ) i`);
     const idle = rowsOf<{ id: string; unanswered: boolean }>(result);
     if (idle.length === 0) return [];
     const closing = await ex.execute(sql`

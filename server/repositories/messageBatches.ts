@@ -3,7 +3,7 @@ import type { Executor } from '../db/client.js';
 import { rowsOf } from '../db/rows.js';
 import { tickets, type ChatMessageRow } from '../db/schema.js';
 import { MESSAGE_COLUMNS, toMessageRow, type RawMessage } from './messageRows.js';
-import { anyOfIds, eachOfIds } from '../db/idList.js';
+import { anyOfIds, eachKeyOf, isEachKey } from '../db/idList.js';
 
 // Every statement here takes its rows as one JSON parameter: the SQL and its parameter count
 // stay the same whatever the batch size, so building a statement costs next to nothing (with
@@ -134,7 +134,7 @@ export const messageBatchesRepository = {
         firstResponseAt: sql`coalesce(${tickets.firstResponseAt}, now())`,
         updatedAt: sql`case when ${tickets.firstResponseAt} is null then now() else ${tickets.updatedAt} end`,
       })
-      .from(sql`${eachOfIds(ticketIds)} as k(id)`)
-      .where(sql`${tickets.id} = any(array[k.id])`);
+      .from(eachKeyOf(ticketIds))
+      .where(isEachKey(tickets.id));
   },
 };

@@ -3,7 +3,7 @@ import type { TicketPriority, TicketSource, TicketStatus } from '../../shared/ti
 import type { Executor } from '../db/client.js';
 import { clients, ticketReads, tickets, type TicketRow } from '../db/schema.js';
 import { searchCandidateSets, type TicketSearch } from './ticketSearch.js';
-import { anyOfIds, eachOfIds } from '../db/idList.js';
+import { anyOfIds, eachKeyOf, isEachKey } from '../db/idList.js';
 import { rowsOf } from '../db/rows.js';
 import { createConcurrencyLimit } from '../db/concurrencyLimit.js';
 
@@ -128,8 +128,8 @@ export const ticketsRepository = {
     if (ids.length === 0) return new Map();
     const rows = await ex
       .select({ id: tickets.id, number: tickets.number })
-      .from(eachTicketOf(ids))
-      .innerJoin(tickets, isItsKey);
+      .from(eachKeyOf(ids))
+      .innerJoin(tickets, isEachKey(tickets.id));
     return new Map(rows.map((row) => [row.id, row.number]));
   },
 
@@ -161,14 +161,14 @@ export const ticketsRepository = {
   /**
    * Locks those of these tickets no other transaction holds, in one statement; the busy ones are
    * left out. The ids go as one jsonb parameter: one statement text whatever their number, so
-   * it is prepared once per connection; each is looked up by its key (eachTicketOf).
+   * it is prepared once per connection; each is looked up by its key (eachKeyOf).
    */
   async lockManyUnlessBusy(ex: Executor, ids: string[]): Promise<Map<string, TicketRow>> {
     if (ids.length === 0) return new Map();
     const rows = await ex
       .select({ ticket: tickets })
-      .from(eachTicketOf(ids))
-      .innerJoin(tickets, isItsKey)
+      .from(eachKeyOf(ids))
+      .innerJoin(tickets, isEachKey(tickets.id))
       .for('update', { of: tickets, skipLocked: true });
     return new Map(rows.map(({ ticket }) => [ticket.id, ticket]));
   },
@@ -177,14 +177,14 @@ export const ticketsRepository = {
    * The assignee of each of these tickets (null: nobody), read under FOR KEY SHARE in id order:
    * the newest committed one, held until the transaction ends (an assignment, which locks the
    * ticket FOR UPDATE, waits). Message writes' row locks do not conflict with it. Every chat's
-   * end runs it: each ticket is looked up by its key (eachTicketOf).
+   * end runs it: each ticket is looked up by its key (eachKeyOf).
    */
   async lockAssignees(ex: Executor, ids: string[]): Promise<Map<string, string | null>> {
     if (ids.length === 0) return new Map();
     const rows = await ex
       .select({ id: tickets.id, assigneeId: tickets.assigneeId })
-      .from(eachTicketOf(ids))
-      .innerJoin(tickets, isItsKey)
+      .from(eachKeyOf(ids))
+      .innerJoin(tickets, isEachKey(tickets.id))
       .orderBy(tickets.id)
       .for('key share', { of: tickets });
     return new Map(rows.map((row) => [row.id, row.assigneeId]));
@@ -200,8 +200,8 @@ export const ticketsRepository = {
     return ex
       .update(tickets)
       .set({ assigneeId: sql`(${byTicket}::jsonb ->> ${tickets.id}::text)::uuid`, updatedAt })
-      .from(eachTicketOf([...assigneeByTicket.keys()]))
-      .where(isItsKey)
+      .from(eachKeyOf([...assigneeByTicket.keys()]))
+      .where(isEachKey(tickets.id))
       .returning(getTableColumns(tickets));
   },
 
@@ -288,17 +288,6 @@ async function searchCandidates(ex: Executor, sets: SQL[]): Promise<string[]> {
   const found = await Promise.all(sets.map(candidates));
   return [...new Set(found.flat())];
 }
-
-/**
- * These ticket ids as rows `k(id)`, joined to `tickets` on `isItsKey`: each ticket looked up by
- * its key, whatever the table's size when the plan was made. `= any(array[k.id])` can drive no
- * hash or merge join, which a plan made on a handful of tickets would keep reading every ticket
- * with (DESIGN.md; tests/query-plans.test.ts).
- */
-function eachTicketOf(ids: string[]): SQL {
-  return sql`${eachOfIds(ids)} as k(id)`;
-}
-const isItsKey = sql`${tickets.id} = any(array[k.id])`;
 
 /** `tickets.id` among these, as one jsonb parameter (one statement text for any number of ids). */
 function idIn(ids: string[]): SQL {

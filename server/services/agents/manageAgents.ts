@@ -7,7 +7,6 @@ import type { ServiceContext } from '../context.js';
 import { issueAgentToken } from './agentTokens.js';
 import { toAgent } from './agentView.js';
 
-
 /** Creates an agent and its API token; the token is returned here and never again. */
 export async function createAgent(
   input: AgentCreateInput,

@@ -5,7 +5,6 @@ import { AppError, isUniqueViolation } from '../../errors.js';
 import { cannedResponsesRepository } from '../../repositories/cannedResponses.js';
 import type { ServiceContext } from '../context.js';
 
-
 /** Every canned response of the team, by shortcut. */
 export async function listCannedResponses(ctx: ServiceContext): Promise<CannedResponse[]> {
   return (await cannedResponsesRepository.list(ctx.db)).map(toCannedResponse);

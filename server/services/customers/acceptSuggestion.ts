@@ -9,7 +9,6 @@ import { inTicketTransaction, ticketFact } from '../ticketFacts.js';
 import { toClient } from './customerView.js';
 import { typedValue } from './contactSuggestions.js';
 
-
 const FIELD_WORDS = { name: 'name', email: 'e-mail', phone: 'phone' } as const;
 
 /**
