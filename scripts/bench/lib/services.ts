@@ -22,9 +22,9 @@ export function startAtende(env: Record<string, string>): Promise<ServerWorker> 
   );
 }
 
-/** The bare Socket.IO baseline in its own process. */
-export function startBare(): Promise<ServerWorker> {
-  return forkWorker<{ url: string }>('servers/bare.ts');
+/** The bare Socket.IO baseline in its own process (with BARE_DATABASE_URL, `chat:start` runs the raw transaction there). */
+export function startBare(env: Record<string, string> = {}): Promise<ServerWorker> {
+  return forkWorker<{ url: string }>('servers/bare.ts', env);
 }
 
 /** `count` load-generator processes. */

@@ -2,19 +2,15 @@
  * The raw postgres.js baselines (their own process): the statements Atende runs, with no
  * socket, validation or framework, on a pool as large as the node's (20).
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
+import { newContact, rawChatStart } from '../lib/rawChatStart.js';
 import { serveCommands } from '../lib/workerCommands.js';
 
 let sql: postgres.Sql | undefined;
 let sessions: string[] = [];
 const lastSeq = new Map<string, number>();
 
-function contact() {
-  const tag = randomBytes(6).toString('hex');
-  const digits = String(Number.parseInt(randomBytes(4).toString('hex'), 16) % 100_000_000).padStart(8, '0');
-  return { name: 'Bench Visitor', email: `raw.${tag}@example.com`, phone: `+55118${digits}` };
-}
 
 /** Closed loop: `concurrency` callers each running `op` one after another for `durationMs`. */
 async function closedLoop(concurrency: number, durationMs: number, op: (worker: number) => Promise<void>) {
@@ -53,18 +49,8 @@ serveCommands({
   async chatStarts(args: { concurrency: number; durationMs: number }) {
     const db = sql!;
     return closedLoop(args.concurrency, args.durationMs, async () => {
-      const c = contact();
-      await db.begin(async (tx) => {
-        await tx`select * from clients where email = ${c.email}`;
-        await tx`select * from clients where phone = ${c.phone}`;
-        const [client] = await tx`insert into clients (email, name, phone, total_tickets) values (${c.email}, ${c.name}, ${c.phone}, 1) on conflict do nothing returning *`;
-        const [ticket] = await tx`insert into tickets (subject, description, status, source, category, client_id)
-          values (${`Chat iniciado - ${c.name}`}, ${`Chat iniciado em ${new Date().toLocaleString('pt-BR')}`}, 'OPEN', 'chat', 'Chat Support', ${client!.id}) returning *`;
-        const [session] = await tx`insert into chat_sessions (id, client_id, ticket_id, ticket_created_at, user_name, user_email, user_phone, locale, resume_token_hash, last_seq)
-          values (${randomUUID()}, ${client!.id}, ${ticket!.id}, now(), ${c.name}, ${c.email}, ${c.phone}, 'pt-BR', ${randomBytes(32).toString('hex')}, 0) returning *`;
-        await tx`insert into ticket_events (ticket_id, actor_type, actor_id, type, data)
-          values (${ticket!.id}, 'client', ${client!.id}, 'ticket.created', ${tx.json({ source: 'chat', sessionId: session!.id })})`;
-      });
+      const c = newContact('raw');
+      await rawChatStart(db, c);
     });
   },
 

@@ -2,11 +2,12 @@
  * Load generator (its own process): customer sockets over socket.io-client against Atende or
  * the bare baseline, driven by the harness over IPC. Latencies are measured here, in ms.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from '@trpc/client';
 import { EventSource } from 'eventsource';
 import { io, type Socket } from 'socket.io-client';
 import type { AppRouter } from '../../../server/trpc/appRouter.js';
+import { newContact } from '../lib/rawChatStart.js';
 import { serveCommands } from '../lib/workerCommands.js';
 
 interface Held {
@@ -21,11 +22,7 @@ interface Held {
 
 const held: Held[] = [];
 
-function contact() {
-  const tag = randomBytes(6).toString('hex');
-  const digits = String(Number.parseInt(randomBytes(4).toString('hex'), 16) % 100_000_000).padStart(8, '0');
-  return { name: 'Bench Visitor', email: `bench.${tag}@example.com`, phone: `+55119${digits}` };
-}
+const contact = () => newContact('bench');
 
 function connect(url: string, localAddress?: string): Promise<Socket> {
   const socket = io(`${url}/chat`, {

@@ -1,6 +1,6 @@
 import { fmt, markdownTable, ratio, summarize, type LatencySummary } from '../lib/stats.js';
 import type { ScenarioReport } from '../lib/report.js';
-import { createPostgresDatabase, startAtende, startSocketLoad, stopAll, type ServerWorker } from '../lib/services.js';
+import { createPostgresDatabase, startAtende, startBare, startSocketLoad, stopAll, type ServerWorker } from '../lib/services.js';
 import { forkWorker, type Worker } from '../lib/workers.js';
 import { migratePostgresDatabase } from '../../../server/db/migrate.js';
 
@@ -36,48 +36,63 @@ export function split(total: number, parts: number): number[] {
 
 /**
  * `chat:start` at rising offered load (chats in flight), against raw postgres.js running the
- * same statements in one transaction (no socket, no validation), each on a fresh database.
+ * same statements in one transaction (no socket, no validation), and against bare Socket.IO
+ * running that transaction for each `chat:start` (the socket hop without Atende), each on a
+ * fresh database.
  */
 export async function runChatStart(options: ChatStartOptions): Promise<ScenarioReport> {
   const atende: Point[] = [];
   const raw: Point[] = [];
+  const socketRaw: Point[] = [];
 
   // Both are up before the first level, and each level runs them back to back, so a change in
   // the machine's load (other processes) hits both at about the same time.
-  const [atendeDb, rawDb] = await Promise.all([createPostgresDatabase(), createPostgresDatabase()]);
+  const [atendeDb, rawDb, socketRawDb] = await Promise.all([createPostgresDatabase(), createPostgresDatabase(), createPostgresDatabase()]);
   let server: ServerWorker | undefined;
+  let bare: ServerWorker | undefined;
   let load: Worker[] = [];
   let baseline: Worker | undefined;
   try {
     await migratePostgresDatabase(rawDb.url); // Atende's schema, indexes included
+    await migratePostgresDatabase(socketRawDb.url);
     server = await startAtende({ DATABASE_URL: atendeDb.url });
+    bare = await startBare({ BARE_DATABASE_URL: socketRawDb.url });
     load = await startSocketLoad(2);
     baseline = await forkWorker('load/postgres.ts');
     await baseline.request('connect', { url: rawDb.url });
-    const url = server.ready.url;
     const warmup = Math.min(1000, options.durationMs);
+    const starts = async (url: string, level: number, durationMs: number) =>
+      point(
+        await Promise.all(split(level, load.length).map((concurrency, g) => load[g]!.request<Run>('starts', { url, concurrency, durationMs }))),
+      );
     await Promise.all([
-      load[0]!.request('starts', { url, concurrency: 2, durationMs: warmup }),
+      starts(server.ready.url, 2, warmup),
+      starts(bare.ready.url, 2, warmup),
       baseline.request('chatStarts', { concurrency: 2, durationMs: warmup }),
     ]);
     for (const level of options.levels) {
-      const runs = await Promise.all(
-        split(level, load.length).map((concurrency, g) => load[g]!.request<Run>('starts', { url, concurrency, durationMs: options.durationMs })),
-      );
-      atende.push(point(runs));
+      atende.push(await starts(server.ready.url, level, options.durationMs));
       raw.push(point([await baseline.request<Run>('chatStarts', { concurrency: level, durationMs: options.durationMs })]));
-      const [a, r] = [atende.at(-1)!, raw.at(-1)!];
-      console.log(`  ${String(level).padStart(3)} in flight: Atende ${fmt(a.perSecond, 0)}/s p50 ${fmt(a.p50, 2)} p99 ${fmt(a.p99, 2)} ms; raw ${fmt(r.perSecond, 0)}/s p50 ${fmt(r.p50, 2)} p99 ${fmt(r.p99, 2)} ms`);
+      socketRaw.push(await starts(bare.ready.url, level, options.durationMs));
+      const [a, r, s] = [atende.at(-1)!, raw.at(-1)!, socketRaw.at(-1)!];
+      console.log(
+        `  ${String(level).padStart(3)} in flight: Atende ${fmt(a.perSecond, 0)}/s p50 ${fmt(a.p50, 2)} p99 ${fmt(a.p99, 2)} ms; raw ${fmt(r.perSecond, 0)}/s ` +
+          `p50 ${fmt(r.p50, 2)} p99 ${fmt(r.p99, 2)} ms; Socket.IO + raw ${fmt(s.perSecond, 0)}/s p50 ${fmt(s.p50, 2)} p99 ${fmt(s.p99, 2)} ms`,
+      );
     }
   } finally {
-    await stopAll([...load, server, baseline]);
-    await Promise.all([atendeDb.drop(), rawDb.drop()]);
+    await stopAll([...load, server, bare, baseline]);
+    await Promise.all([atendeDb.drop(), rawDb.drop(), socketRawDb.drop()]);
   }
 
   const rows = options.levels.map((level, i) => {
     const a = atende[i]!;
     const r = raw[i]!;
     return [level, fmt(a.perSecond, 0), fmt(a.p50, 2), fmt(a.p99, 2), fmt(r.perSecond, 0), fmt(r.p50, 2), fmt(r.p99, 2), ratio(a.perSecond, r.perSecond)];
+  });
+  const socketRows = options.levels.map((level, i) => {
+    const [a, r, s] = [atende[i]!, raw[i]!, socketRaw[i]!];
+    return [level, fmt(s.perSecond, 0), fmt(s.p50, 2), fmt(s.p99, 2), ratio(s.perSecond, r.perSecond), ratio(a.perSecond, s.perSecond)];
   });
   const best = (points: Point[]) => Math.max(...points.map((p) => p.perSecond));
   return {
@@ -88,15 +103,19 @@ export async function runChatStart(options: ChatStartOptions): Promise<ScenarioR
       `one socket per caller, each starting its next chat when the last is acked), for ${options.durationMs / 1000} s, new ` +
       'customer each time. Baseline: postgres.js in its own process, pool of 20 like the node, running in one transaction ' +
       'the statements Atende runs for a new customer (look up by e-mail, by phone, insert customer, ticket, session, audit ' +
-      'row) with no socket, validation or framework. Each on a fresh database on the same PostgreSQL server.',
+      'row) with no socket, validation or framework. Second table: bare Socket.IO whose `chat:start` runs that same ' +
+      'transaction (pool of 20) and acks what it wrote, driven by the same load generators — what the socket hop alone ' +
+      'costs. Each on a fresh database on the same PostgreSQL server; the three run back to back at each level.',
     sections: [
       markdownTable(['in flight', 'Atende starts/s', 'p50 ms', 'p99 ms', 'raw postgres.js tx/s', 'p50 ms', 'p99 ms', 'Atende / raw'], rows),
+      markdownTable(['in flight', 'Socket.IO + raw tx starts/s', 'p50 ms', 'p99 ms', 'it / raw', 'Atende / it'], socketRows),
     ],
     figures: {
       atendePeak: best(atende),
       rawPeak: best(raw),
+      socketRawPeak: best(socketRaw),
       peakRatio: best(atende) / best(raw),
-      errors: atende.reduce((s, p) => s + p.errors, 0) + raw.reduce((s, p) => s + p.errors, 0),
+      errors: [...atende, ...raw, ...socketRaw].reduce((s, p) => s + p.errors, 0),
       oneAtATimeP50: atende[0]!.p50,
     },
   };
