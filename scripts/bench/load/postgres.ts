@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
-import { newContact, rawChatStart } from '../lib/rawChatStart.js';
+import { newContact, rawChatStart, rawMessageInsert } from '../lib/rawBaseline.js';
 import { serveCommands } from '../lib/workerCommands.js';
 
 let sql: postgres.Sql | undefined;
@@ -96,8 +96,7 @@ serveCommands({
       const sessionId = sessions[worker % used]!;
       const seq = lastSeq.get(sessionId)! + 1;
       lastSeq.set(sessionId, seq);
-      await db`insert into chat_messages (session_id, seq, sender_type, sender_name, body, client_msg_id)
-        values (${sessionId}, ${seq}, 'client', 'Bench', 'Olá, preciso de ajuda com o meu pedido', ${randomUUID()}) returning *`;
+      await rawMessageInsert(db, { sessionId, seq, body: 'Olá, preciso de ajuda com o meu pedido', clientMsgId: randomUUID() });
     });
   },
 

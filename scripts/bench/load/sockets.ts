@@ -7,7 +7,7 @@ import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from
 import { EventSource } from 'eventsource';
 import { io, type Socket } from 'socket.io-client';
 import type { AppRouter } from '../../../server/trpc/appRouter.js';
-import { newContact } from '../lib/rawChatStart.js';
+import { newContact } from '../lib/rawBaseline.js';
 import { serveCommands } from '../lib/workerCommands.js';
 
 interface Held {

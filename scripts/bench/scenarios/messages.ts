@@ -37,18 +37,19 @@ const point = (runs: Run[]): Point => {
 };
 
 /**
- * PostgreSQL connections of each target, Atende's and the raw baselines' alike. The four
+ * PostgreSQL connections of each target, Atende's and the baselines' alike. The five
  * targets with a database stay up through the scenario (their levels alternate); at the
- * default pool of 20 they held 80 of PostgreSQL's 100 connections, and a test suite run beside
+ * default pool of 20, four of them held 80 of PostgreSQL's 100 connections, and a test suite run beside
  * the benchmark was refused connections ("too many clients").
  */
 const POOL_SIZE = 10;
 
-type Variant = 'group' | 'naive' | 'bare' | 'rawTx' | 'rawStatement';
+type Variant = 'group' | 'naive' | 'bare' | 'socketStatement' | 'rawTx' | 'rawStatement';
 const LABELS: Record<Variant, string> = {
   group: 'Atende, group commit',
   naive: 'Atende, one tx per message',
   bare: 'bare Socket.IO relay (no persistence)',
+  socketStatement: 'bare Socket.IO, one INSERT per message',
   rawTx: 'raw postgres.js, one tx per message',
   rawStatement: 'raw postgres.js, one INSERT per message',
 };
@@ -63,9 +64,10 @@ interface Target {
 
 /**
  * A socket target with its sockets open, one session per socket: Atende as it runs, Atende with
- * the baseline one-transaction-per-message writer (servers/oneTxPerMessageWriter.ts), or bare.
+ * the baseline one-transaction-per-message writer (servers/oneTxPerMessageWriter.ts), bare, or
+ * bare storing each message with the raw baseline's INSERT.
  */
-async function socketTarget(variant: 'group' | 'naive' | 'bare', options: MessagesOptions): Promise<Target> {
+async function socketTarget(variant: 'group' | 'naive' | 'bare' | 'socketStatement', options: MessagesOptions): Promise<Target> {
   const database = variant === 'bare' ? undefined : await createPostgresDatabase();
   let server: ServerWorker | undefined;
   let load: Worker[] = [];
@@ -74,10 +76,13 @@ async function socketTarget(variant: 'group' | 'naive' | 'bare', options: Messag
     await database?.drop();
   };
   try {
+    if (variant === 'socketStatement') await migratePostgresDatabase(database!.url);
     server =
       variant === 'bare'
         ? await startBare()
-        : await startAtende({
+        : variant === 'socketStatement'
+          ? await startBare({ BARE_DATABASE_URL: database!.url, BARE_DATABASE_POOL_SIZE: String(POOL_SIZE) })
+          : await startAtende({
             DATABASE_URL: database!.url,
             DATABASE_POOL_SIZE: String(POOL_SIZE),
             ...(variant === 'naive' ? { BENCH_MESSAGE_WRITER: 'one-tx-per-message' } : {}),
@@ -98,7 +103,7 @@ async function socketTarget(variant: 'group' | 'naive' | 'bare', options: Messag
           load[g]!.request<Run>('messages', { window: options.window, durationMs: options.durationMs, sockets }),
         ),
       ),
-    ...(database
+    ...(database && variant !== 'socketStatement'
       ? { checkStored: async () => checkStoredOnce(database.url, (await Promise.all(load.map((g) => g.request<SessionSends[]>('sent')))).flat()) }
       : {}),
     stop,
@@ -165,11 +170,11 @@ async function endToEnd(count: number) {
 export async function runMessages(options: MessagesOptions): Promise<ScenarioReport> {
   // Every target is up before the first level, and each level runs them back to back, so a
   // change in the machine's load (other processes) hits all of them at about the same time.
-  const results = { group: [], naive: [], bare: [], rawTx: [], rawStatement: [] } as Record<Variant, Point[]>;
+  const results = { group: [], naive: [], bare: [], socketStatement: [], rawTx: [], rawStatement: [] } as Record<Variant, Point[]>;
   const stored: Partial<Record<Variant, StoredOnce>> = {};
   const targets: Target[] = [];
   try {
-    for (const variant of ['group', 'naive', 'bare'] as const) targets.push(await socketTarget(variant, options));
+    for (const variant of ['group', 'naive', 'bare', 'socketStatement'] as const) targets.push(await socketTarget(variant, options));
     for (const variant of ['rawTx', 'rawStatement'] as const) targets.push(await rawTarget(variant, options));
     for (const level of options.levels) {
       for (const target of targets) {
@@ -195,12 +200,13 @@ export async function runMessages(options: MessagesOptions): Promise<ScenarioRep
 
   const variants = Object.keys(LABELS) as Variant[];
   const throughput = markdownTable(
-    ['in flight (sockets × window)', ...variants.map((v) => `${LABELS[v]} msg/s`), 'group / one tx', 'group / one INSERT'],
+    ['in flight (sockets × window)', ...variants.map((v) => `${LABELS[v]} msg/s`), 'group / one tx', 'group / one INSERT', 'group / Socket.IO + one INSERT'],
     options.levels.map((level, i) => [
       `${level * options.window} (${level} × ${options.window})`,
       ...variants.map((v) => fmt(results[v][i]!.perSecond, 0)),
       ratio(results.group[i]!.perSecond, results.naive[i]!.perSecond),
       ratio(results.group[i]!.perSecond, results.rawStatement[i]!.perSecond),
+      ratio(results.group[i]!.perSecond, results.socketStatement[i]!.perSecond),
     ]),
   );
   const latency = markdownTable(
@@ -245,7 +251,8 @@ export async function runMessages(options: MessagesOptions): Promise<ScenarioRep
       '(an Atende ack means committed). The raw postgres.js baselines run as many callers as there are messages in flight, ' +
       `on a pool of ${POOL_SIZE} connections like the node's, over sessions made the same way: one transaction per message (UPDATE the session’s ` +
       'last_seq RETURNING, INSERT, COMMIT — what Atende did before group commit) and one autocommitted INSERT per message ' +
-      '(seq counted in the client; no session row, no lock). End to end: one customer sends one message at a time to node ' +
+      '(seq counted in the client; no session row, no lock); and bare Socket.IO running that INSERT for each `message:send` before ' +
+      'it relays and acks the message (the socket hop without Atende). End to end: one customer sends one message at a time to node ' +
       `A, an agent follows the ticket with tickets.onEvent (SSE) on node A or on node B (Redis between them); ${options.endToEndCount} messages.`,
     sections,
     series: Object.fromEntries(
@@ -255,6 +262,7 @@ export async function runMessages(options: MessagesOptions): Promise<ScenarioRep
       groupPeak: peak('group'),
       naivePeak: peak('naive'),
       barePeak: peak('bare'),
+      socketStatementPeak: peak('socketStatement'),
       rawTxPeak: peak('rawTx'),
       rawStatementPeak: peak('rawStatement'),
       groupOverNaive: peak('group') / peak('naive'),

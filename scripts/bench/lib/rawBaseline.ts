@@ -41,3 +41,10 @@ export async function rawChatStart(db: postgres.Sql, c: Contact) {
     };
   });
 }
+
+/** A customer message as the raw baselines store it: one autocommitted INSERT, its seq counted by the caller. */
+export async function rawMessageInsert(db: postgres.Sql, m: { sessionId: string; seq: number; body: string; clientMsgId: string }) {
+  const [row] = await db`insert into chat_messages (session_id, seq, sender_type, sender_name, body, client_msg_id)
+    values (${m.sessionId}, ${m.seq}, 'client', 'Bench', ${m.body}, ${m.clientMsgId}) returning *`;
+  return row!;
+}
