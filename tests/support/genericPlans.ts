@@ -1,24 +1,17 @@
-import { drizzle } from 'drizzle-orm/postgres-js';
 import type postgres from 'postgres';
-import type { Database, Executor } from '../../server/db/client.js';
-import * as schema from '../../server/db/schema.js';
-import type { PlanNode } from '../../scripts/bench/lib/queryPlans.js';
+import type { Executor } from '../../server/db/client.js';
+import { recordingDatabase, type PlanNode, type Statement } from '../../scripts/bench/lib/queryPlans.js';
 
-/** A statement as a repository sends it: its text and parameters. */
-export interface Statement {
-  sql: string;
-  params: unknown[];
-}
+export type { Statement };
 
 /**
  * The statements `run` sends, with their parameters as Drizzle hands them to the driver: `run`
  * is run on `client` in a transaction rolled back after.
  */
 export async function statementsOf(client: postgres.Sql, run: (ex: Executor) => Promise<unknown>): Promise<Statement[]> {
-  const captured: Statement[] = [];
-  const logging = drizzle(client, { schema, logger: { logQuery: (query, params) => captured.push({ sql: query, params }) } }) as unknown as Database;
+  const { db, sent: captured } = recordingDatabase(client);
   const rollback = new Error('rollback');
-  await logging
+  await db
     .transaction(async (tx) => {
       await run(tx);
       throw rollback;

@@ -81,6 +81,19 @@ export interface StatementPlan {
   jit: boolean;
 }
 
+/** A statement as a repository sends it: its text and parameters. */
+export interface Statement {
+  sql: string;
+  params: unknown[];
+}
+
+/** A database on `sql` that writes down each statement sent through it, with its parameters as Drizzle hands them to the driver. */
+export function recordingDatabase(sql: postgres.Sql): { db: Database; sent: Statement[] } {
+  const sent: Statement[] = [];
+  const db = drizzle(sql, { schema, logger: { logQuery: (query, params) => sent.push({ sql: query, params }) } }) as unknown as Database;
+  return { db, sent };
+}
+
 /**
  * The statements `direct` runs (a service called on a logging database), each EXPLAIN ANALYZEd
  * with its parameters: how many there were, the full scans among their plans, and the plans.
@@ -90,15 +103,14 @@ export async function plansOf(
   sql: postgres.Sql,
   direct: (db: Database) => Promise<unknown>,
 ): Promise<{ statements: number; scans: string[]; plans: StatementPlan[] }> {
-  const captured: Array<{ query: string; params: unknown[] }> = [];
-  const logged = drizzle(sql, { schema, logger: { logQuery: (query, params) => captured.push({ query, params }) } }) as unknown as Database;
-  await direct(logged);
+  const { db, sent: captured } = recordingDatabase(sql);
+  await direct(db);
   const scans: string[] = [];
   const plans: StatementPlan[] = [];
   // One transaction, statements in their order: a setting the service makes for its statement
   // (`set local jit = off`) is in force for the EXPLAIN of the statements after it.
   await sql.begin(async (tx) => {
-    for (const { query, params } of captured) {
+    for (const { sql: query, params } of captured) {
       if (/^\s*(set\b|select set_config\()/i.test(query)) {
         await tx.unsafe(query, params as never[]);
         continue;
