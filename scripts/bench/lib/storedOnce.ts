@@ -25,10 +25,11 @@ export interface StoredOnce {
 /**
  * Checks a benchmark's sends against what the database holds, session by session: as many
  * messages as were acknowledged (more only where sends failed: a send can commit and lose its
- * answer), none twice, seqs from 1 without a gap, and the session's last_seq on the last one.
+ * answer), none twice, seqs from 1 without a gap, and the session's last_seq on the last one
+ * (unless `lastSeqKept` is false: a baseline that counts seqs itself and writes no session row).
  * The load sends each message with a fresh clientMsgId, so one id stored twice is a duplicate.
  */
-export async function checkStoredOnce(databaseUrl: string, sends: SessionSends[]): Promise<StoredOnce> {
+export async function checkStoredOnce(databaseUrl: string, sends: SessionSends[], { lastSeqKept = true } = {}): Promise<StoredOnce> {
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   try {
     const rows = await sql<Array<{ session_id: string; last_seq: number; stored: number; ids: number; min_seq: number | null; max_seq: number | null }>>`
@@ -47,10 +48,22 @@ export async function checkStoredOnce(databaseUrl: string, sends: SessionSends[]
       result.missing += Math.max(0, send.acked - stored);
       result.duplicated += stored - (row?.ids ?? 0);
       if (send.failed === 0) result.unacknowledged += Math.max(0, stored - send.acked);
-      const gapFree = stored === 0 ? row?.last_seq === 0 : row?.min_seq === 1 && row.max_seq === stored && row.last_seq === stored;
+      const seqsGapFree = stored === 0 || (row?.min_seq === 1 && row.max_seq === stored);
+      const gapFree = seqsGapFree && (!lastSeqKept || row?.last_seq === stored);
       if (!gapFree) result.seqGaps++;
     }
     return result;
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+}
+
+/** How many rows `table` holds (a benchmark's own check of what a baseline wrote). */
+export async function countRows(databaseUrl: string, table: 'chat_sessions' | 'chat_messages'): Promise<number> {
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    const [row] = await sql<Array<{ n: number }>>`select count(*)::int as n from ${sql(table)}`;
+    return row!.n;
   } finally {
     await sql.end({ timeout: 1 });
   }

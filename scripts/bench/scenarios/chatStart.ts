@@ -3,6 +3,7 @@ import type { ScenarioReport } from '../lib/report.js';
 import { createPostgresDatabase, startAtende, startBare, startSocketLoad, stopAll, type ServerWorker } from '../lib/services.js';
 import { forkWorker, type Worker } from '../lib/workers.js';
 import { migratePostgresDatabase } from '../../../server/db/migrate.js';
+import { countRows } from '../lib/storedOnce.js';
 
 export interface ChatStartOptions {
   /** Chat starts in flight at once (closed loop), one run per level. */
@@ -45,13 +46,15 @@ export async function runChatStart(options: ChatStartOptions): Promise<ScenarioR
   const raw: Point[] = [];
   const socketRaw: Point[] = [];
 
-  // Both are up before the first level, and each level runs them back to back, so a change in
-  // the machine's load (other processes) hits both at about the same time.
+  // All three are up before the first level, and each level runs them back to back, so a change
+  // in the machine's load (other processes) hits them at about the same time.
   const [atendeDb, rawDb, socketRawDb] = await Promise.all([createPostgresDatabase(), createPostgresDatabase(), createPostgresDatabase()]);
   let server: ServerWorker | undefined;
   let bare: ServerWorker | undefined;
   let load: Worker[] = [];
   let baseline: Worker | undefined;
+  let socketRawAcked = 0;
+  let socketRawStored = 0;
   try {
     await migratePostgresDatabase(rawDb.url); // Atende's schema, indexes included
     await migratePostgresDatabase(socketRawDb.url);
@@ -65,7 +68,7 @@ export async function runChatStart(options: ChatStartOptions): Promise<ScenarioR
       point(
         await Promise.all(split(level, load.length).map((concurrency, g) => load[g]!.request<Run>('starts', { url, concurrency, durationMs }))),
       );
-    await Promise.all([
+    const [, socketRawWarmup] = await Promise.all([
       starts(server.ready.url, 2, warmup),
       starts(bare.ready.url, 2, warmup),
       baseline.request('chatStarts', { concurrency: 2, durationMs: warmup }),
@@ -80,6 +83,9 @@ export async function runChatStart(options: ChatStartOptions): Promise<ScenarioR
           `p50 ${fmt(r.p50, 2)} p99 ${fmt(r.p99, 2)} ms; Socket.IO + raw ${fmt(s.perSecond, 0)}/s p50 ${fmt(s.p50, 2)} p99 ${fmt(s.p99, 2)} ms`,
       );
     }
+    // The baseline's own check: each start it acked wrote its session.
+    socketRawAcked = [socketRawWarmup, ...socketRaw].reduce((sum, p) => sum + p.count, 0);
+    socketRawStored = await countRows(socketRawDb.url, 'chat_sessions');
   } finally {
     await stopAll([...load, server, bare, baseline]);
     await Promise.all([atendeDb.drop(), rawDb.drop(), socketRawDb.drop()]);
@@ -116,6 +122,7 @@ export async function runChatStart(options: ChatStartOptions): Promise<ScenarioR
       socketRawPeak: best(socketRaw),
       peakRatio: best(atende) / best(raw),
       errors: [...atende, ...raw, ...socketRaw].reduce((s, p) => s + p.errors, 0),
+      socketRawUnstored: Math.max(0, socketRawAcked - socketRawStored),
       oneAtATimeP50: atende[0]!.p50,
     },
   };

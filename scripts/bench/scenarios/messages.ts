@@ -57,7 +57,7 @@ const LABELS: Record<Variant, string> = {
 interface Target {
   variant: Variant;
   measure(level: number): Promise<Run[]>;
-  /** Atende's targets: every message its acks said committed, in the database exactly once. */
+  /** The targets with a database: every message their acks said committed, in it exactly once. */
   checkStored?(): Promise<StoredOnce>;
   stop(): Promise<void>;
 }
@@ -103,8 +103,13 @@ async function socketTarget(variant: 'group' | 'naive' | 'bare' | 'socketStateme
           load[g]!.request<Run>('messages', { window: options.window, durationMs: options.durationMs, sockets }),
         ),
       ),
-    ...(database && variant !== 'socketStatement'
-      ? { checkStored: async () => checkStoredOnce(database.url, (await Promise.all(load.map((g) => g.request<SessionSends[]>('sent')))).flat()) }
+    ...(database
+      ? {
+          checkStored: async () =>
+            checkStoredOnce(database.url, (await Promise.all(load.map((g) => g.request<SessionSends[]>('sent')))).flat(), {
+              lastSeqKept: variant !== 'socketStatement',
+            }),
+        }
       : {}),
     stop,
   };
