@@ -11,6 +11,7 @@ import { startChat, type StartedChat } from '../server/services/chat/startChat.j
 import type { AgentEvent } from '../shared/events.js';
 import { uniqueContact } from './support/customer.js';
 import { describeOnEachDriver, describeOnPostgres } from './support/databases.js';
+import { untilLockWaiters } from './support/lockWaits.js';
 import { useTestNode } from './support/suite.js';
 
 /**
@@ -114,13 +115,6 @@ describeOnPostgres('visitors\' chat starts, against concurrent writers', (db) =>
     return values.find((v) => v.metricName?.endsWith('_count') && v.labels.operation === 'chat_start' && v.labels.outcome === 'error')?.value ?? 0;
   }
 
-  /** Resolves once some backend of this database waits on a lock. */
-  async function someoneWaitsOnALock(sql: postgres.Sql) {
-    const waiting = async () =>
-      (await sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)[0]!.n as number;
-    while ((await waiting()) === 0) await new Promise((resolve) => setImmediate(resolve));
-  }
-
   it('is prepared once per pooled connection, then sent without its text: one round trip', async () => {
     const parses: string[] = [];
     const write = net.Socket.prototype.write;
@@ -161,7 +155,7 @@ describeOnPostgres('visitors\' chat starts, against concurrent writers', (db) =>
     try {
       const other = await customerBeingInserted(sql, { email: contact.email });
       const start = startChat({ name: 'Corrida', email: contact.email, phone: contact.e164 }, node().ctx);
-      await someoneWaitsOnALock(sql); // the insert's ON CONFLICT waits for the other insert of this e-mail
+      await untilLockWaiters(sql); // the insert's ON CONFLICT waits for the other insert of this e-mail
       await other.commit();
       expect(await start).toMatchObject({ returningClient: true, matchedBy: 'email', chat: { clientId: other.id } });
       expect(await sql`select total_tickets from clients where id = ${other.id}`).toEqual([{ total_tickets: 2 }]);
@@ -177,7 +171,7 @@ describeOnPostgres('visitors\' chat starts, against concurrent writers', (db) =>
     try {
       const other = await customerBeingInserted(sql, { email: otherEmail, phone: contact.e164 });
       const start = startChat({ name: 'Corrida', email: contact.email, phone: contact.e164 }, node().ctx);
-      await someoneWaitsOnALock(sql); // the unique index on phone waits for the other insert
+      await untilLockWaiters(sql); // the unique index on phone waits for the other insert
       await other.commit();
       const started = await start;
       expect(started).toMatchObject({ returningClient: true, matchedBy: 'phone', chat: { clientId: other.id } });
@@ -209,7 +203,7 @@ describeOnPostgres('visitors\' chat starts, against concurrent writers', (db) =>
       await rowHeld;
       const failedBefore = await failedChatStarts();
       const start = startChat({ name: known.name, email: known.email, phone: known.e164 }, node().ctx);
-      await someoneWaitsOnALock(sql); // the start waits for the customer's row
+      await untilLockWaiters(sql); // the start waits for the customer's row
       logNow();
       await writer;
       expect(await start).toMatchObject({ returningClient: true, matchedBy: 'email', chat: { clientId: first.chat.clientId } });

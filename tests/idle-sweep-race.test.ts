@@ -6,6 +6,7 @@ import { sweepIdleChats } from '../server/services/chat/sweepIdleChats.js';
 import type { ChatStarted, Message } from '../shared/chat.js';
 import { newClientMsgId, request, requestOk, uniqueContact, waitForEvent } from './support/customer.js';
 import { describeOnPostgres } from './support/databases.js';
+import { untilLockWaiters } from './support/lockWaits.js';
 import { useNodeWithCustomers } from './support/suite.js';
 
 // DESIGN: an acknowledged message is committed, and a chat closed by the idle sweep takes no
@@ -45,13 +46,6 @@ describeOnPostgres('the idle sweep against a message being written', (db) => {
     return async () => (release(), await done);
   }
 
-  /** Resolves once `count` backends of this database wait on a lock. */
-  async function waitersOnLocks(sql: postgres.Sql, count: number) {
-    const waiting = async () =>
-      (await sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)[0]!.n as number;
-    while ((await waiting()) < count) await new Promise((resolve) => setImmediate(resolve));
-  }
-
   const sessionOf = async (id: string) => (await db().handle.db.select().from(chatSessions).where(eq(chatSessions.id, id)))[0]!;
   const messagesOf = (id: string) => db().handle.db.select().from(chatMessages).where(eq(chatMessages.sessionId, id));
 
@@ -62,7 +56,7 @@ describeOnPostgres('the idle sweep against a message being written', (db) => {
       const release = await eventLogHeld(sql);
       const clientMsgId = newClientMsgId();
       const sent = requestOk<Message>(socket, 'message:send', { body: 'ainda estou aqui', clientMsgId });
-      await waitersOnLocks(sql, 1); // the write, its chat locked, waits to log its event
+      await untilLockWaiters(sql, 1); // the write, its chat locked, waits to log its event
       expect(await sweepIdleChats(IDLE_MS, node().ctx)).toBe(0);
       await release();
       const message = await sent;
@@ -82,9 +76,9 @@ describeOnPostgres('the idle sweep against a message being written', (db) => {
     try {
       const release = await eventLogHeld(sql);
       const sweeping = sweepIdleChats(IDLE_MS, node().ctx);
-      await waitersOnLocks(sql, 1); // the sweep, the chat closed but not committed, waits to log chat.closed
+      await untilLockWaiters(sql, 1); // the sweep, the chat closed but not committed, waits to log chat.closed
       const sent = request(socket, 'message:send', { body: 'ainda estou aqui', clientMsgId: newClientMsgId() });
-      await waitersOnLocks(sql, 2); // the write waits for the chat's row
+      await untilLockWaiters(sql, 2); // the write waits for the chat's row
       await release();
       expect(await sweeping).toBe(1);
       expect(await sent).toMatchObject({ ok: false, error: { code: 'CLOSED' } });

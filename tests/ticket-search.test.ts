@@ -8,6 +8,7 @@ import { ticketSearchOf } from '../server/services/searchTerms.js';
 import { agentClient, newAdminToken, type AgentClient } from './support/agent.js';
 import { newClientMsgId, uniqueContact } from './support/customer.js';
 import { describeOnEachDriver, describeOnPostgres } from './support/databases.js';
+import { lockWaiters, untilLockWaiters } from './support/lockWaits.js';
 import { useTestNode } from './support/suite.js';
 
 type ListInput = Parameters<AgentClient['tickets']['list']['query']>[0];
@@ -259,10 +260,7 @@ describeOnPostgres('search: a burst of searches leaves the pool to chats', (db) 
       const searches = Array.from({ length: 10 }, () => agent.tickets.list.query({ q: '482913' }));
       // A search's sets are the statements that open with a parenthesis (ticketSearch.ts); others
       // (an automation categorizing the new ticket, say) may wait on the lock too.
-      const waitingOnLock = async () =>
-        (await sql`select count(*)::int as n from pg_stat_activity
-          where datname = current_database() and wait_event_type = 'Lock' and query like '(%'`)[0]!.n as number;
-      while ((await waitingOnLock()) < 4) await new Promise((resolve) => setImmediate(resolve));
+      await untilLockWaiters(sql, 4, '(');
 
       // The readiness check pings the database through the node's pool (8 connections here).
       const ready = await Promise.race([
@@ -270,7 +268,7 @@ describeOnPostgres('search: a burst of searches leaves the pool to chats', (db) 
         new Promise<string>((resolve) => setTimeout(resolve, 10_000, 'no answer while the searches waited')),
       ]);
       expect(ready).toBe(200);
-      expect(await waitingOnLock()).toBe(4);
+      expect(await lockWaiters(sql, '(')).toBe(4);
 
       releaseLock();
       await holding;
