@@ -35,17 +35,17 @@ export function split(total: number, parts: number): number[] {
   return Array.from({ length: Math.min(parts, total) }, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0)).filter((n) => n > 0);
 }
 
-/**
- * `chat:start` at rising offered load (chats in flight), against raw postgres.js running the
- * same statements in one transaction (no socket, no validation), and against bare Socket.IO
- * running that transaction for each `chat:start` (the socket hop without Atende), each on a
- * fresh database.
- */
-export async function runChatStart(options: ChatStartOptions): Promise<ScenarioReport> {
-  const atende: Point[] = [];
-  const raw: Point[] = [];
-  const socketRaw: Point[] = [];
+/** Each level's points of the three series, and the starts the Socket.IO baseline acked but did not store. */
+interface ChatStartSeries {
+  atende: Point[];
+  raw: Point[];
+  socketRaw: Point[];
+  socketRawUnstored: number;
+}
 
+/** Starts the three targets, each on a fresh database, and runs every level on each. */
+async function measureChatStarts(options: ChatStartOptions): Promise<ChatStartSeries> {
+  const series: ChatStartSeries = { atende: [], raw: [], socketRaw: [], socketRawUnstored: 0 };
   // All three are up before the first level, and each level runs them back to back, so a change
   // in the machine's load (other processes) hits them at about the same time.
   const [atendeDb, rawDb, socketRawDb] = await Promise.all([createPostgresDatabase(), createPostgresDatabase(), createPostgresDatabase()]);
@@ -53,8 +53,6 @@ export async function runChatStart(options: ChatStartOptions): Promise<ScenarioR
   let bare: ServerWorker | undefined;
   let load: Worker[] = [];
   let baseline: Worker | undefined;
-  let socketRawAcked = 0;
-  let socketRawStored = 0;
   try {
     await migratePostgresDatabase(rawDb.url); // Atende's schema, indexes included
     await migratePostgresDatabase(socketRawDb.url);
@@ -74,23 +72,35 @@ export async function runChatStart(options: ChatStartOptions): Promise<ScenarioR
       baseline.request('chatStarts', { concurrency: 2, durationMs: warmup }),
     ]);
     for (const level of options.levels) {
-      atende.push(await starts(server.ready.url, level, options.durationMs));
-      raw.push(point([await baseline.request<Run>('chatStarts', { concurrency: level, durationMs: options.durationMs })]));
-      socketRaw.push(await starts(bare.ready.url, level, options.durationMs));
-      const [a, r, s] = [atende.at(-1)!, raw.at(-1)!, socketRaw.at(-1)!];
+      const a = await starts(server.ready.url, level, options.durationMs);
+      const r = point([await baseline.request<Run>('chatStarts', { concurrency: level, durationMs: options.durationMs })]);
+      const s = await starts(bare.ready.url, level, options.durationMs);
+      series.atende.push(a);
+      series.raw.push(r);
+      series.socketRaw.push(s);
       console.log(
         `  ${String(level).padStart(3)} in flight: Atende ${fmt(a.perSecond, 0)}/s p50 ${fmt(a.p50, 2)} p99 ${fmt(a.p99, 2)} ms; raw ${fmt(r.perSecond, 0)}/s ` +
           `p50 ${fmt(r.p50, 2)} p99 ${fmt(r.p99, 2)} ms; Socket.IO + raw ${fmt(s.perSecond, 0)}/s p50 ${fmt(s.p50, 2)} p99 ${fmt(s.p99, 2)} ms`,
       );
     }
     // The baseline's own check: each start it acked wrote its session.
-    socketRawAcked = [socketRawWarmup, ...socketRaw].reduce((sum, p) => sum + p.count, 0);
-    socketRawStored = await countRows(socketRawDb.url, 'chat_sessions');
+    const acked = [socketRawWarmup, ...series.socketRaw].reduce((sum, p) => sum + p.count, 0);
+    series.socketRawUnstored = Math.max(0, acked - (await countRows(socketRawDb.url, 'chat_sessions')));
   } finally {
     await stopAll([...load, server, bare, baseline]);
     await Promise.all([atendeDb.drop(), rawDb.drop(), socketRawDb.drop()]);
   }
+  return series;
+}
 
+/**
+ * `chat:start` at rising offered load (chats in flight), against raw postgres.js running the
+ * same statements in one transaction (no socket, no validation), and against bare Socket.IO
+ * running that transaction for each `chat:start` (the socket hop without Atende), each on a
+ * fresh database.
+ */
+export async function runChatStart(options: ChatStartOptions): Promise<ScenarioReport> {
+  const { atende, raw, socketRaw, socketRawUnstored } = await measureChatStarts(options);
   const rows = options.levels.map((level, i) => {
     const a = atende[i]!;
     const r = raw[i]!;
@@ -122,7 +132,7 @@ export async function runChatStart(options: ChatStartOptions): Promise<ScenarioR
       socketRawPeak: best(socketRaw),
       peakRatio: best(atende) / best(raw),
       errors: [...atende, ...raw, ...socketRaw].reduce((s, p) => s + p.errors, 0),
-      socketRawUnstored: Math.max(0, socketRawAcked - socketRawStored),
+      socketRawUnstored,
       oneAtATimeP50: atende[0]!.p50,
     },
   };
