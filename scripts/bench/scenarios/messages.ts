@@ -168,11 +168,10 @@ async function endToEnd(count: number) {
 }
 
 /**
- * Persisted `message:send` per second and ack latency at rising offered load, group commit
- * against one transaction per message, the bare Socket.IO relay and raw postgres.js inserts;
- * then end-to-end latency to an agent's subscription on the same node and across nodes.
+ * Every target up, each level run on each, back to back; then what each target with a database
+ * stored against what its acks said.
  */
-export async function runMessages(options: MessagesOptions): Promise<ScenarioReport> {
+async function measureMessages(options: MessagesOptions): Promise<{ results: Record<Variant, Point[]>; stored: Partial<Record<Variant, StoredOnce>> }> {
   // Every target is up before the first level, and each level runs them back to back, so a
   // change in the machine's load (other processes) hits all of them at about the same time.
   const results = { group: [], naive: [], bare: [], socketStatement: [], rawTx: [], rawStatement: [] } as Record<Variant, Point[]>;
@@ -200,6 +199,17 @@ export async function runMessages(options: MessagesOptions): Promise<ScenarioRep
   } finally {
     await Promise.all(targets.map((target) => target.stop()));
   }
+  return { results, stored };
+}
+
+/**
+ * Persisted `message:send` per second and ack latency at rising offered load, group commit
+ * against one transaction per message, the bare Socket.IO relay (alone, and storing each message
+ * with one INSERT) and raw postgres.js inserts;
+ * then end-to-end latency to an agent's subscription on the same node and across nodes.
+ */
+export async function runMessages(options: MessagesOptions): Promise<ScenarioReport> {
+  const { results, stored } = await measureMessages(options);
   const e2e = options.endToEndCount > 0 ? await endToEnd(options.endToEndCount) : undefined;
   if (e2e) console.log(`  end to end: same node p50 ${fmt(e2e.same.p50, 2)} ms, across nodes p50 ${fmt(e2e.cross.p50, 2)} ms`);
 
